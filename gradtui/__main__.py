@@ -1,0 +1,3 @@
+from gradtui.cli import main
+
+raise SystemExit(main())

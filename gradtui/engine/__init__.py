@@ -1,0 +1,32 @@
+"""The gradtui engine: NumPy only (no Textual, no plotext).
+
+    from gradtui.engine import Config, compute
+    result = compute(Config(depth=16, activation="sigmoid"))
+
+Data flows one way: config → engine → result → chart/TUI/JSON.
+"""
+
+from __future__ import annotations
+
+from .activations import ACTIVATIONS, Activation
+from .config import MODES, NORMS, Config
+from .inits import INITS, Init
+from .presets import PRESET_ORDER, PRESETS, Preset
+from .result import EXPLODING, OVERFLOW, STABLE, VANISHING, Result, regime_of
+
+__all__ = [
+    "ACTIVATIONS", "Activation", "Config", "EXPLODING", "INITS", "Init", "MODES", "NORMS",
+    "OVERFLOW", "PRESETS", "PRESET_ORDER", "Preset", "Result", "STABLE", "VANISHING", "compute",
+    "regime_of",
+]
+
+
+def compute(config: Config) -> Result:
+    """Run the engine the config's ``mode`` names."""
+    if config.mode == "expected":
+        from .expected import compute_expected
+
+        return compute_expected(config)
+    from .sampled import compute_sampled
+
+    return compute_sampled(config)

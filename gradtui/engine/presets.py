@@ -1,0 +1,99 @@
+"""Named scenarios for lectures: each a config and one line on what to notice.
+
+Presets are keyed 1–9 in the TUI in the order below, and named with `--preset NAME` on the command line.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Config
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    caption: str
+    settings: dict[str, Any]
+
+    def config(self, base: Config | None = None) -> Config:
+        """The preset applied to ``base``'s mode, width, batch and seed (or the defaults)."""
+        keep = {}
+        if base is not None:
+            keep = {"mode": base.mode, "width": base.width, "batch": base.batch, "seed": base.seed}
+        return Config(**{**Config().to_dict(), **keep, **self.settings})
+
+
+_PLAIN = {"residual": False, "residual_scale": 1.0, "norm": "none", "bias_std": 0.0, "weight_scale": 1.0}
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            "sigmoid_deep", "Sigmoid, 16 layers",
+            "Vanishing: sigmoid' ≤ 1/4, so 16 layers leave ~1e-9 of the gradient at layer 1.",
+            {**_PLAIN, "depth": 16, "activation": "sigmoid", "init": "xavier_normal"},
+        ),
+        Preset(
+            "tanh_xavier", "Tanh + Xavier, 50 layers",
+            "Nearly critical: χ₁ = 1 at the origin, yet the signal shrinks and ~1 decade is lost.",
+            {**_PLAIN, "depth": 50, "activation": "tanh", "init": "xavier_normal"},
+        ),
+        Preset(
+            "relu_xavier", "ReLU + Xavier, 20 layers",
+            "Slow vanishing: Xavier ignores that ReLU zeroes half the units, ×0.71 per layer.",
+            {**_PLAIN, "depth": 20, "activation": "relu", "init": "xavier_normal"},
+        ),
+        Preset(
+            "relu_he", "ReLU + He, 50 layers",
+            "Flat: He's σ_w² = 2 exactly undoes ReLU's halving, ×1.00 per layer.",
+            {**_PLAIN, "depth": 50, "activation": "relu", "init": "he_normal"},
+        ),
+        Preset(
+            "too_large", "ReLU + N(0,1) weights, 12 layers",
+            "Exploding: unscaled N(0,1) weights multiply the gradient by ~√(N/2) per layer.",
+            {**_PLAIN, "depth": 12, "activation": "relu", "init": "normal"},
+        ),
+        Preset(
+            "sigmoid_residual", "Sigmoid + residual, 50 layers",
+            "Rescued: the identity skip carries the gradient past every sigmoid.",
+            {**_PLAIN, "depth": 50, "activation": "sigmoid", "init": "xavier_normal", "residual": True},
+        ),
+        Preset(
+            "relu_residual", "ReLU + He residual, 100 layers",
+            "Growth: each skip adds a branch, so the gradient grows ×√2 per layer.",
+            {**_PLAIN, "depth": 100, "activation": "relu", "init": "he_normal", "residual": True},
+        ),
+        Preset(
+            "relu_residual_scaled", "ReLU + He residual, α = 1/√L",
+            "The fix: scaling each branch by 1/√L (here 0.1) keeps 100 layers stable.",
+            {**_PLAIN, "depth": 100, "activation": "relu", "init": "he_normal", "residual": True,
+             "residual_scale": 1.0 / math.sqrt(100)},
+        ),
+        Preset(
+            "orthogonal_linear", "Linear + orthogonal, 50 layers",
+            "Dynamical isometry: orthogonal weights keep every gradient norm exactly 1.",
+            {**_PLAIN, "depth": 50, "activation": "linear", "init": "orthogonal"},
+        ),
+        Preset(
+            "zero_init", "Zero init, 8 layers",
+            "Symmetry: with all weights zero, nothing reaches layer L−1 or below.",
+            {**_PLAIN, "depth": 8, "activation": "relu", "init": "zeros"},
+        ),
+        Preset(
+            "tanh_chaotic", "Tanh, weights ×2.5, 30 layers",
+            "Chaotic phase: large weights push tanh past the edge of chaos and gradients explode.",
+            {**_PLAIN, "depth": 30, "activation": "tanh", "init": "xavier_normal", "weight_scale": 2.5},
+        ),
+        Preset(
+            "sigmoid_layernorm", "Sigmoid + layer norm, 16 layers",
+            "Layer norm alone does not rescue sigmoid: it fixes the scale, not sigmoid' ≤ 1/4.",
+            {**_PLAIN, "depth": 16, "activation": "sigmoid", "init": "xavier_normal", "norm": "layer"},
+        ),
+    )
+}
+
+PRESET_ORDER: list[str] = list(PRESETS)
