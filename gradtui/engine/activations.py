@@ -29,17 +29,31 @@ class Activation:
     can_die: bool = False
 
 
+def _quiet(fn: Callable[[Array], Array]) -> Callable[[Array], Array]:
+    """Overflow to ±inf and underflow to 0 are the right answers in the tails: say nothing."""
+
+    def wrapped(z: Array) -> Array:
+        with np.errstate(over="ignore", under="ignore"):
+            return fn(z)
+
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+@_quiet
 def _sigmoid(z: Array) -> Array:
     # 1/(1+e^-z) without overflow: exp of a non-positive number only
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+@_quiet
 def _dsigmoid(z: Array) -> Array:
     e = np.exp(-np.abs(z))
     return e / (1.0 + e) ** 2
 
 
+@_quiet
 def _dtanh(z: Array) -> Array:
     # sech² z = 4 e^{-2|z|} / (1 + e^{-2|z|})², exact in the tails where 1 - tanh² rounds to 0
     e = np.exp(-2.0 * np.abs(z))
@@ -57,6 +71,7 @@ def _drelu(z: Array) -> Array:
 _LEAK = 0.01
 
 
+@_quiet
 def _leaky(z: Array) -> Array:
     return np.where(z > 0, z, _LEAK * z)
 
@@ -65,31 +80,38 @@ def _dleaky(z: Array) -> Array:
     return np.where(z > 0, 1.0, _LEAK)
 
 
+@_quiet
 def _elu(z: Array) -> Array:
     return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
 
 
+@_quiet
 def _delu(z: Array) -> Array:
     return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0)))
 
 
+@_quiet
 def _gelu(z: Array) -> Array:
     return z * ndtr(z)
 
 
+@_quiet
 def _dgelu(z: Array) -> Array:
     return ndtr(z) + z * npdf(z)
 
 
+@_quiet
 def _silu(z: Array) -> Array:
     return z * _sigmoid(z)
 
 
+@_quiet
 def _dsilu(z: Array) -> Array:
     s = _sigmoid(z)
     return s + z * _dsigmoid(z)
 
 
+@_quiet
 def _softplus(z: Array) -> Array:
     return np.logaddexp(0.0, z)
 
@@ -107,7 +129,7 @@ ACTIVATIONS: dict[str, Activation] = {
     for a in (
         Activation("linear", _linear, _dlinear, "identity f(z) = z"),
         Activation("sigmoid", _sigmoid, _dsigmoid, "logistic 1/(1+e^-z); f' ≤ 1/4"),
-        Activation("tanh", np.tanh, _dtanh, "tanh z; f'(0) = 1, saturates"),
+        Activation("tanh", _quiet(np.tanh), _dtanh, "tanh z; f'(0) = 1, saturates"),
         Activation("relu", _relu, _drelu, "max(0, z)", kinks=(0.0,), can_die=True),
         Activation("leaky_relu", _leaky, _dleaky, "max(0.01z, z)", kinks=(0.0,)),
         Activation("elu", _elu, _delu, "z, or e^z - 1 below 0 (α = 1)", kinks=(0.0,)),
