@@ -1,0 +1,431 @@
+"""The gradtui app: change a network with the arrow keys and watch its per-layer gradients.
+
+State is one frozen :class:`Config` in a reactive (plus the selected control, the view and the layer
+cursor); results are derived from it by the engine, off the UI thread, latest request wins.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import var
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
+
+from .controls import CONTROLS, with_mode
+from .glyphs import fmt_log10, glyphs
+from .widgets import MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TooSmall, Verdict
+
+#: expected-mode configs up to this depth are computed on the UI thread (microseconds per layer);
+#: everything else goes to a worker thread
+INLINE_MAX_DEPTH = 1000
+#: results kept for instant back-and-forth (a result is a few per-layer arrays)
+CACHE_SIZE = 128
+
+_CONTROL = Binding.Group("control", compact=True)
+_CHANGE = Binding.Group("change", compact=True)
+
+
+@dataclass(frozen=True)
+class Job:
+    serial: int
+    config: Config
+    #: the expected-mode result drawn under a sampled one, when already known
+    overlay: Result | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    result: Result | None
+    overlay: Result | None = None
+    error: str | None = None
+
+
+def run_job(job: Job) -> Outcome:
+    """Compute a job's result (and, in sampled mode, the theory overlay). Never raises."""
+    from gradtui.engine import compute
+
+    try:
+        result = compute(job.config)
+        overlay = job.overlay
+        if job.config.mode == "sampled" and overlay is None:
+            overlay = compute(job.config.replace(mode="expected"))
+        return Outcome(job, result, overlay)
+    except ValueError as error:
+        return Outcome(job, None, error=str(error))
+    except Exception as error:  # an engine bug must not take the app down
+        return Outcome(job, None, error=f"engine error: {type(error).__name__}: {error}")
+
+
+class GradApp(App[None]):
+    """Keyboard-only explorer of vanishing and exploding gradients."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "gradtui"
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-normal"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
+
+    BINDINGS = [
+        Binding("up", "select(-1)", "control", key_display="↑", group=_CONTROL, id="select.up"),
+        Binding("down", "select(1)", "control", key_display="↓", group=_CONTROL, id="select.down"),
+        Binding("left", "change(-1)", "change", key_display="←", group=_CHANGE, id="change.down"),
+        Binding("right", "change(1)", "change", key_display="→", group=_CHANGE, id="change.up"),
+        Binding("P,enter", "presets", "presets", key_display="P", id="presets"),
+        Binding("p", "pin", "pin", id="pin"),
+        Binding("v", "view", "view", id="view"),
+        Binding("question_mark,f1", "help", "help", key_display="?", id="help"),
+        Binding("q,ctrl+c", "quit", "quit", key_display="q", id="quit"),
+        Binding("m", "mode", "mode", show=False, id="mode"),
+        Binding("r", "residual", "residual", show=False, id="residual"),
+        Binding("s", "seed", "new seed", show=False, id="seed"),
+        Binding("0", "defaults", "defaults", show=False, id="defaults"),
+        *[
+            Binding(str(n), f"preset({n})", f"preset {n}", show=False, id=f"preset.{n}")
+            for n in range(1, 10)
+        ],
+        Binding("left_square_bracket,comma", "layer(-1)", "layer -1", show=False, id="layer.down"),
+        Binding("right_square_bracket,full_stop", "layer(1)", "layer +1", show=False, id="layer.up"),
+        Binding("left_curly_bracket,less_than_sign", "layer(-10)", "layer -10", show=False, id="layer.down10"),
+        Binding("right_curly_bracket,greater_than_sign", "layer(10)", "layer +10", show=False, id="layer.up10"),
+        Binding("home", "layer_end(0)", "first layer", show=False, id="layer.first"),
+        Binding("end", "layer_end(1)", "last layer", show=False, id="layer.last"),
+        Binding("escape", "hide_cursor", "hide cursor", show=False, id="layer.hide"),
+        Binding("c", "copy", "copy command", show=False, id="copy"),
+    ]
+
+    config: var[Config] = var(Config, init=False)
+    selected: var[int] = var(0, init=False)
+    view: var[str] = var("grad", init=False)
+    cursor: var[int | None] = var(None, init=False)
+
+    def __init__(self, config: Config | None = None, ascii: bool = False) -> None:
+        super().__init__()
+        self.ascii = ascii
+        self.glyphs = glyphs(ascii)
+        self.color = not self.no_color
+        self.set_reactive(GradApp.config, config if config is not None else Config())
+        self.result: Result | None = None
+        self.overlay: Result | None = None
+        self.pinned: Result | None = None
+        self.message: Text | None = None
+        self._cache: OrderedDict[Config, Result] = OrderedDict()
+        self._serial = 0
+        self._busy = False
+        self._pending: Job | None = None
+        self._preset: str | None = None
+
+    # -- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(id="main"):
+            with Horizontal(id="body"):
+                with Vertical(id="side"):
+                    yield ControlPanel(ascii=self.ascii, id="controls").data_bind(
+                        GradApp.config, GradApp.selected
+                    )
+                    yield Inspector(ascii=self.ascii, id="inspector").data_bind(GradApp.cursor)
+                yield ChartView(ascii=self.ascii, color=self.color, id="chart").data_bind(
+                    GradApp.view, GradApp.cursor
+                )
+            yield Verdict(ascii=self.ascii, id="verdict")
+            yield Static("", id="status")
+            yield Static("", id="command")
+            yield Footer()
+        yield TooSmall(id="too-small")
+
+    def on_mount(self) -> None:
+        if self.ascii:
+            self.screen.add_class("-ascii")
+        side = self.query_one("#side")
+        side.border_title = "controls"
+        side.border_subtitle = self._keys_hint()
+        self._config_changed()
+
+    def _keys_hint(self) -> str:
+        k = self.glyphs.keys
+        return f"{k['up']}{k['down']} choose  {k['left']}{k['right']} change"
+
+    def get_key_display(self, binding: Binding) -> str:
+        if self.ascii:
+            return {"↑": "up", "↓": "dn", "←": "lt", "→": "rt"}.get(
+                binding.key_display or "", super().get_key_display(binding)
+            )
+        return super().get_key_display(binding)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # keys of the main screen do nothing while a modal (help, presets) is open
+        if len(self.screen_stack) > 1 and action != "quit":
+            return False
+        return True
+
+    # -- state changes ------------------------------------------------------------------------
+    def watch_config(self, old: Config, new: Config) -> None:
+        self._config_changed()
+
+    def _config_changed(self) -> None:
+        config = self.config
+        if self.cursor is not None and self.cursor > config.depth:
+            self.cursor = config.depth
+        self._update_command()
+        self._update_chart_title()
+        self._request()
+
+    def watch_view(self) -> None:
+        self._update_chart_title()
+
+    def _set(self, make: Callable[[], Config], note: str | Text | None = None) -> bool:
+        """Apply a new config, or keep the old one and say why not (never crash on a bad value)."""
+        try:
+            new = make()
+        except ValueError as error:
+            self._say(Text(str(error), style="bold red"))
+            return False
+        self._preset = None
+        self._say(note)
+        self.config = new
+        return True
+
+    def _say(self, message: str | Text | None) -> None:
+        self.message = Text(message) if isinstance(message, str) else message
+        self._update_status()
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_select(self, delta: int) -> None:
+        self.selected = (self.selected + delta) % len(CONTROLS)
+
+    def action_change(self, direction: int) -> None:
+        control = CONTROLS[self.selected]
+        if control.key == "mode":
+            self.action_mode()
+            return
+        self._set(lambda: control.step(self.config, direction))
+
+    def action_mode(self) -> None:
+        mode = "sampled" if self.config.mode == "expected" else "expected"
+        new, note = with_mode(self.config, mode)
+        self._set(lambda: new, note)
+
+    def action_residual(self) -> None:
+        self._set(lambda: self.config.replace(residual=not self.config.residual))
+
+    def action_seed(self) -> None:
+        seed = self.config.seed + 1 if self.config.seed < 2**32 - 1 else 0
+        note = None if self.config.mode == "sampled" else "the seed matters in sampled mode (m)"
+        self._set(lambda: self.config.replace(seed=seed), note)
+
+    def action_defaults(self) -> None:
+        self._set(Config, "default settings")
+
+    def action_preset(self, number: int) -> None:
+        if 1 <= number <= len(PRESET_ORDER):
+            self.load_preset(PRESET_ORDER[number - 1])
+
+    def load_preset(self, name: str) -> None:
+        preset = PRESETS[name]
+        number = PRESET_ORDER.index(name) + 1
+        caption = preset.caption
+        if self.ascii:
+            from .screens import _asciify
+
+            caption = _asciify(caption)
+        note = Text.assemble((f"{number} {preset.title}: ", "bold"), caption)
+        if self._set(lambda: preset.config(self.config), note):
+            self._preset = name
+
+    def action_presets(self) -> None:
+        from .screens import PresetsScreen
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.load_preset(name)
+
+        self.push_screen(PresetsScreen(ascii=self.ascii, current=self._preset), chosen)
+
+    def action_help(self) -> None:
+        from .screens import HelpScreen
+
+        self.push_screen(HelpScreen(ascii=self.ascii))
+
+    def action_pin(self) -> None:
+        if self.pinned is not None:
+            self.pinned = None
+            self._say("unpinned")
+        elif self.result is not None:
+            self.pinned = self.result
+            self._say(self._pinned_note())
+        self.query_one(ChartView).pin(self.pinned)
+        self._update_chart_title()
+
+    def _pinned_note(self) -> Text:
+        r = self.pinned
+        assert r is not None
+        g = self.glyphs
+        return Text.assemble(
+            ("pinned: ", "bold"),
+            f"{g.regime.get(r.regime, '?')} {r.regime}, layer 1 gets {fmt_log10(r.log10_grad_first)}",
+            " -- change something to compare; p unpins" if self.ascii else " — change something to compare; p unpins",
+        )
+
+    def action_view(self) -> None:
+        self.view = "forward" if self.view == "grad" else "grad"
+
+    def action_layer(self, delta: int) -> None:
+        depth = self.config.depth
+        if self.cursor is None:
+            self.cursor = depth if delta < 0 else 1
+        else:
+            self.cursor = min(depth, max(1, self.cursor + delta))
+
+    def action_layer_end(self, last: int) -> None:
+        self.cursor = self.config.depth if last else 1
+
+    def action_hide_cursor(self) -> None:
+        self.cursor = None
+
+    def action_copy(self) -> None:
+        self.copy_to_clipboard(self._command())
+        self._say("command line copied (if your terminal allows OSC 52)")
+
+    # -- computing ------------------------------------------------------------------------------
+    def _request(self) -> None:
+        """Ask for the current config's result: cached, inline, or from the worker."""
+        self._serial += 1
+        config = self.config
+        overlay = self._cache.get(config.replace(mode="expected")) if config.mode == "sampled" else None
+        job = Job(self._serial, config, overlay)
+        cached = self._cache.get(config)
+        if cached is not None and (config.mode == "expected" or overlay is not None):
+            self._pending = None
+            self._show(Outcome(job, cached, overlay))
+        elif config.mode == "expected" and config.depth <= INLINE_MAX_DEPTH:
+            self._pending = None
+            self._show(run_job(job))
+        elif self._busy:
+            self._pending = job
+            self._update_chart_title()
+        else:
+            self._start(job)
+
+    def _start(self, job: Job) -> None:
+        self._busy = True
+        self._pending = None
+        self._update_chart_title()
+        self.run_worker(
+            partial(run_job, job), name="compute", group="compute", thread=True,
+            exclusive=True, exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "compute" or event.state not in (
+            WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED,
+        ):
+            return
+        self._busy = False
+        outcome = event.worker.result if event.state == WorkerState.SUCCESS else None
+        if isinstance(outcome, Outcome):
+            self._remember(outcome)
+            if outcome.job.serial == self._serial:
+                self._show(outcome)
+        if self._pending is not None:
+            self._start(self._pending)
+        else:
+            self._update_chart_title()
+
+    def _remember(self, outcome: Outcome) -> None:
+        for result in (outcome.result, outcome.overlay):
+            if result is not None:
+                self._cache[result.config] = result
+                self._cache.move_to_end(result.config)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _show(self, outcome: Outcome) -> None:
+        """Display an outcome of the current config (stale outcomes never get here)."""
+        self._remember(outcome)
+        if outcome.error is not None or outcome.result is None:
+            self._say(Text(outcome.error or "no result", style="bold red"))
+            self._update_chart_title()
+            return
+        from gradtui.chart import verdict
+
+        self.result, self.overlay = outcome.result, outcome.overlay
+        self.query_one(ChartView).show(self.result, self.overlay)
+        self.query_one(Inspector).show(self.result)
+        try:
+            words = verdict(self.result)
+        except Exception as error:  # keep going without words rather than crash
+            words = f"{self.result.regime} (verdict failed: {error})"
+        if self.ascii:
+            from .screens import _asciify
+
+            words = _asciify(words).replace("—", "-").encode("ascii", "replace").decode()
+        self.query_one(Verdict).show(self.result.regime, words)
+        self._update_chart_title()
+
+    # -- text around the chart ------------------------------------------------------------------
+    @property
+    def computing(self) -> bool:
+        return self.result is None or self.result.config != self.config
+
+    def _update_chart_title(self) -> None:
+        try:
+            chart = self.query_one(ChartView)
+        except Exception:
+            return
+        c = self.config
+        if self.view == "grad":
+            title = "gradient reaching each layer (log scale)"
+        else:
+            title = "forward activation std per layer (log scale)"
+        if c.mode == "sampled":
+            sub = f"sampled: width {c.width}, batch {c.batch}, seed {c.seed}; line = theory"
+        else:
+            sub = "expected: mean-field theory"
+        if self.pinned is not None:
+            sub += "; pinned shown"
+        if self.computing:
+            sub = "computing" + self.glyphs.ellipsis
+        chart.border_title = title
+        chart.border_subtitle = sub
+
+    def _update_status(self) -> None:
+        try:
+            status = self.query_one("#status", Static)
+        except Exception:
+            return
+        status.update(self.message or "")
+        status.display = bool(self.message)
+
+    def _command(self) -> str:
+        try:
+            from gradtui.cli import command_line
+
+            return command_line(self.config)
+        except Exception:  # until/unless the CLI module is importable
+            return "gradtui " + " ".join(
+                f"--{k.replace('_', '-')} {v}" for k, v in self.config.to_dict().items()
+            )
+
+    def _update_command(self) -> None:
+        try:
+            command = self.query_one("#command", Static)
+        except Exception:
+            return
+        command.update(Text.assemble(("$ ", "dim"), self._command()))
+
+
+def run_app(config: Config, *, ascii: bool = False) -> int:
+    """Run the TUI until the user quits; the exit status for the CLI."""
+    GradApp(config=config, ascii=ascii).run()
+    return 0

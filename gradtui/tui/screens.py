@@ -1,0 +1,148 @@
+"""Modal screens: the key list (help) and the presets picker."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from gradtui.engine import PRESET_ORDER, PRESETS
+
+from .controls import CONTROLS
+
+#: (keys, what they do) -- the help screen and docs/tui.md list exactly these
+KEYS: tuple[tuple[str, str], ...] = (
+    ("↑ ↓", "choose a control"),
+    ("← →", "change it (choices cycle; depth 1…1000; weight ×2^¼ steps)"),
+    ("m", "mode: expected (theory) ⇄ sampled (one real network)"),
+    ("r", "residual skip on/off"),
+    ("s", "new seed (seed + 1) for the sampled network"),
+    ("1 … 9", "load preset 1–9"),
+    ("P  enter", "presets picker, with what each shows"),
+    ("0", "back to the default settings"),
+    ("p", "pin this result; the next changes are drawn against it (p again: unpin)"),
+    ("v", "view: gradient per layer ⇄ forward activation std per layer"),
+    ("[ ]  , .", "layer inspector: move the cursor one layer toward input / output"),
+    ("{ }  < >", "move the cursor ten layers"),
+    ("Home End", "inspect layer 1 (input side) / layer L (output side)"),
+    ("esc", "hide the layer cursor"),
+    ("c", "copy the command line (terminal clipboard, OSC 52)"),
+    ("? F1", "this help"),
+    ("q  ctrl+c", "quit"),
+)
+
+_ASCII_KEYS = {"↑ ↓": "up down", "← →": "left right", "1 … 9": "1 ... 9"}
+
+
+def help_markdown() -> str:
+    rows = "\n".join(f"| `{k}` | {what} |" for k, what in KEYS)
+    controls = "\n".join(f"- **{c.label}** — {c.help}" for c in CONTROLS)
+    return f"""\
+## Keys
+
+| key | does |
+|---|---|
+{rows}
+
+## Controls
+
+{controls}
+
+## What you are seeing
+
+Each bar is the gradient that reaches a layer, relative to the output (log scale; layer 1 is
+the input side, L the output side). A bar at 1 means nothing was lost. Below 0.1 the layer is
+**vanishing**, above 10 **exploding**; the verdict is the regime of layer 1.
+`expected` is the infinite-width theory; `sampled` is one real random network of the given width
+and seed, with the theory drawn over it.
+"""
+
+
+def help_plain(ascii: bool) -> str:
+    """The same key list as plain text (used with --ascii, where Markdown's glyphs are not wanted)."""
+    lines = ["KEYS", ""]
+    for k, what in KEYS:
+        key = _ASCII_KEYS.get(k, k) if ascii else k
+        lines.append(f"  {key:<12} {_asciify(what) if ascii else what}")
+    lines += ["", "CONTROLS", ""]
+    for c in CONTROLS:
+        lines.append(f"  {(c.ascii_label if ascii else c.label):<12} {c.help}")
+    lines += ["", "esc closes this help."]
+    return "\n".join(lines)
+
+
+def _asciify(s: str) -> str:
+    for u, a in (("⇄", "<->"), ("…", "..."), ("×", "x"), ("–", "-"), ("^¼", "^(1/4)")):
+        s = s.replace(u, a)
+    return s
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, rendered from Markdown (plain text with --ascii)."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "dismiss", "close", id="help.close"),
+    ]
+
+    def __init__(self, *, ascii: bool = False) -> None:
+        super().__init__()
+        self.ascii = ascii
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body") as body:
+            if self.ascii:
+                yield Static(Text(help_plain(True)), id="help-text")
+            else:
+                yield Markdown(help_markdown(), id="help-text")
+        body.border_title = "gradtui help"
+        body.border_subtitle = "esc to close"
+
+    def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
+        self.dismiss(None)
+
+
+class PresetsScreen(ModalScreen[str | None]):
+    """Pick a preset; each shows its caption (what to notice)."""
+
+    BINDINGS = [
+        Binding("escape,q", "cancel", "close", id="presets.close"),
+    ]
+
+    def __init__(self, *, ascii: bool = False, current: str | None = None) -> None:
+        super().__init__()
+        self.ascii = ascii
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for i, name in enumerate(PRESET_ORDER, start=1):
+            p = PRESETS[name]
+            key = str(i) if i <= 9 else " "
+            caption = _asciify(p.caption) if self.ascii else p.caption
+            title = _asciify(p.title) if self.ascii else p.title
+            prompt = Text.assemble((f"{key}  {title}", "bold"), "\n   ", caption)
+            options.append(Option(prompt, id=name))
+        picker = OptionList(*options, id="preset-list")
+        picker.border_title = "presets"
+        picker.border_subtitle = "enter loads, esc closes"
+        yield picker
+
+    def on_mount(self) -> None:
+        picker = self.query_one(OptionList)
+        if self.current in PRESETS:
+            picker.highlighted = PRESET_ORDER.index(self.current)
+        else:
+            picker.highlighted = 0
+        picker.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,214 @@
+"""The widgets of the main screen: control panel, chart, layer inspector, verdict, size guard.
+
+Arrays never live in a reactive: widgets hold the Config and small values (index, view name) in
+reactives and receive results through plain method calls.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+
+from gradtui.engine import Config, Result, regime_of
+
+from .controls import CONTROLS
+from .glyphs import fmt_log10, fmt_value, glyphs
+
+#: the smallest terminal the layout is drawn for
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+
+
+class ControlPanel(Widget):
+    """One row per setting; the selected row is marked and highlighted."""
+
+    COMPONENT_CLASSES = {"control-panel--selected", "control-panel--label", "control-panel--dim"}
+
+    config: reactive[Config] = reactive(Config, layout=False)
+    selected: reactive[int] = reactive(0)
+
+    def __init__(self, *, ascii: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.glyphs = glyphs(ascii)
+        self.ascii = ascii
+
+    def render(self) -> Text:
+        g = self.glyphs
+        label_style = self.get_component_rich_style("control-panel--label")
+        dim_style = self.get_component_rich_style("control-panel--dim")
+        selected_style = self.get_component_rich_style("control-panel--selected")
+        width = max(self.content_size.width, 1)
+        lines = []
+        for i, control in enumerate(CONTROLS):
+            label = control.ascii_label if self.ascii else control.label
+            value = control.show(self.config, self.ascii)
+            marker = g.marker if i == self.selected else " "
+            line = Text.assemble(f"{marker} ", (f"{label:<11}", label_style), value)
+            if self._inactive(control.key):
+                line.stylize(dim_style, 13)
+            line.truncate(width, overflow="ellipsis")
+            if i == self.selected:
+                line.pad_right(width - line.cell_len)
+                line.stylize(selected_style)
+            lines.append(line)
+        return Text("\n", no_wrap=True).join(lines)
+
+    def _inactive(self, key: str) -> bool:
+        """Settings that do not change the current view are drawn dim (still changeable)."""
+        c = self.config
+        if key == "residual_scale":
+            return not c.residual
+        if key in ("seed",):
+            return c.mode != "sampled"
+        if key == "width":
+            return c.mode != "sampled" and c.init != "normal"
+        return False
+
+
+class ChartView(Widget):
+    """The plotext chart of the current result, drawn at this widget's own content size."""
+
+    view: reactive[str] = reactive("grad")
+    cursor: reactive[int | None] = reactive(None)
+
+    def __init__(self, *, ascii: bool = False, color: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ascii = ascii
+        self.color = color
+        self.result: Result | None = None
+        self.overlay: Result | None = None
+        self.pinned: Result | None = None
+        self.error: str | None = None
+        self._cache_key: tuple | None = None
+        self._cache_text: Text | None = None
+
+    def show(self, result: Result | None, overlay: Result | None = None) -> None:
+        self.result, self.overlay, self.error = result, overlay, None
+        self.refresh()
+
+    def pin(self, pinned: Result | None) -> None:
+        self.pinned = pinned
+        self.refresh()
+
+    def render(self) -> Text:
+        width, height = self.content_size
+        if self.result is None:
+            return Text("computing" + glyphs(self.ascii).ellipsis, style="dim")
+        if width < 10 or height < 4:
+            return Text("")
+        key = (
+            id(self.result), id(self.overlay), id(self.pinned), self.view, self.cursor,
+            width, height,
+        )
+        if key != self._cache_key or self._cache_text is None:
+            from gradtui.chart import render_chart
+
+            try:
+                ansi = render_chart(
+                    self.result, width, height, color=self.color, ascii=self.ascii,
+                    view=self.view, pinned=self.pinned, overlay=self.overlay, cursor=self.cursor,
+                )
+                text = Text.from_ansi(ansi, no_wrap=True, end="")
+            except Exception as error:  # a chart bug must not take the app down
+                text = Text(f"chart failed: {type(error).__name__}: {error}", style="bold")
+            self._cache_key, self._cache_text = key, text
+        return self._cache_text
+
+
+class Inspector(Widget):
+    """Numbers for the layer under the chart cursor."""
+
+    cursor: reactive[int | None] = reactive(None)
+
+    def __init__(self, *, ascii: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ascii = ascii
+        self.result: Result | None = None
+
+    def show(self, result: Result | None) -> None:
+        self.result = result
+        self.refresh()
+
+    def render(self) -> Text:
+        g = glyphs(self.ascii)
+        r = self.result
+        if self.cursor is None or r is None or not 1 <= self.cursor <= r.depth:
+            keys = "[ ]" if self.ascii else "[ ]"
+            return Text.assemble(
+                ("Layer inspector\n", "bold"),
+                (f"{keys} or , . pick a layer\nHome/End first/last layer", "dim"),
+            )
+        i = self.cursor - 1
+        lg = float(r.log10_grad[i])
+        regime = regime_of(lg)
+        wg, dg, ng = float(r.weight_gain[i]), float(r.deriv_gain[i]), float(r.norm_gain[i])
+        product = f"w {fmt_value(wg)} {g.times} f' {fmt_value(dg)}"
+        if r.config.norm != "none":
+            product += f" {g.times} n {fmt_value(ng)}"
+        lines = [
+            Text.assemble(
+                (f"layer {self.cursor}/{r.depth} ", "bold"),
+                (f"{g.regime.get(regime, '?')} {regime}", f"bold {_REGIME_STYLE.get(regime, '')}"),
+            ),
+            Text(f"grad     {fmt_log10(lg)}"),
+            Text(f"factor   {fmt_log10(float(r.log10_factor[i]))}"),
+        ]
+        if r.config.residual:
+            lines.append(Text(f" skip + {fmt_value(r.config.residual_scale)}{g.times}({product})"))
+        else:
+            lines.append(Text(f" = {product}"))
+        lines.append(Text(f"act std  {fmt_log10(float(r.log10_act_std[i]))}"))
+        if r.dead_frac is not None or r.saturated_frac is not None:
+            parts = []
+            if r.dead_frac is not None:
+                parts.append(f"dead {_pct(r.dead_frac[i])}")
+            if r.saturated_frac is not None:
+                parts.append(f"saturated {_pct(r.saturated_frac[i])}")
+            lines.append(Text("  ".join(parts)))
+        if bool(r.overflow[i]):
+            lines.append(Text("forward pass overflowed here", style="bold"))
+        return Text("\n", no_wrap=True).join(lines)
+
+
+def _pct(x: float) -> str:
+    x = float(x)
+    return "?" if math.isnan(x) else f"{100.0 * x:.0f}%"
+
+
+#: Rich styles used for regime words inside Text (ANSI names, so 16-colour terminals keep them)
+_REGIME_STYLE = {
+    "vanishing": "yellow",
+    "stable": "green",
+    "exploding": "red",
+    "overflow": "magenta",
+}
+
+
+class Verdict(Static):
+    """The verdict in words, with a glyph as well as a colour for its regime."""
+
+    def __init__(self, *, ascii: bool = False, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.ascii = ascii
+
+    def show(self, regime: str, words: str) -> None:
+        glyph = glyphs(self.ascii).regime.get(regime, "?")
+        for name in _REGIME_STYLE:
+            self.set_class(name == regime, f"-{name}")
+        self.update(Text(f"{glyph} {words}"))
+
+
+class TooSmall(Static):
+    """Shown instead of everything else when the terminal is below the minimum size."""
+
+    def render(self) -> Text:
+        width, height = self.app.size
+        times = "x" if getattr(self.app, "ascii", False) else "×"
+        return Text(
+            f"gradtui needs a terminal of at least {MIN_WIDTH}{times}{MIN_HEIGHT}.\n"
+            f"This one is {width}{times}{height}: please enlarge it (q quits).",
+            justify="center",
+        )
