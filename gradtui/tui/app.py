@@ -6,7 +6,8 @@ cursor); results are derived from it by the engine, off the UI thread, latest re
 
 from __future__ import annotations
 
-import os
+import asyncio
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
@@ -26,8 +27,8 @@ from .controls import CONTROLS, with_mode
 from .glyphs import fmt_log10, glyphs
 from .widgets import MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TooSmall, Verdict
 
-#: expected-mode configs up to this depth are computed on the UI thread (microseconds per layer);
-#: everything else goes to a worker thread
+#: expected-mode configs up to this depth are computed on the UI thread once their activation's
+#: tables are built (about a microsecond per layer); everything else goes to a worker thread
 INLINE_MAX_DEPTH = 1000
 #: results kept for instant back-and-forth (a result is a few per-layer arrays)
 CACHE_SIZE = 128
@@ -66,6 +67,31 @@ def run_job(job: Job) -> Outcome:
         return Outcome(job, None, error=str(error))
     except Exception as error:  # an engine bug must not take the app down
         return Outcome(job, None, error=f"engine error: {type(error).__name__}: {error}")
+
+
+async def in_daemon_thread(work: Callable[[], object]) -> object:
+    """Run ``work`` in a daemon thread and await its value.
+
+    Textual's thread workers run in the event loop's default executor, which the interpreter joins at
+    exit: quitting during a long sampled computation would hang until it ended. A daemon thread is
+    simply abandoned when the app quits.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future = loop.create_future()
+
+    def settle(value: object) -> None:
+        if not future.done():
+            future.set_result(value)
+
+    def target() -> None:
+        value = work()
+        try:
+            loop.call_soon_threadsafe(settle, value)
+        except RuntimeError:  # the loop has closed: the app quit meanwhile
+            pass
+
+    threading.Thread(target=target, name="gradtui-compute", daemon=True).start()
+    return await future
 
 
 class GradApp(App[None]):
@@ -125,6 +151,11 @@ class GradApp(App[None]):
         self._busy = False
         self._pending: Job | None = None
         self._preset: str | None = None
+        #: activations whose expected-mode tables are built (computing them is then instant)
+        self._warm: set[str] = set()
+        self._warming = False
+        #: worker computations started (requests superseded while one ran are never started)
+        self.computes_started = 0
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -234,12 +265,12 @@ class GradApp(App[None]):
     def load_preset(self, name: str) -> None:
         preset = PRESETS[name]
         number = PRESET_ORDER.index(name) + 1
-        caption = preset.caption
+        title, caption = preset.title, preset.caption
         if self.ascii:
             from .screens import _asciify
 
-            caption = _asciify(caption)
-        note = Text.assemble((f"{number} {preset.title}: ", "bold"), caption)
+            title, caption = _asciify(title), _asciify(caption)
+        note = Text.assemble((f"{number} {title}: ", "bold"), caption)
         if self._set(lambda: preset.config(self.config), note):
             self._preset = name
 
@@ -308,7 +339,11 @@ class GradApp(App[None]):
         if cached is not None and (config.mode == "expected" or overlay is not None):
             self._pending = None
             self._show(Outcome(job, cached, overlay))
-        elif config.mode == "expected" and config.depth <= INLINE_MAX_DEPTH:
+        elif (
+            config.mode == "expected"
+            and config.depth <= INLINE_MAX_DEPTH
+            and config.activation in self._warm
+        ):
             self._pending = None
             self._show(run_job(job))
         elif self._busy:
@@ -320,13 +355,30 @@ class GradApp(App[None]):
     def _start(self, job: Job) -> None:
         self._busy = True
         self._pending = None
+        self.computes_started += 1
         self._update_chart_title()
         self.run_worker(
-            partial(run_job, job), name="compute", group="compute", thread=True,
+            in_daemon_thread(partial(run_job, job)), name="compute", group="compute",
             exclusive=True, exit_on_error=False,
         )
 
+    def _warm_up(self) -> None:
+        """Build every activation's expected-mode tables in the background (once, after start)."""
+        from gradtui.engine import ACTIVATIONS, compute
+
+        for name in ACTIVATIONS:
+            if name not in self._warm:
+                try:
+                    compute(Config(depth=1, activation=name))
+                except Exception:  # warming is an optimisation only
+                    pass
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "warmup" and event.state == WorkerState.SUCCESS:
+            from gradtui.engine import ACTIVATIONS
+
+            self._warm.update(ACTIVATIONS)
+            return
         if event.worker.group != "compute" or event.state not in (
             WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED,
         ):
@@ -345,6 +397,8 @@ class GradApp(App[None]):
     def _remember(self, outcome: Outcome) -> None:
         for result in (outcome.result, outcome.overlay):
             if result is not None:
+                if result.config.mode == "expected":
+                    self._warm.add(result.config.activation)
                 self._cache[result.config] = result
                 self._cache.move_to_end(result.config)
         while len(self._cache) > CACHE_SIZE:
@@ -363,20 +417,30 @@ class GradApp(App[None]):
         self.query_one(ChartView).show(self.result, self.overlay)
         self.query_one(Inspector).show(self.result)
         try:
-            words = verdict(self.result)
+            words = verdict(self.result, ascii=self.ascii)
         except Exception as error:  # keep going without words rather than crash
-            words = f"{self.result.regime} (verdict failed: {error})"
-        if self.ascii:
-            from .screens import _asciify
-
-            words = _asciify(words).replace("—", "-").encode("ascii", "replace").decode()
+            words = f"{self.result.regime.upper()} (verdict failed: {error})"
         self.query_one(Verdict).show(self.result.regime, words)
         self._update_chart_title()
+        if not self._warming:
+            self._warming = True
+            self.call_after_refresh(
+                lambda: self.run_worker(
+                    in_daemon_thread(self._warm_up), name="warmup", group="warmup",
+                    exit_on_error=False,
+                )
+            )
 
     # -- text around the chart ------------------------------------------------------------------
     @property
     def computing(self) -> bool:
+        """True while the chart shows an older config than the controls (a result is on its way)."""
         return self.result is None or self.result.config != self.config
+
+    @property
+    def settled(self) -> bool:
+        """Nothing in flight and the chart shows the current config (for tests and benchmarks)."""
+        return not self._busy and self._pending is None and not self.computing
 
     def _update_chart_title(self) -> None:
         try:

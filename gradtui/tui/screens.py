@@ -77,9 +77,11 @@ def help_plain(ascii: bool) -> str:
 
 
 def _asciify(s: str) -> str:
-    for u, a in (("⇄", "<->"), ("…", "..."), ("×", "x"), ("–", "-"), ("^¼", "^(1/4)")):
+    from gradtui.chart import asciify
+
+    for u, a in (("⇄", "<->"), ("…", "..."), ("^¼", "^(1/4)")):
         s = s.replace(u, a)
-    return s
+    return asciify(s)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -90,7 +92,7 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def __init__(self, *, ascii: bool = False) -> None:
-        super().__init__()
+        super().__init__(classes="-ascii" if ascii else None)
         self.ascii = ascii
 
     def compose(self) -> ComposeResult:
@@ -114,7 +116,7 @@ class PresetsScreen(ModalScreen[str | None]):
     ]
 
     def __init__(self, *, ascii: bool = False, current: str | None = None) -> None:
-        super().__init__()
+        super().__init__(classes="-ascii" if ascii else None)
         self.ascii = ascii
         self.current = current
 
