@@ -280,8 +280,9 @@ class _YAxis:
 def _y_axis(finite: np.ndarray, rows: int) -> _YAxis:
     """Pick decades per row so ticks (whole decades, every k ≥ 2 rows) fall exactly on rows.
 
-    The range always holds the stable band [1e-1, 1e1] (so the line at 1 is drawn) and every
-    finite value; among tick steps 1, 2, 5, 10, ... decades the finest row height that fits wins.
+    The range holds 1 (the reference line) and every finite value with a little headroom; among
+    tick steps of 1, 2, 3, 4, 5, 10, 15, ... decades and k rows per step, the finest row height
+    that fits with at least three labelled ticks wins. Spare rows are split above and below.
     """
     data_lo = min(0.0, float(np.min(finite))) if finite.size else 0.0
     data_hi = max(0.0, float(np.max(finite))) if finite.size else 0.0
@@ -305,10 +306,12 @@ def _y_axis(finite: np.ndarray, rows: int) -> _YAxis:
             if best is None or d < best[2] - 1e-12:
                 best = (s, k, d, lo)
             break
-    if best is None:  # a very short canvas: one step over the whole height
-        s = next(t for t in _tick_steps(span) if t >= span)
-        d = s / max(1, rows - 1)
-        best = (s, 1, d, math.floor(need_lo / s) * s)
+    if best is None:  # a very short canvas: one tick step over the whole height
+        for s in _tick_steps(4 * span):
+            lo = math.floor(need_lo / s) * s
+            if s >= span and lo + s >= need_hi:
+                break
+        best = (s, 1, s / max(1, rows - 1), lo)
     s, k, d, lo = best
     # spare rows: half below the data (taller bars), half above (headroom over the line at 1)
     spare = max(0, rows - 1 - math.ceil((need_hi - lo) / d - 1e-9))
@@ -619,7 +622,9 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
     legend = _legend(used, view, g, yaxis, overlay)
     if has_title:
         title = _pick(_title_texts(view, g), agg, width)
-        lines.insert(0, _sgr(_fit(title, width), style("title")) if color else _fit(title, width))
+        title = _fit(title, width)
+        bare = title.rstrip()
+        lines.insert(0, _sgr(bare, style("title")) + " " * (len(title) - len(bare)))
         lines.append(_pick_legend(legend, width, color, ""))
     else:
         suffix = agg[-1] if bars.group > 1 else ""

@@ -355,3 +355,22 @@ def test_verdict_other_regimes():
 )
 def test_format_pow10(log10, text):
     assert format_pow10(log10) == text
+
+
+def test_pin_and_overlay_of_another_depth():
+    now = sigmoid_like(16)
+    for other in (sigmoid_like(5), sigmoid_like(100), synth([math.nan, -math.inf, 0.0])):
+        for kw in ({"pinned": other}, {"overlay": other}):
+            chart = render_chart(now, 54, 14, color=False, **kw)
+            assert_shape(chart, 54, 14)
+    # layers the pinned result does not have get no ghost mark
+    chart = render_chart(sigmoid_like(16), 70, 16, color=False, pinned=sigmoid_like(4, -2.0))
+    assert canvas_text(chart).count(UNICODE.pin) <= 4 * 4
+
+
+def test_forward_view_with_unknown_and_huge_values():
+    act = [0.0, 5.0, 400.0, math.inf, math.nan, -math.inf]
+    result = synth(np.zeros(6), act=act, overflow=[False, False, False, True, True, False])
+    chart = render_chart(result, 60, 16, color=False, view="forward")
+    assert_shape(chart, 60, 16)
+    assert UNICODE.overflow in chart and UNICODE.zero in chart
