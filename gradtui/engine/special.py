@@ -10,6 +10,7 @@ is used. Relative accuracy is ~1e-15 for erf and erfc alike, including the far t
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -46,7 +47,10 @@ def _fit_panels() -> np.ndarray:
     return np.ascontiguousarray(coeffs.T)
 
 
-_COEFFS = _fit_panels()  # shape (degree + 1, panels): monomial coefficients in t ∈ [-1, 1]
+@functools.lru_cache(maxsize=1)
+def _coeffs() -> np.ndarray:
+    """Fitted on first use (~0.1 s), so start-up pays nothing until gelu is evaluated."""
+    return _fit_panels()  # shape (degree + 1, panels): monomial coefficients in t ∈ [-1, 1]
 
 
 def erfcx(x: np.ndarray) -> np.ndarray:
@@ -56,12 +60,13 @@ def erfcx(x: np.ndarray) -> np.ndarray:
     inside = x < _X_MAX
     xi = x[inside]
     if xi.size:
-        idx = np.minimum((xi * (1.0 / _PANEL)).astype(np.intp), _COEFFS.shape[1] - 1)
+        coeffs = _coeffs()
+        idx = np.minimum((xi * (1.0 / _PANEL)).astype(np.intp), coeffs.shape[1] - 1)
         t = (xi - idx * _PANEL) * (2.0 / _PANEL) - 1.0
-        acc = _COEFFS[_DEGREE].take(idx)
+        acc = coeffs[_DEGREE].take(idx)
         for j in range(_DEGREE - 1, -1, -1):  # Horner in the panel's local variable
             acc *= t
-            acc += _COEFFS[j].take(idx)
+            acc += coeffs[j].take(idx)
         out[inside] = acc
     xo = x[~inside]
     if xo.size:
