@@ -1,0 +1,497 @@
+"""Watch it (not) learn: a few steps of training on the network of DESIGN §1 (NumPy only).
+
+The network is exactly the one the bars describe — ``L`` square layers of width ``N``, plain or
+residual (``h_l = h_{l-1} + α·f(z_l)``), optional layer norm on ``z_l`` (eps 1e-5, no affine), bias,
+activations and inits from the registries, float64 — trained on a small synthetic regression task:
+
+* **data**: a fixed training set of ``batch`` inputs ``x ~ N(0, 1)`` (entries), drawn from the seed;
+* **teacher**: a fixed random 2-layer tanh net ``y = c·tanh(A x)`` (16 hidden units, ``A ~ N(0, 1/N)``,
+  ``c`` scaled so ``Var y ≈ 1``), also drawn from the seed;
+* **student output**: ``ŷ = ⟨r, h_L⟩`` with a **fixed** random readout ``r ~ N(0, I/N)`` (the same
+  kind of readout the bars use, DESIGN §1). The readout is not trained, so every change in the loss
+  is bought by the L layers the bars show, and layer L's update is not swamped by a readout that
+  could fit the targets on its own;
+* **loss**: mean squared error ``mean((ŷ − y)²)`` over the training set; every step uses the whole
+  set (plain gradient descent: "SGD" with one fixed batch), so the loss curve is a clean function
+  of the network and the learning rate.
+
+Optimisers: ``sgd`` (``θ ← θ − lr·g``) and ``adam`` (β = 0.9, 0.999, ε = 1e-8, bias-corrected).
+Clipping (``clip_norm``) rescales the *total* gradient (all W and b together) to that norm when it
+is larger, before the optimiser sees it, and counts how often it fired.
+
+``tied=True`` is the unrolled recurrent net: one ``W`` and one ``b`` for every layer (time step);
+its gradient is the sum of the per-layer terms. :func:`gradient_norms` gives the per-layer
+gradient norms of either net with the bars' own loss (DESIGN §1), for the RNN explode/vanish picture.
+
+Nothing here raises or warns on overflow: the whole computation runs under ``np.errstate(all=
+"ignore")``; a loss that is not finite ends the run and is recorded (``diverged_at``), and
+non-finite weights show up as ``inf`` relative updates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .blas import single_thread
+from .config import MEMORY_BUDGET, Config, _as_float, canonical_name, closest
+from .inits import INITS, base_draw
+
+OPTIMIZERS = ("sgd", "adam")
+#: learning rates that train ReLU + He at depth 10–50, width 64–512 without blowing up, and are
+#: small enough that a too-large init still diverges within a few steps
+DEFAULT_LR = {"sgd": 0.002, "adam": 1e-4}
+#: layer norm epsilon (DESIGN §1: layer norm without affine parameters)
+NORM_EPS = 1e-5
+#: hidden units of the teacher network
+TEACHER_HIDDEN = 16
+#: E[tanh(u)²] for u ~ N(0, 1): the teacher's output weights are scaled by it so Var y ≈ 1
+_TANH2 = 0.3942944903
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-8
+
+MAX_STEPS = 10_000
+MAX_BATCH = 4096
+LR_RANGE = (1e-8, 100.0)
+
+#: independent random streams spawned from the seed (fixed order: never reorder, only append)
+_STREAMS = ("weights", "biases", "readout", "teacher", "data")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: validated on construction (``ValueError`` naming field, value and range)."""
+
+    steps: int = 100
+    #: learning rate; ``None`` = the optimizer's default (:data:`DEFAULT_LR`)
+    lr: float | None = None
+    optimizer: str = "sgd"
+    #: total-gradient-norm clipping threshold; ``None`` or ``0`` = off (stored as ``None``)
+    clip_norm: float | None = None
+    #: size of the fixed training set (every step uses all of it)
+    batch: int = 64
+    #: one W and b for every layer (an unrolled recurrent net)
+    tied: bool = False
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "optimizer", canonical_name(self.optimizer))
+        if self.optimizer not in OPTIMIZERS:
+            hint = closest(self.optimizer, OPTIMIZERS)
+            did = f"; did you mean {hint}?" if hint else ""
+            raise ValueError(
+                f"optimizer: unknown value {self.optimizer!r}; choose one of "
+                f"{', '.join(OPTIMIZERS)}{did}"
+            )
+        for name, hi in (("steps", MAX_STEPS), ("batch", MAX_BATCH)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"{name}: {value!r} is not a whole number")
+            if not 1 <= value <= hi:
+                raise ValueError(f"{name}: {value} is out of range; allowed 1–{hi}")
+            set_(self, name, int(value))
+        lr = DEFAULT_LR[self.optimizer] if self.lr is None else _finite(self.lr, "lr")
+        lo, hi = LR_RANGE
+        if not lo <= lr <= hi:
+            raise ValueError(f"lr: {lr:g} is out of range; allowed {lo:g}–{hi:g}")
+        set_(self, "lr", lr)
+        if self.clip_norm is not None:
+            clip = _finite(self.clip_norm, "clip_norm")
+            if clip < 0:
+                raise ValueError(f"clip_norm: {clip:g} is out of range; allowed 0 (off) or > 0")
+            set_(self, "clip_norm", clip if clip > 0 else None)
+        if not isinstance(self.tied, bool):
+            raise ValueError(f"tied: {self.tied!r} is not true or false")
+
+
+def _finite(value, name: str) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: {value!r} is not a number")
+    return _as_float(name, value)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """What a run did. Arrays over layers are indexed 0..L-1 for layers 1..L (1 = input side)."""
+
+    config: Config
+    train_config: TrainConfig
+    #: training loss after 0, 1, …, K updates (float64, length K + 1 for a full run); a run that
+    #: diverged ends with its first inf/nan entry (at index ``diverged_at``), a cancelled one early
+    loss: np.ndarray
+    #: ‖W_l(end) − W_l(start)‖_F / ‖W_l(start)‖_F per layer (0/0 → 0, x/0 → inf, non-finite
+    #: weights → inf). Tied: the one shared W, repeated for every layer
+    rel_update: np.ndarray
+    #: per step and layer: ‖ΔW_l‖_F / ‖W_l‖_F of that step, shape (steps taken, L)
+    rel_update_steps: np.ndarray
+    #: ‖Δθ‖ of every step (all W and b together, after clipping and the optimiser)
+    step_norm: np.ndarray
+    #: ‖∇θ loss‖ of every step, before clipping
+    grad_norm: np.ndarray
+    #: steps on which clipping rescaled the gradient
+    clip_fired: int
+    #: number of updates after which the loss was not finite (the run stopped there), else None
+    diverged_at: int | None
+    cancelled: bool
+    #: tied only: each layer's (time step's) share of the update, ‖Σ_steps lr·∂loss/∂W|_l‖ / ‖W‖
+    #: (the plain-gradient update that layer's term alone asks for); None when untied
+    layer_contrib: np.ndarray | None = None
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def depth(self) -> int:
+        return int(self.rel_update.shape[0])
+
+    @property
+    def steps_run(self) -> int:
+        """Losses evaluated (K + 1 for a full run, counting the initial one and a non-finite one)."""
+        return int(self.loss.shape[0])
+
+    @property
+    def steps_taken(self) -> int:
+        """Updates applied."""
+        return int(self.step_norm.shape[0])
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def finished(self) -> bool:
+        return not self.cancelled and not self.diverged
+
+    @property
+    def loss_finite(self) -> np.ndarray:
+        return np.isfinite(self.loss)
+
+    @property
+    def max_step_norm(self) -> float:
+        return float(np.max(self.step_norm)) if self.step_norm.size else 0.0
+
+    @property
+    def log10_rel_update(self) -> np.ndarray:
+        """log10 of the relative update; -inf for a layer that did not move."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(self.rel_update)
+
+    @property
+    def first_loss(self) -> float:
+        return float(self.loss[0]) if self.loss.size else math.nan
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.loss[-1]) if self.loss.size else math.nan
+
+
+# -- the network ---------------------------------------------------------------------------------
+@dataclass
+class _Net:
+    """Parameters of the trained network: W (P, N, N) and b (P, N) with P = 1 (tied) or L."""
+
+    config: Config
+    tied: bool
+    W: np.ndarray
+    b: np.ndarray
+
+    def index(self, layer: int) -> int:
+        return 0 if self.tied else layer
+
+
+@dataclass
+class _Cache:
+    """What the backward pass needs: the layer inputs h_{l-1}, the (normalised) pre-activations and
+    the layer-norm 1/std."""
+
+    inputs: list[np.ndarray]
+    zhat: list[np.ndarray]
+    inv_std: list[np.ndarray | None]
+    out: np.ndarray
+
+
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    children = np.random.SeedSequence(seed).spawn(len(_STREAMS))
+    return {name: np.random.default_rng(s) for name, s in zip(_STREAMS, children)}
+
+
+def _draw_net(config: Config, tied: bool, rngs: dict[str, np.random.Generator]) -> _Net:
+    n, count = config.width, 1 if tied else config.depth
+    init = INITS[config.init]
+    gain = math.sqrt(init.sigma_w2(n)) * config.weight_scale
+    W = base_draw(rngs["weights"], init.family, n, count=count) * gain
+    if config.bias_std > 0:
+        b = rngs["biases"].standard_normal((count, n)) * config.bias_std
+    else:
+        b = np.zeros((count, n))
+    return _Net(config, tied, W, b)
+
+
+def _forward(net: _Net, x: np.ndarray) -> _Cache:
+    c = net.config
+    act = ACTIVATIONS[c.activation]
+    layer_norm = c.norm == "layer"
+    h = x
+    inputs, zhat, inv_std = [], [], []
+    for layer in range(c.depth):
+        i = net.index(layer)
+        z = h @ net.W[i].T + net.b[i]
+        if layer_norm:
+            z = z - z.mean(axis=1, keepdims=True)
+            s = 1.0 / np.sqrt(np.mean(z * z, axis=1, keepdims=True) + NORM_EPS)
+            z = z * s
+        else:
+            s = None
+        a = act.f(z)
+        inputs.append(h)
+        zhat.append(z)
+        inv_std.append(s)
+        h = h + c.residual_scale * a if c.residual else a
+    return _Cache(inputs, zhat, inv_std, h)
+
+
+def _backward_layer(net: _Net, cache: _Cache, layer: int, g_h: np.ndarray, need_prev: bool = True):
+    """Given ∂loss/∂h_l, return (∂loss/∂z_l before norm, ∂loss/∂h_{l-1} or None)."""
+    c = net.config
+    df = ACTIVATIONS[c.activation].df
+    g = g_h * df(cache.zhat[layer])
+    if c.residual:
+        g = g * c.residual_scale
+    s = cache.inv_std[layer]
+    if s is not None:
+        zh = cache.zhat[layer]
+        g = s * (g - g.mean(axis=1, keepdims=True) - zh * np.mean(g * zh, axis=1, keepdims=True))
+    if not need_prev:
+        return g, None
+    g_prev = g @ net.W[net.index(layer)]
+    if c.residual:
+        g_prev = g_prev + g_h
+    return g, g_prev
+
+
+def _gradients(net: _Net, cache: _Cache, g_out: np.ndarray, gW: np.ndarray, gb: np.ndarray,
+               per_layer: np.ndarray | None) -> None:
+    """Fill ∂loss/∂W into ``gW`` and ∂loss/∂b into ``gb`` given ∂loss/∂h_L. ``per_layer`` (L, N, N),
+    if given, accumulates each layer's own term of ∂loss/∂W (tied nets sum the terms into one W)."""
+    tied = net.tied
+    if tied:
+        gW.fill(0.0)
+        gb.fill(0.0)
+    g_h = g_out
+    for layer in range(net.config.depth - 1, -1, -1):
+        # ∂loss/∂x (below layer 1) is not needed for training
+        g_z, g_prev = _backward_layer(net, cache, layer, g_h, need_prev=layer > 0)
+        if tied:
+            term = g_z.T @ cache.inputs[layer]
+            gW[0] += term
+            gb[0] += g_z.sum(axis=0)
+            if per_layer is not None:
+                per_layer[layer] += term
+        else:
+            np.matmul(g_z.T, cache.inputs[layer], out=gW[layer])
+            np.sum(g_z, axis=0, out=gb[layer])
+        g_h = g_prev
+
+
+def _teacher(rng: np.random.Generator, n: int, x: np.ndarray) -> np.ndarray:
+    A = rng.standard_normal((n, TEACHER_HIDDEN)) / math.sqrt(n)
+    c = rng.standard_normal(TEACHER_HIDDEN) / math.sqrt(TEACHER_HIDDEN * _TANH2)
+    return np.tanh(x @ A) @ c
+
+
+def _task(config: Config, batch: int, rngs: dict[str, np.random.Generator]):
+    n = config.width
+    x = rngs["data"].standard_normal((batch, n))
+    y = _teacher(rngs["teacher"], n, x)
+    r = rngs["readout"].standard_normal(n) / math.sqrt(n)
+    return x, y, r
+
+
+def _frob(a: np.ndarray) -> np.ndarray:
+    """Frobenius norm over the last two axes (so (P, N, N) → (P,))."""
+    return np.sqrt(np.einsum("...ij,...ij->...", a, a))
+
+
+def _sumsq(a: np.ndarray) -> float:
+    flat = a.reshape(-1)
+    return float(np.dot(flat, flat))
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num/den with 0/0 → 0, x/0 → inf and anything non-finite → inf."""
+    out = np.where(num == 0, 0.0, num / np.where(den == 0, 1.0, den))
+    out = np.where((den == 0) & (num != 0), np.inf, out)
+    return np.where(np.isfinite(num) & np.isfinite(den), out, np.inf)
+
+
+# -- training ------------------------------------------------------------------------------------
+def train(
+    config: Config,
+    tc: TrainConfig | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Train the config's network for ``tc.steps`` steps; never raises or warns on overflow
+    (``ValueError`` only when the run would not fit in memory, see :func:`check_size`).
+
+    ``progress(step, K)`` is called after every update (step = 1..K); ``cancel()`` is polled before
+    every forward pass and ends the run early (``cancelled=True``) when it returns true. The loss is
+    evaluated K + 1 times: before the first update and after each one.
+    """
+    tc = tc if tc is not None else TrainConfig()
+    with np.errstate(all="ignore"), single_thread():
+        return _train(config, tc, progress, cancel)
+
+
+def train_bytes(config: Config, tc: TrainConfig) -> int:
+    """Bytes a run holds at once: weights and their copies (start, gradient, step, Adam's two
+    moments, the tied per-layer terms), the forward cache and the per-step record."""
+    n, L = config.width, config.depth
+    copies = 4 + (2 if tc.optimizer == "adam" else 0)
+    weights = (1 if tc.tied else L) * n * n * copies + (L * n * n if tc.tied else 0)
+    return 8 * (weights + 2 * L * tc.batch * n + tc.steps * L)
+
+
+def check_size(config: Config, tc: TrainConfig) -> None:
+    """Raise ``ValueError`` when a run would need more than the 1 GiB memory budget."""
+    need = train_bytes(config, tc)
+    if need > MEMORY_BUDGET:
+        raise ValueError(
+            f"width: {config.width} at depth {config.depth} needs ~{need / 2**30:.1f} GiB to train "
+            f"(limit 1 GiB); use a smaller width or depth"
+        )
+
+
+def _train(config, tc, progress, cancel) -> TrainResult:
+    L, K = config.depth, tc.steps
+    check_size(config, tc)
+    rngs = _streams(config.seed)
+    net = _draw_net(config, tc.tied, rngs)
+    x, y, r = _task(config, tc.batch, rngs)
+    W0 = net.W.copy()
+    norm0 = _frob(W0)
+
+    adam = tc.optimizer == "adam"
+    gW, gb = np.empty_like(net.W), np.empty_like(net.b)
+    dW, db = np.empty_like(net.W), np.empty_like(net.b)
+    if adam:
+        mW, vW = np.zeros_like(net.W), np.zeros_like(net.W)
+        mb, vb = np.zeros_like(net.b), np.zeros_like(net.b)
+        b1, b2 = ADAM_BETAS
+    contrib = np.zeros((L,) + net.W.shape[1:]) if tc.tied else None
+
+    losses: list[float] = []
+    rel_steps = np.empty((K, L))
+    step_norms: list[float] = []
+    grad_norms: list[float] = []
+    fired = 0
+    diverged_at = None
+    cancelled = False
+
+    for step in range(K + 1):
+        if cancel is not None and cancel():
+            cancelled = True
+            break
+        cache = _forward(net, x)
+        err = cache.out @ r - y
+        loss = float(np.mean(err * err))
+        losses.append(loss)
+        if not math.isfinite(loss):
+            diverged_at = step
+            break
+        if step == K:
+            break  # the loss after the last update
+        g_out = np.outer(2.0 * err / err.shape[0], r)
+        _gradients(net, cache, g_out, gW, gb, contrib)
+        gnorm = math.sqrt(_sumsq(gW) + _sumsq(gb))
+        grad_norms.append(gnorm)
+        if tc.clip_norm is not None and gnorm > tc.clip_norm:
+            fired += 1
+            scale = tc.clip_norm / gnorm
+            gW *= scale
+            gb *= scale
+        if adam:
+            t = step + 1
+            c1, c2 = 1 - b1**t, 1 - b2**t
+            root_c2 = math.sqrt(c2)
+            for g, m, v, d in ((gW, mW, vW, dW), (gb, mb, vb, db)):
+                # m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+                # d = −lr·(m/c1)/(√(v/c2) + ε) = −lr·√c2/c1 · m/(√v + ε·√c2)
+                np.multiply(g, 1 - b1, out=d)
+                m *= b1
+                m += d
+                np.multiply(g, g, out=d)
+                d *= 1 - b2
+                v *= b2
+                v += d
+                np.sqrt(v, out=d)
+                d += ADAM_EPS * root_c2
+                np.divide(m, d, out=d)
+                d *= -tc.lr * root_c2 / c1
+        else:
+            np.multiply(gW, -tc.lr, out=dW)
+            np.multiply(gb, -tc.lr, out=db)
+        dW_norm = _frob(dW)
+        step_norms.append(math.sqrt(float(np.sum(dW_norm * dW_norm)) + _sumsq(db)))
+        rel_steps[step] = _ratio(dW_norm, _frob(net.W))
+        net.W += dW
+        net.b += db
+        if progress is not None:
+            progress(step + 1, K)
+
+    rel_update = _ratio(_frob(net.W - W0), norm0)
+    if tc.tied:
+        rel_update = np.broadcast_to(rel_update, (L,)).copy()
+        contrib = _ratio(_frob(tc.lr * contrib), np.broadcast_to(norm0, (L,)))
+    return TrainResult(
+        config=config,
+        train_config=tc,
+        loss=np.asarray(losses, dtype=np.float64),
+        rel_update=rel_update,
+        rel_update_steps=rel_steps[: len(step_norms)].copy(),
+        step_norm=np.asarray(step_norms, dtype=np.float64),
+        grad_norm=np.asarray(grad_norms, dtype=np.float64),
+        clip_fired=fired,
+        diverged_at=diverged_at,
+        cancelled=cancelled,
+        layer_contrib=contrib,
+    )
+
+
+# -- per-layer gradient norms (the bars, tied or not) ---------------------------------------------
+def gradient_norms(config: Config, *, tied: bool = True) -> np.ndarray:
+    """log10 ``grad_l = ‖∂loss/∂h_l‖ / ‖∂loss/∂h_L‖`` for layers 1..L (DESIGN §2 meaning).
+
+    The net is the bars' one (DESIGN §1: ``config.batch`` inputs ``x ~ N(0, 1)``, loss
+    ``Σ_batch ⟨r, h_L⟩`` with ``r ~ N(0, I)``) drawn from ``config.seed``, with one shared W and b
+    when ``tied``. The backward signal is renormalised at every layer and its log-norm accumulated,
+    so 1e-400 is an answer, not an underflow; a forward pass that overflowed gives ``nan`` there.
+    With ``linear`` activation and ``orthogonal`` init, tied, the result is exactly
+    ``(L − l)·log10(weight_scale)``: a recurrent matrix with gain > 1 explodes, < 1 vanishes.
+    """
+    with np.errstate(all="ignore"), single_thread():
+        rngs = _streams(config.seed)
+        net = _draw_net(config, tied, rngs)
+        x = rngs["data"].standard_normal((config.batch, config.width))
+        r = rngs["readout"].standard_normal(config.width)
+        cache = _forward(net, x)
+        g_h = np.broadcast_to(r, cache.out.shape).copy()
+        L = config.depth
+        out = np.zeros(L)
+        log_norm = 0.0
+        g_h = g_h / float(np.sqrt(np.sum(g_h * g_h)))
+        for layer in range(L - 1, -1, -1):
+            out[layer] = log_norm
+            if layer == 0:
+                break
+            _, g_h = _backward_layer(net, cache, layer, g_h)
+            n = float(np.sqrt(np.sum(g_h * g_h)))
+            if n > 0 and math.isfinite(n):
+                log_norm += math.log10(n)
+                g_h = g_h / n
+            else:
+                log_norm += -math.inf if n == 0 else math.nan
+        return out
