@@ -1,0 +1,155 @@
+"""The lecture tour: the shipped script loads, and a broken one gives one clear error naming the
+file, the line and the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from gradtui.engine import PRESETS, Config, compute
+from gradtui.tour import TourError, load_tour, parse_tour, read_tour, shipped_tour_path
+
+LECTURE = [
+    "sigmoid_deep", "relu_xavier", "relu_he", "too_large", "sigmoid_residual", "relu_residual",
+    "relu_residual_scaled", "orthogonal_linear", "zero_init",
+]
+
+
+def test_shipped_tour_loads_and_every_step_builds_a_config():
+    tour = read_tour()
+    assert tour.title
+    steps = tour.steps
+    assert [s.preset for s in steps] == LECTURE
+    assert [s.index for s in steps] == list(range(1, len(steps) + 1))
+    for step in steps:
+        assert isinstance(step.config, Config)
+        assert step.title and step.caption and step.notice
+        assert step.line > 0
+    assert len({s.title for s in steps}) == len(steps)
+    assert shipped_tour_path().is_file()
+
+
+def test_shipped_tour_claims_hold_in_expected_mode():
+    """The 'what to notice' numbers of the shipped tour, against the expected engine."""
+    by_preset = {s.preset: compute(s.config) for s in load_tour()}
+    assert by_preset["sigmoid_deep"].log10_grad_first == pytest.approx(-9.4, abs=0.3)  # ~1e-9
+    assert by_preset["relu_xavier"].log10_grad_first == pytest.approx(-3, abs=0.3)  # ~1e-3
+    assert abs(by_preset["relu_he"].log10_grad_first) < 0.05
+    assert by_preset["too_large"].log10_grad_first == pytest.approx(11, abs=1)  # ~11 decades
+    assert abs(by_preset["sigmoid_residual"].log10_grad_first) < 0.3
+    assert by_preset["relu_residual"].log10_grad_first == pytest.approx(15, abs=0.5)
+    assert 0 < by_preset["relu_residual_scaled"].log10_grad_first < 0.3  # within ×2 of flat
+    assert by_preset["orthogonal_linear"].log10_grad_first == pytest.approx(0, abs=1e-9)
+    assert by_preset["zero_init"].log10_grad_first == float("-inf")
+
+
+def test_overrides_and_defaults(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'title = "mine"\n'
+        "\n"
+        "[[step]]\n"
+        'preset = "relu-he"\n'
+        "depth = 7\n"
+        'mode = "sampled"\n'
+        "width = 32\n"
+        'notice = """two\nlines"""\n',
+        encoding="utf-8",
+    )
+    (step,) = load_tour(path)
+    assert step.preset == "relu_he"
+    assert step.title == PRESETS["relu_he"].title
+    assert step.caption == PRESETS["relu_he"].caption
+    assert step.notice == "two lines"
+    c = step.config
+    assert (c.depth, c.mode, c.width, c.activation, c.init) == (7, "sampled", 32, "relu", "he_normal")
+    # on a base config: the base's seed/batch are kept, the overrides still win
+    based = step.config_for(Config(seed=5, batch=8))
+    assert (based.seed, based.batch, based.depth, based.width) == (5, 8, 7, 32)
+
+
+GOOD = 'title = "t"\n\n[[step]]\npreset = "relu_he"\ntitle = "one"\n\n[[step]]\npreset = "sigmoid_deep"\n'
+
+
+@pytest.mark.parametrize(
+    "text, line, key, words",
+    [
+        # TOML syntax: tomllib's line, and the key written on it
+        (GOOD + "depth = \n", 9, "depth", "invalid TOML"),
+        # a preset that does not exist
+        (GOOD.replace('"sigmoid_deep"', '"sigmoid_dep"'), 8, "preset", "did you mean sigmoid_deep"),
+        # a key a step does not have
+        (GOOD + "dept = 3\n", 9, "dept", "did you mean depth"),
+        # a value Config refuses
+        (GOOD + "depth = 0\n", 9, "depth", "out of range"),
+        (GOOD + 'init = "he"\n', 9, "init", "unknown value"),
+        (GOOD + 'residual = "yes"\n', 9, "residual", "not true or false"),
+        # the wrong type for text
+        (GOOD + "notice = 3\n", 9, "notice", "text in quotes"),
+        # a top-level key that is not title/step
+        ("titel = 'x'\n" + GOOD, 1, "titel", "did you mean title"),
+    ],
+    ids=["syntax", "unknown-preset", "unknown-key", "bad-depth", "bad-init", "bad-bool",
+         "bad-text", "top-level"],
+)
+def test_malformed_tours_name_line_and_key(tmp_path, text, line, key, words):
+    path = tmp_path / "broken.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TourError) as info:
+        load_tour(path)
+    error = info.value
+    assert (error.line, error.key) == (line, key)
+    message = str(error)
+    assert message.startswith(f"{path}:{line}:")
+    assert f"key '{key}'" in message
+    assert words in message
+    assert "\n" not in message
+    assert isinstance(error, ValueError)
+
+
+def test_line_numbers_skip_multiline_strings():
+    text = (
+        "[[step]]\n"
+        'preset = "relu_he"\n'
+        'caption = """\n'
+        "depth = 3 (this is caption text, not a key)\n"
+        '"""\n'
+        "depth = -1\n"
+    )
+    with pytest.raises(TourError) as info:
+        parse_tour(text, "t.toml")
+    assert (info.value.line, info.value.key, info.value.step) == (6, "depth", 1)
+
+
+def test_the_step_number_is_named():
+    text = GOOD + "\n[[step]]\npreset = 'relu_he'\nwidth = 1\n"
+    with pytest.raises(TourError, match=r"^t.toml:12: step 3, key 'width': width: 1 is out of range"):
+        parse_tour(text, "t.toml")
+
+
+def test_subtables_are_unknown_keys():
+    with pytest.raises(TourError) as info:
+        parse_tour('[[step]]\npreset = "relu_he"\n\n[step.config]\ndepth = 3\n', "t.toml")
+    assert (info.value.line, info.value.key) == (4, "config")
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ('title = "no steps"\n', "no steps"),
+        ("step = 3\n", "[[step]] tables"),
+        ('[[step]]\ntitle = "x"\n', "no preset"),
+    ],
+)
+def test_structural_errors(text, words):
+    with pytest.raises(TourError, match="t.toml") as info:
+        parse_tour(text, "t.toml")
+    assert words in str(info.value)
+
+
+def test_missing_and_binary_files(tmp_path):
+    with pytest.raises(TourError, match="cannot read the tour"):
+        load_tour(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(b'title = "x"\n\xff\xfe\n')
+    with pytest.raises(TourError, match=r"bad.toml:2: the file is not UTF-8"):
+        load_tour(bad)
