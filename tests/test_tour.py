@@ -3,6 +3,8 @@ file, the line and the key."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from gradtui.engine import PRESETS, Config, compute
@@ -10,7 +12,7 @@ from gradtui.tour import TourError, load_tour, parse_tour, read_tour, shipped_to
 
 LECTURE = [
     "sigmoid_deep", "relu_xavier", "relu_he", "too_large", "sigmoid_residual", "relu_residual",
-    "relu_residual_scaled", "orthogonal_linear", "zero_init",
+    "relu_residual_scaled", "orthogonal_linear", "orthogonal_linear", "zero_init",
 ]
 
 
@@ -30,7 +32,8 @@ def test_shipped_tour_loads_and_every_step_builds_a_config():
 
 def test_shipped_tour_claims_hold_in_expected_mode():
     """The 'what to notice' numbers of the shipped tour, against the expected engine."""
-    by_preset = {s.preset: compute(s.config) for s in load_tour()}
+    steps = load_tour()
+    by_preset = {s.preset: compute(s.config) for s in steps if not s.overrides}
     assert by_preset["sigmoid_deep"].log10_grad_first == pytest.approx(-9.4, abs=0.3)  # ~1e-9
     assert by_preset["relu_xavier"].log10_grad_first == pytest.approx(-3, abs=0.3)  # ~1e-3
     assert abs(by_preset["relu_he"].log10_grad_first) < 0.05
@@ -40,6 +43,9 @@ def test_shipped_tour_claims_hold_in_expected_mode():
     assert 0 < by_preset["relu_residual_scaled"].log10_grad_first < 0.3  # within ×2 of flat
     assert by_preset["orthogonal_linear"].log10_grad_first == pytest.approx(0, abs=1e-9)
     assert by_preset["zero_init"].log10_grad_first == float("-inf")
+    (rnn,) = [s for s in steps if s.overrides]
+    assert rnn.overrides == {"weight_scale": 1.2}
+    assert compute(rnn.config).log10_grad_first == pytest.approx(49 * math.log10(1.2), abs=1e-6)
 
 
 def test_overrides_and_defaults(tmp_path):

@@ -1,0 +1,164 @@
+"""The lecture tour (``gradtui --tour`` or ``T``): a panel over the main screen that steps through a
+scripted sequence of presets (:mod:`gradtui.tour`), space/→ forward and ← back.
+
+The panel covers only the left column (where the controls are), so the bars stay in view; on every
+step it posts :class:`TourStepChanged` (it bubbles to the app), and the app loads the step's config
+into its bars. ``t`` opens the training view on the current step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from gradtui.engine import Config
+from gradtui.tour import TourStep
+
+from .glyphs import glyphs
+
+
+@dataclass
+class TourStepChanged(Message):
+    """The tour moved to ``step``; ``config`` is its network (posted on open and on every move)."""
+
+    config: Config
+    step: TourStep
+    #: 1-based position and the number of steps
+    index: int
+    total: int
+
+
+class TourScreen(ModalScreen[None]):
+    """Caption, what to notice and the step counter, over the left column of the main screen."""
+
+    DEFAULT_CSS = """
+    TourScreen {
+        align: left top;
+        background: $background 0%;
+    }
+    TourScreen #tour-panel {
+        width: 30;
+        height: 1fr;
+        /* leave the main screen's verdict, status, command line and footer in view */
+        margin-bottom: 5;
+        border: round $accent;
+        border-title-color: $text;
+        border-title-style: bold;
+        border-subtitle-color: $text-muted;
+        background: $surface;
+        padding: 0 1;
+    }
+    TourScreen #tour-body {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    TourScreen #tour-title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    TourScreen #tour-caption {
+        margin-bottom: 1;
+    }
+    TourScreen.-ascii #tour-panel {
+        border: ascii $accent;
+    }
+    """
+
+    BINDINGS = [
+        Binding("space,right", "move(1)", "next", id="tour.next"),
+        Binding("left", "move(-1)", "back", id="tour.back"),
+        Binding("home", "first", "first step", show=False, id="tour.first"),
+        Binding("t", "train", "train", id="tour.train"),
+        Binding("escape,q", "close", "end tour", id="tour.close"),
+    ]
+
+    def __init__(self, steps: list[TourStep], ascii: bool = False, *, base: Config | None = None,
+                 start: int = 0, name: str | None = None) -> None:
+        if not steps:
+            raise ValueError("a tour needs at least one step")
+        super().__init__(name=name, classes="-ascii" if ascii else None)
+        self.steps = steps
+        self.ascii = ascii
+        self.glyphs = glyphs(ascii)
+        self.base = base
+        self.index = max(0, min(start, len(steps) - 1))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="tour-panel"):
+            with VerticalScroll(id="tour-body"):
+                yield Static("", id="tour-title")
+                yield Static("", id="tour-caption")
+                yield Static("", id="tour-notice")
+
+    def on_mount(self) -> None:
+        self._show()
+
+    # -- the current step -------------------------------------------------------------------
+    @property
+    def step(self) -> TourStep:
+        return self.steps[self.index]
+
+    def config(self) -> Config:
+        """The step's config on the base's mode, width, batch and seed when that is valid."""
+        if self.base is not None:
+            try:
+                return self.step.config_for(self.base)
+            except ValueError:
+                pass
+        return self.step.config
+
+    def _show(self) -> None:
+        g = self.glyphs
+        step, n = self.step, len(self.steps)
+        panel = self.query_one("#tour-panel")
+        dots = ("#", ".") if self.ascii else ("●", "·")
+        panel.border_title = f"tour {self.index + 1}/{n}"
+        if n <= 16:
+            panel.border_title += " " + "".join(
+                dots[0] if i == self.index else dots[1] for i in range(n)
+            )
+        k = g.keys
+        panel.border_subtitle = f"{k['right']} next  {k['left']} back  esc end"
+        self.query_one("#tour-title", Static).update(Text(self._text(step.title)))
+        self.query_one("#tour-caption", Static).update(Text(self._text(step.caption)))
+        notice = Text.assemble((f"{g.marker} look: ", "bold"), self._text(step.notice)) \
+            if step.notice else Text("")
+        self.query_one("#tour-notice", Static).update(notice)
+        self.query_one("#tour-body").scroll_home(animate=False)
+        self.post_message(TourStepChanged(self.config(), step, self.index + 1, n))
+
+    def _text(self, s: str) -> str:
+        if not self.ascii:
+            return s
+        from gradtui.chart import asciify
+
+        return asciify(s)
+
+    # -- actions ----------------------------------------------------------------------------
+    def action_move(self, delta: int) -> None:
+        new = max(0, min(len(self.steps) - 1, self.index + delta))
+        if new != self.index:
+            self.index = new
+            self._show()
+        else:
+            self.app.bell()
+
+    def action_first(self) -> None:
+        if self.index:
+            self.index = 0
+            self._show()
+
+    def action_train(self) -> None:
+        from .training_view import TrainingScreen
+
+        self.app.push_screen(TrainingScreen(self.config(), ascii=self.ascii))
+
+    def action_close(self) -> None:
+        self.dismiss()

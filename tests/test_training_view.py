@@ -1,0 +1,245 @@
+"""The training view and the tour screen, in a tiny host app: snapshots at 80×24 and behaviour.
+
+Snapshots are taken after the training worker has finished and its result message was handled, so
+they do not depend on timing. Update with ``--snapshot-update`` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from gradtui.engine import PRESETS, Config
+from gradtui.engine.train import TrainConfig, train
+from gradtui.tour import load_tour
+from gradtui.tui.tour_view import TourScreen, TourStepChanged
+from gradtui.tui.training_view import (
+    LossChart,
+    TrainingScreen,
+    UpdateBars,
+    render_bars,
+    render_loss,
+    update_regimes,
+    y_axis,
+)
+
+SIZE = (80, 24)
+
+
+class TrainHost(App[None]):
+    """Opens the training view on a config, as the main app's `t` does."""
+
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(self, config: Config, tc: TrainConfig | None = None, ascii: bool = False) -> None:
+        super().__init__()
+        self.config, self.tc, self.ascii = config, tc, ascii
+
+    def compose(self) -> ComposeResult:
+        yield Static("main screen", id="main")
+
+    def on_mount(self) -> None:
+        self.push_screen(TrainingScreen(self.config, ascii=self.ascii, train_config=self.tc))
+
+
+class TourHost(App[None]):
+    """Opens the tour and shows the config of every TourStepChanged it receives."""
+
+    ENABLE_COMMAND_PALETTE = False
+    CSS = "#main { padding: 1 1 1 32; }"
+
+    def __init__(self, ascii: bool = False) -> None:
+        super().__init__()
+        self.ascii = ascii
+        self.changes: list[TourStepChanged] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("main screen", id="main")
+
+    def on_mount(self) -> None:
+        self.push_screen(TourScreen(load_tour(), ascii=self.ascii))
+
+    def on_tour_step_changed(self, message: TourStepChanged) -> None:
+        self.changes.append(message)
+        c = message.config
+        self.screen_stack[0].query_one("#main", Static).update(
+            f"bars now show step {message.index}/{message.total}: {message.step.preset}\n"
+            f"{c.activation}, {c.init}, depth {c.depth}, residual {c.residual}"
+        )
+
+
+async def finish(pilot) -> None:
+    """Wait for the training worker and for its result message to be handled."""
+    for _ in range(100):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = pilot.app.screen
+        if not isinstance(screen, TrainingScreen) or not screen.running:
+            return
+    raise AssertionError("training never finished")
+
+
+def pressing(*keys: str):
+    async def run_before(pilot) -> None:
+        await finish(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await finish(pilot)
+
+    return run_before
+
+
+# -- snapshots --------------------------------------------------------------------------------
+SIGMOID = Config(depth=10, activation="sigmoid", init="xavier_normal")
+
+
+def test_snapshot_training_sigmoid(snap_compare):
+    app = TrainHost(SIGMOID, TrainConfig(steps=50))
+    assert snap_compare(app, terminal_size=SIZE, run_before=pressing())
+
+
+def test_snapshot_training_relu_he_adam(snap_compare):
+    app = TrainHost(Config(depth=10, activation="relu", init="he_normal"), TrainConfig(steps=50))
+    assert snap_compare(app, terminal_size=SIZE, run_before=pressing("o"))
+
+
+def test_snapshot_training_diverges(snap_compare):
+    app = TrainHost(PRESETS["too_large"].config(), TrainConfig(steps=50))
+    assert snap_compare(app, terminal_size=SIZE, run_before=pressing())
+
+
+def test_snapshot_training_clipped_ascii(snap_compare):
+    app = TrainHost(PRESETS["too_large"].config(), TrainConfig(steps=50), ascii=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=pressing("c", "c"))
+
+
+def test_snapshot_tour_step_3(snap_compare):
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+        for key in ("space", "right"):
+            await pilot.press(key)
+        await pilot.pause()
+
+    assert snap_compare(TourHost(), terminal_size=SIZE, run_before=run_before)
+
+
+# -- behaviour --------------------------------------------------------------------------------
+async def test_controls_retrain_and_esc_goes_back():
+    app = TrainHost(Config(depth=4, activation="tanh", width=32), TrainConfig(steps=20))
+    async with app.run_test(size=SIZE) as pilot:
+        await finish(pilot)
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen)
+        first = screen.result
+        assert first is not None and first.finished and first.steps_taken == 20
+        await pilot.press("left")
+        await finish(pilot)
+        assert screen.tc.lr == pytest.approx(0.001)
+        assert screen.result is not first and screen.result.train_config.lr == pytest.approx(0.001)
+        await pilot.press("c")
+        await finish(pilot)
+        assert screen.tc.clip_norm == 10.0
+        await pilot.press("k")
+        await finish(pilot)
+        assert screen.tc.steps == 50 and screen.result.steps_taken == 50
+        await pilot.press("w")
+        await finish(pilot)
+        assert screen.result.layer_contrib is not None
+        await pilot.press("o")
+        await finish(pilot)
+        assert screen.tc.optimizer == "adam" and screen.tc.lr == pytest.approx(1e-4)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, TrainingScreen)
+
+
+async def test_esc_cancels_a_running_training():
+    app = TrainHost(Config(depth=16, activation="relu", init="he_normal", width=256),
+                    TrainConfig(steps=5000))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen) and screen.running
+        await pilot.press("escape")
+        await finish(pilot)
+        assert isinstance(app.screen, TrainingScreen), "the first esc stops, it does not leave"
+        assert screen.result is not None and screen.result.cancelled
+        assert screen.result.steps_taken < 5000
+        assert "stopped at" in screen.query_one("#train-status").render().plain
+
+
+async def test_divergence_is_a_message_not_a_crash():
+    app = TrainHost(PRESETS["too_large"].config(), TrainConfig(steps=50))
+    async with app.run_test(size=SIZE) as pilot:
+        await finish(pilot)
+        status = app.screen.query_one("#train-status").render().plain
+        assert "loss became inf at step 1" in status
+        assert "‼" in app.screen.query_one(LossChart).render().plain
+
+
+def test_repeated_renders_are_identical():
+    """plotext keeps one global figure: every render starts from a clean one."""
+    r = train(Config(depth=4, activation="tanh", width=16), TrainConfig(steps=30))
+    bad = train(PRESETS["too_large"].config().replace(width=32), TrainConfig(steps=5))
+    first = render_loss(r, 40, 15).plain
+    render_loss(bad, 30, 10)
+    assert render_loss(r, 40, 15).plain == first
+    assert render_loss(r, 40, 15, ascii=True).plain.isascii()
+
+
+def test_bars_show_every_regime_with_a_glyph():
+    values = np.array([0.0, 1e-9, 0.01, 0.02, 5.0, math.inf, math.nan])
+    assert update_regimes(values) == [
+        "vanishing", "vanishing", "stable", "stable", "exploding", "overflow", "overflow",
+    ]
+    text = render_bars(values, 30, 10, ascii=True, color=False).plain
+    lines = text.splitlines()
+    assert len(lines) == 8  # 7 layers and the axis
+    assert [line.split()[1] for line in lines[:7]] == ["v", "v", "=", "=", "^", "!", "!"]
+    assert text.isascii()
+
+
+def test_bars_sample_deep_networks():
+    text = render_bars(np.logspace(-8, -2, 200), 30, 12).plain
+    labels = [int(line.split()[0]) for line in text.splitlines()[:-1]]
+    assert labels[0] == 1 and labels[-1] == 200 and len(labels) == 11
+
+
+def test_log_axis_keeps_at_least_a_decade():
+    lo, hi, ticks, labels = y_axis(math.log10(0.918), math.log10(0.979), 5)
+    assert hi - lo == pytest.approx(1.0)
+    assert labels == ["0.2", "0.5", "1"]
+    lo, hi, ticks, labels = y_axis(-12.0, 3.0, 5)
+    assert len(ticks) <= 5 and all("e" in s for s in labels)
+
+
+async def test_tour_moves_and_posts_configs():
+    app = TourHost()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        steps = load_tour()
+        assert [m.index for m in app.changes] == [1]
+        await pilot.press("left")  # already at the first step: stays
+        await pilot.press("space", "right", "left")
+        await pilot.pause()
+        assert [m.index for m in app.changes] == [1, 2, 3, 2]
+        assert app.changes[-1].config == steps[1].config
+        for _ in range(len(steps) + 2):
+            await pilot.press("right")
+        await pilot.pause()
+        assert app.changes[-1].index == len(steps)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TrainingScreen)
+        assert app.screen.config == steps[-1].config
+        await finish(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TourScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, TourScreen)
