@@ -7,6 +7,7 @@ cursor); results are derived from it by the engine, off the UI thread, latest re
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -146,6 +147,7 @@ class GradApp(App[None]):
         self.overlay: Result | None = None
         self.pinned: Result | None = None
         self.message: Text | None = None
+        self._message_is_error = False
         self._cache: OrderedDict[Config, Result] = OrderedDict()
         self._serial = 0
         self._busy = False
@@ -189,9 +191,10 @@ class GradApp(App[None]):
 
     def get_key_display(self, binding: Binding) -> str:
         if self.ascii:
-            return {"↑": "up", "↓": "dn", "←": "lt", "→": "rt"}.get(
-                binding.key_display or "", super().get_key_display(binding)
-            )
+            names = {"↑": "up", "↓": "down", "←": "left", "→": "right"}
+            name = names.get(binding.key_display or "")
+            if name is not None:
+                return self.glyphs.keys[name]
         return super().get_key_display(binding)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -220,7 +223,7 @@ class GradApp(App[None]):
         try:
             new = make()
         except ValueError as error:
-            self._say(Text(str(error), style="bold red"))
+            self._error(str(error))
             return False
         self._preset = None
         self._say(note)
@@ -229,7 +232,12 @@ class GradApp(App[None]):
 
     def _say(self, message: str | Text | None) -> None:
         self.message = Text(message) if isinstance(message, str) else message
+        self._message_is_error = False
         self._update_status()
+
+    def _error(self, message: str) -> None:
+        self._say(Text(message, style="bold red"))
+        self._message_is_error = True
 
     # -- actions ------------------------------------------------------------------------------
     def action_select(self, delta: int) -> None:
@@ -270,7 +278,8 @@ class GradApp(App[None]):
             from .screens import _asciify
 
             title, caption = _asciify(title), _asciify(caption)
-        note = Text.assemble((f"{number} {title}: ", "bold"), caption)
+        dash = "-" if self.ascii else "—"
+        note = Text.assemble((f"preset {number}: {title} {dash} ", "bold"), caption)
         if self._set(lambda: preset.config(self.config), note):
             self._preset = name
 
@@ -310,6 +319,11 @@ class GradApp(App[None]):
 
     def action_view(self) -> None:
         self.view = "forward" if self.view == "grad" else "grad"
+
+    def watch_cursor(self) -> None:
+        # the inspector needs the rows: a note (preset caption, pin) gives way, an error stays
+        if self.message is not None and not self._message_is_error:
+            self._say(None)
 
     def action_layer(self, delta: int) -> None:
         depth = self.config.depth
@@ -408,7 +422,7 @@ class GradApp(App[None]):
         """Display an outcome of the current config (stale outcomes never get here)."""
         self._remember(outcome)
         if outcome.error is not None or outcome.result is None:
-            self._say(Text(outcome.error or "no result", style="bold red"))
+            self._error(outcome.error or "no result")
             self._update_chart_title()
             return
         from gradtui.chart import verdict
@@ -448,20 +462,21 @@ class GradApp(App[None]):
         except Exception:
             return
         c = self.config
-        if self.view == "grad":
-            title = "gradient reaching each layer (log scale)"
-        else:
-            title = "forward activation std per layer (log scale)"
         if c.mode == "sampled":
-            sub = f"sampled: width {c.width}, batch {c.batch}, seed {c.seed}; line = theory"
+            title = f"sampled: width {c.width}, batch {c.batch}, seed {c.seed}"
         else:
-            sub = "expected: mean-field theory"
+            title = "expected: mean-field theory, infinite width"
+        notes = []
         if self.pinned is not None:
-            sub += "; pinned shown"
+            notes.append("pinned shown (p unpins)")
+        notes.append("v: gradients" if self.view == "forward" else "v: forward view")
+        sub = "; ".join(notes)
         if self.computing:
             sub = "computing" + self.glyphs.ellipsis
         chart.border_title = title
         chart.border_subtitle = sub
+        chart.set_class(self.computing, "-stale")
+        self.query_one(Verdict).set_class(self.computing, "-stale")
 
     def _update_status(self) -> None:
         try:
@@ -491,5 +506,9 @@ class GradApp(App[None]):
 
 def run_app(config: Config, *, ascii: bool = False) -> int:
     """Run the TUI until the user quits; the exit status for the CLI."""
+    # Textual sizes the screen with shutil.get_terminal_size(), which prefers exported COLUMNS and
+    # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
     GradApp(config=config, ascii=ascii).run()
     return 0

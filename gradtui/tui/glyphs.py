@@ -37,7 +37,7 @@ ASCII = Glyphs(
     ellipsis="...",
     arrow="->",
     regime={"vanishing": "v", "stable": "=", "exploding": "^", "overflow": "!"},
-    keys={"up": "up", "down": "dn", "left": "lt", "right": "rt"},
+    keys={"up": "^", "down": "v", "left": "<", "right": ">"},
 )
 
 

@@ -130,47 +130,58 @@ class Inspector(Widget):
 
     def show(self, result: Result | None) -> None:
         self.result = result
+        self._update_title()
         self.refresh()
+
+    def watch_cursor(self) -> None:
+        self._update_title()
+
+    def _layer(self) -> int | None:
+        """0-based index of the inspected layer, or None."""
+        r = self.result
+        if self.cursor is None or r is None or not 1 <= self.cursor <= r.depth:
+            return None
+        return self.cursor - 1
+
+    def _update_title(self) -> None:
+        i = self._layer()
+        if i is None or self.result is None:
+            self.border_title = " layer inspector "
+            return
+        regime = regime_of(float(self.result.log10_grad[i]))
+        glyph = glyphs(self.ascii).regime.get(regime, "?")
+        self.border_title = f" layer {i + 1}/{self.result.depth} {glyph} {regime} "
 
     def render(self) -> Text:
         g = glyphs(self.ascii)
         r = self.result
-        if self.cursor is None or r is None or not 1 <= self.cursor <= r.depth:
-            keys = "[ ]" if self.ascii else "[ ]"
-            return Text.assemble(
-                ("Layer inspector\n", "bold"),
-                (f"{keys} or , . pick a layer\nHome/End first/last layer", "dim"),
-            )
-        i = self.cursor - 1
+        i = self._layer()
+        if i is None or r is None:
+            return Text("[ ] or , . pick a layer\nHome/End: layer 1 / L", style="dim")
         lg = float(r.log10_grad[i])
-        regime = regime_of(lg)
         wg, dg, ng = float(r.weight_gain[i]), float(r.deriv_gain[i]), float(r.norm_gain[i])
-        product = f"w {fmt_value(wg)} {g.times} f' {fmt_value(dg)}"
-        if r.config.norm != "none":
-            product += f" {g.times} n {fmt_value(ng)}"
         lines = [
-            Text.assemble(
-                (f"layer {self.cursor}/{r.depth} ", "bold"),
-                (f"{g.regime.get(regime, '?')} {regime}", f"bold {_REGIME_STYLE.get(regime, '')}"),
-            ),
-            Text(f"grad     {fmt_log10(lg)}"),
-            Text(f"factor   {fmt_log10(float(r.log10_factor[i]))}"),
+            f"grad     {fmt_log10(lg)}",
+            f"factor   {fmt_log10(float(r.log10_factor[i]))}",
         ]
         if r.config.residual:
-            lines.append(Text(f" skip + {fmt_value(r.config.residual_scale)}{g.times}({product})"))
+            lines.append(" = sqrt(1+(a*w*f')^2)" if self.ascii else " = √(1 + (α·w·f')²)")
+            lines.append(f"   w {fmt_value(wg)}, f' {fmt_value(dg)}")
         else:
-            lines.append(Text(f" = {product}"))
-        lines.append(Text(f"act std  {fmt_log10(float(r.log10_act_std[i]))}"))
-        if r.dead_frac is not None or r.saturated_frac is not None:
-            parts = []
-            if r.dead_frac is not None:
-                parts.append(f"dead {_pct(r.dead_frac[i])}")
-            if r.saturated_frac is not None:
-                parts.append(f"saturated {_pct(r.saturated_frac[i])}")
-            lines.append(Text("  ".join(parts)))
+            lines.append(f" = w {fmt_value(wg)} {g.times} f' {fmt_value(dg)}")
+        if r.config.norm != "none":
+            lines.append(f"   {g.times} norm {fmt_value(ng)}")
+        lines.append(f"act std  {fmt_log10(float(r.log10_act_std[i]))}")
+        extras = []
+        if r.dead_frac is not None:
+            extras.append(f"dead {_pct(r.dead_frac[i])}")
+        if r.saturated_frac is not None:
+            extras.append(f"saturated {_pct(r.saturated_frac[i])}")
+        if extras:
+            lines.append("  ".join(extras))
         if bool(r.overflow[i]):
-            lines.append(Text("forward pass overflowed here", style="bold"))
-        return Text("\n", no_wrap=True).join(lines)
+            lines.append("forward pass overflowed")
+        return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
 
 
 def _pct(x: float) -> str:

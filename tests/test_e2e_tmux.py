@@ -1,0 +1,126 @@
+"""End to end: the installed ``gradtui`` in a real terminal (tmux) at 80×24, driven by keys.
+
+Skipped only when tmux is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+def gradtui_command() -> list[str]:
+    script = Path(sys.executable).parent / "gradtui"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("gradtui")
+    return [found] if found else [sys.executable, "-m", "gradtui"]
+
+
+class Terminal:
+    """One tmux server of our own (-L socket) with one 80×24 window running a command."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, size=(80, 24)):
+        self.socket = f"gradtui-e2e-{uuid.uuid4().hex[:8]}"
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
+        command = f"env {exports} {shlex.join(args)}; sleep 5" if exports else f"{shlex.join(args)}; sleep 5"
+        self.tmux("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), command)
+
+    def tmux(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, "-f", os.devnull, *args],
+            capture_output=True, text=True, timeout=10,
+        )
+
+    def send(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "t", *keys)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "t").stdout
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def terminal():
+    made: list[Terminal] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> Terminal:
+        t = Terminal([*gradtui_command(), *args], env=env)
+        made.append(t)
+        return t
+
+    yield start
+    for t in made:
+        t.close()
+
+
+def test_sigmoid_vanishes_then_relu_he_is_stable(terminal):
+    t = terminal()
+    screen = t.wait_for("VANISHING")  # the default view is the sigmoid network
+    assert "gradtui --depth 16" in screen
+    assert "controls" in screen and "quit" in screen
+    t.send("4")  # preset 4: ReLU + He
+    screen = t.wait_for("STABLE")
+    assert "VANISHING" not in screen
+    assert "--init he-normal" in screen and "he_normal" in screen
+    t.send("1")  # preset 1: sigmoid, 16 layers
+    screen = t.wait_for("VANISHING")
+    assert "layer 1 receives" in screen
+    t.send("q")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and "VANISHING" in t.screen():
+        time.sleep(0.1)
+    assert "VANISHING" not in t.screen()  # the app has quit and left the screen
+
+
+def test_arrow_keys_change_depth_and_the_command_line(terminal):
+    t = terminal()
+    t.wait_for("VANISHING")
+    t.send("Right", "Right")  # depth 16 → 20 → 25
+    screen = t.wait_for("--depth 25")
+    assert "25 layers" in screen
+    t.send("Down", "Right")  # activation sigmoid → tanh
+    t.wait_for("--activation tanh")
+
+
+def test_ascii_on_a_linux_console_without_colour(terminal):
+    t = terminal("--ascii", env={"TERM": "linux", "NO_COLOR": "1"})
+    screen = t.wait_for("VANISHING")
+    t.send("End")
+    screen = t.wait_for("layer 16/16")
+    assert all(ord(ch) < 128 for ch in screen), sorted({ch for ch in screen if ord(ch) > 127})
+
+
+def test_too_small_terminal_asks_to_enlarge(terminal):
+    t = terminal()
+    t.wait_for("VANISHING")
+    t.tmux("resize-window", "-t", "t", "-x", "60", "-y", "20")
+    screen = t.wait_for("at least 80")
+    assert "enlarge" in screen
+    t.tmux("resize-window", "-t", "t", "-x", "80", "-y", "24")
+    t.wait_for("VANISHING")
