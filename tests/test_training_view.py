@@ -181,6 +181,14 @@ async def test_divergence_is_a_message_not_a_crash():
         assert "‼" in app.screen.query_one(LossChart).render().plain
 
 
+async def test_a_run_too_large_for_memory_is_a_message():
+    app = TrainHost(Config(depth=2000, width=1024, mode="sampled", batch=1), TrainConfig(steps=1))
+    async with app.run_test(size=SIZE) as pilot:
+        await finish(pilot)
+        status = app.screen.query_one("#train-status").render().plain
+        assert status.startswith("cannot train: width: 1024 at depth 2000")
+
+
 def test_repeated_renders_are_identical():
     """plotext keeps one global figure: every render starts from a clean one."""
     r = train(Config(depth=4, activation="tanh", width=16), TrainConfig(steps=30))

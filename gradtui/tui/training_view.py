@@ -37,8 +37,7 @@ FROZEN_RATIO = 1e-3
 PROGRESS_EVERY = 0.05
 
 FROZEN, MOVING, JUMPING, BROKEN = "vanishing", "stable", "exploding", "overflow"
-#: what each update regime means in words (the regime names are the bars' own, DESIGN §2)
-WORDS = {FROZEN: "frozen", MOVING: "learning", JUMPING: "jumps", BROKEN: "blew up"}
+#: update regimes reuse the bars' regime names (DESIGN §2), so glyphs and colours match theirs
 STYLE = {FROZEN: "yellow", MOVING: "green", JUMPING: "red", BROKEN: "magenta"}
 #: plotext colours (ANSI 16-colour codes, so the terminal's own palette is used)
 LOSS_COLOR, MARK_COLOR = 12, 9
@@ -371,7 +370,10 @@ class TrainingScreen(Screen[None]):
         self.config = config
         self.ascii = ascii
         self.glyphs = glyphs(ascii)
-        self.tc = train_config if train_config is not None else TrainConfig()
+        if train_config is None:
+            # a Config with tied weights (the unrolled-RNN toggle) trains tied by default
+            train_config = TrainConfig(tied=bool(getattr(config, "tied", False)))
+        self.tc = train_config
         self.autorun = autorun
         self.result: TrainResult | None = None
         self.running = False
@@ -494,9 +496,12 @@ class TrainingScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "train" and event.state == WorkerState.ERROR:
+            # a run that cannot fit in memory (ValueError naming the setting) or an engine bug
             self.running = False
-            error = event.worker.error
-            self._say(Text(f"training failed: {error}", style="bold red"))
+            self.result = None
+            self.query_one(LossChart).show(None, "")
+            self.query_one(UpdateBars).show(None, "")
+            self._say(Text(f"cannot train: {event.worker.error}", style="bold red"))
 
     # -- text -------------------------------------------------------------------------------
     def _say(self, message: str | Text | None) -> None:
