@@ -11,18 +11,9 @@ import pytest
 
 from gradtui.engine import Config
 from gradtui.tui.app import GradApp
+from tui_helpers import settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
-
-
-async def settle(pilot, rounds: int = 200) -> None:
-    app = pilot.app
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if app.settled:
-            return
-    raise AssertionError("the app never settled")
 
 
 def press_then_settle(*keys: str):

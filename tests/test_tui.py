@@ -14,6 +14,7 @@ from gradtui.tui.controls import (
 from gradtui.tui.glyphs import fmt_log10
 from gradtui.tui.screens import KEYS, HelpScreen, PresetsScreen
 from gradtui.tui.widgets import ChartView, Inspector, TooSmall, Verdict
+from tui_helpers import settle
 
 SIZE = (80, 24)
 
@@ -27,17 +28,6 @@ def no_leftover_computation():
     for thread in threading.enumerate():
         if thread.name.startswith("gradtui-"):
             thread.join(timeout=30)
-
-
-async def settle(pilot, rounds: int = 200) -> None:
-    """Wait until no result is in flight and the chart shows the current config."""
-    app = pilot.app
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if app.settled:
-            return
-    raise AssertionError("the app never settled")
 
 
 def chart_text(app: GradApp) -> str:

@@ -40,7 +40,7 @@ _ASCII_KEYS = {"↑ ↓": "up down", "← →": "left right", "1 … 9": "1 ... 
 
 
 def help_markdown() -> str:
-    rows = "\n".join(f"- `{k}` {what}" for k, what in KEYS)
+    rows = "\n".join(f"- `{k}` — {what}" for k, what in KEYS)
     controls = "\n".join(f"- **{c.label}** — {c.help}" for c in CONTROLS)
     return f"""\
 ## Keys

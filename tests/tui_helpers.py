@@ -1,0 +1,14 @@
+"""Helpers shared by the TUI's Pilot and snapshot tests."""
+
+from __future__ import annotations
+
+
+async def settle(pilot, rounds: int = 200) -> None:
+    """Wait until no result is in flight and the chart shows the current config."""
+    app = pilot.app
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if app.settled:
+            return
+    raise AssertionError("the app never settled")
