@@ -1,0 +1,89 @@
+"""Engine benchmarks: ``python benchmarks/engine.py``.
+
+Each section prints its timings; ``main()`` runs every section that exists. Times are the minimum of
+several repeats (the least disturbed run) in the same process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from gradtui.engine import Config  # noqa: E402
+from gradtui.engine import sampled  # noqa: E402
+
+#: (depth, width, batch) of the sampled benchmark
+SAMPLED_SHAPES = ((16, 256, 64), (100, 256, 64), (200, 512, 64))
+#: the target: sampled time ≤ this many times the bare matmuls of the same shapes
+SAMPLED_TARGET = 2.0
+
+
+def best_of(fn, repeats: int = 7) -> float:
+    """Minimum wall time of ``fn()`` over ``repeats`` runs, in seconds."""
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bare_matmuls(weights: np.ndarray, batch: int, seed: int = 1):
+    """A closure doing the matmuls of one forward and one backward pass: h@Wᵀ and δ@W per layer."""
+    n = weights.shape[-1]
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((batch, n))
+    g = rng.standard_normal((batch, n))
+
+    def run() -> None:
+        for w in weights:
+            h @ w.T
+        for w in weights[::-1]:
+            g @ w
+
+    return run
+
+
+def bench_sampled(activation: str = "sigmoid", init: str = "xavier_normal", repeats: int = 7) -> list[dict]:
+    """Sampled compute (weights cached, i.e. the TUI's steady state) against its bare matmuls."""
+    rows = []
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"sampled engine, {activation} / {init}; min of {repeats} repeats; "
+          f"{os.cpu_count()} CPUs, load average {load}")
+    print(f"{'depth':>6} {'width':>6} {'batch':>6} {'cold s':>8} {'sampled s':>10} {'matmuls s':>10} {'ratio':>6}")
+    for depth, width, batch in SAMPLED_SHAPES:
+        config = Config(mode="sampled", depth=depth, width=width, batch=batch, activation=activation,
+                        init=init)
+        sampled.clear_cache()
+        t0 = time.perf_counter()
+        sampled.compute_sampled(config)  # cold: draws and caches the weights
+        cold = time.perf_counter() - t0
+        net = sampled.network(config)
+        assert net.held, "benchmark shapes are expected to fit the weight cache"
+        t_mm = best_of(bare_matmuls(net.stack.base[:depth], batch), repeats)
+        t_s = best_of(lambda: sampled.compute_sampled(config), repeats)
+        ratio = t_s / t_mm
+        rows.append({"depth": depth, "width": width, "batch": batch, "cold_s": cold, "sampled_s": t_s,
+                     "matmuls_s": t_mm, "ratio": ratio})
+        print(f"{depth:>6} {width:>6} {batch:>6} {cold:>8.3f} {t_s:>10.4f} {t_mm:>10.4f} {ratio:>6.2f}")
+    worst = max(r["ratio"] for r in rows)
+    verdict = "ok" if worst <= SAMPLED_TARGET else "OVER TARGET"
+    print(f"worst ratio {worst:.2f} (target ≤ {SAMPLED_TARGET:g}): {verdict}")
+    return rows
+
+
+def main() -> None:
+    sections = [globals()[name] for name in ("bench_sampled", "bench_expected") if name in globals()]
+    for i, section in enumerate(sections):
+        if i:
+            print()
+        section()
+
+
+if __name__ == "__main__":
+    main()
