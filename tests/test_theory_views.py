@@ -16,6 +16,7 @@ from gradtui.tui.theory_views import (
     ConfigChanged,
     PhaseMapScreen,
     SpectrumScreen,
+    depth_scale_text,
     phase_map_grid,
     render_phase_map,
     render_spectrum,
@@ -212,3 +213,13 @@ def test_no_color_map_still_tells_the_regimes_apart():
     for glyph in ("█", "▒", "░", "·", "▓", "▚", "│", "◆"):  # stable, vanishing/exploding ramps, χ₁ = 1, cursor
         assert glyph in canvas, glyph
     assert not np.isnan(pm.log10_grad).any()
+
+
+def test_depth_scale_line_for_the_verdict():
+    assert depth_scale_text(Config(activation="relu", init="he_normal")) == "χ₁ = 1, ξ = ∞: critical, no change with depth"
+    line = depth_scale_text(Config(activation="relu"))  # xavier: χ₁ = ½
+    assert line.startswith("χ₁ = 0.5, ξ = 1.44: 10× smaller every 6.64 layers")
+    assert "explodes with scale |ξ|" in depth_scale_text(Config(activation="tanh", weight_scale=1.5))
+    assert depth_scale_text(Config(init="zeros")).startswith("χ₁ = 0")
+    assert depth_scale_text(Config(residual=True)).startswith("residual")
+    assert depth_scale_text(Config(activation="sigmoid"), ascii=True).isascii()

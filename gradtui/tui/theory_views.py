@@ -51,8 +51,8 @@ from gradtui.engine.theory import (
 from .controls import BIAS_STDS, WEIGHT_SCALES, step_grid, with_mode
 
 __all__ = [
-    "ConfigChanged", "PhaseMapScreen", "SpectrumScreen", "render_phase_map", "render_spectrum",
-    "phase_map_grid", "phase_readout", "spectrum_readout",
+    "ConfigChanged", "PhaseMapScreen", "SpectrumScreen", "depth_scale_text", "phase_map_grid",
+    "phase_readout", "render_phase_map", "render_spectrum", "spectrum_readout",
 ]
 
 try:  # share the chart's lock on plotext's one global figure
@@ -102,6 +102,13 @@ _COLOR = {
 }
 
 
+def _ascii(text: str) -> str:
+    """``chart.asciify`` plus the few characters only these views use."""
+    for u, a in (("ξ", "xi"), ("◆", "O")):
+        text = text.replace(u, a)
+    return asciify(text)
+
+
 def _sgr(text: str, style: str | None, color: bool) -> str:
     return f"\x1b[{style}m{text}\x1b[0m" if (style and color) else text
 
@@ -148,7 +155,7 @@ def _frame(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, yticks, 
         f.ruler("x").ticks([float(c) for c in xticks], list(xlabels))
         lines = f.build().string(colorless=True).split("\n")
         f.clear()
-    lines = [_fit(asciify(line) if ascii else line, width) for line in lines[:fig_h]]
+    lines = [_fit(_ascii(line) if ascii else line, width) for line in lines[:fig_h]]
     return lines + [" " * width] * (fig_h - len(lines))
 
 
@@ -170,7 +177,7 @@ def _title(options: list[str], width: int, color: bool, ascii: bool, busy: bool)
     """The first title that fits (with "computing…" while a newer result is on its way), padded."""
     if busy:
         options = [t + " · computing…" for t in options]
-    title = _pick([asciify(t) if ascii else t for t in options], width)
+    title = _pick([_ascii(t) if ascii else t for t in options], width)
     return _sgr(title, _COLOR["title"], color) + " " * (width - cell_len(title))
 
 
@@ -304,10 +311,10 @@ def _map_legend(pm: PhaseMap, g: _Glyphs, width: int, color: bool, ascii: bool, 
     for groups, words in options:
         plain = build(groups, False, words)
         if ascii:
-            plain = asciify(plain)
+            plain = _ascii(plain)
         if cell_len(plain) <= width:
             styled = build(groups, color, words)
-            return (asciify(styled) if ascii else styled) + " " * (width - cell_len(plain))
+            return (_ascii(styled) if ascii else styled) + " " * (width - cell_len(plain))
     return _fit(plain, width)
 
 
@@ -341,7 +348,27 @@ def phase_readout(summary: dict, log10_grad_first: float | None, config: Config,
     else:
         second += f"{sep}χ₁ never reaches 1 at this σ_b"
     text = first + "\n" + second
-    return asciify(text) if ascii else text
+    return _ascii(text) if ascii else text
+
+
+def depth_scale_text(config: Config, *, ascii: bool = False) -> str:
+    """One short line for beside the verdict in expected mode: χ₁, ξ and layers per 10×.
+
+    Costs a fixed-point solve (a few ms), no critical-σ_w search, so the app can call it inline.
+    """
+    s = theory_summary(config, critical=False)
+    chi, xi, lpd = s["chi1"], s["depth_scale"], s["layers_per_decade"]
+    if config.residual:
+        text = f"residual: every factor ≥ 1 (branch χ₁ = {chi:.3g})"
+    elif chi == 0:
+        text = "χ₁ = 0: nothing passes a layer"
+    elif xi is None:
+        text = "χ₁ = 1, ξ = ∞: critical, no change with depth"
+    elif chi < 1:
+        text = f"χ₁ = {chi:.3g}, ξ = {xi:.3g}: 10× smaller every {lpd:.3g} layers"
+    else:
+        text = f"χ₁ = {chi:.3g}, explodes with scale |ξ| = {abs(xi):.3g}: 10× larger every {lpd:.3g} layers"
+    return _ascii(text) if ascii else text
 
 
 def _readout_job(config: Config) -> tuple[Config, dict, float | None]:
@@ -670,7 +697,7 @@ def render_spectrum(
     plain = "  ".join(gl + wd for gl, _, wd in items) + extra
     styled = "  ".join(_sgr(gl, _COLOR[k], color) + wd for gl, k, wd in items) + extra
     if ascii:
-        plain, styled = asciify(plain), asciify(styled)
+        plain, styled = _ascii(plain), _ascii(styled)
     if cell_len(plain) > width:
         styled = plain = _fit(plain, width)
     lines.append(styled + " " * (width - cell_len(plain)))
@@ -702,7 +729,7 @@ def spectrum_readout(spec: Spectrum, *, ascii: bool = False) -> str:
     else:
         line2 = f"far from isometry: some input directions get {format_pow10(cond)}× less gradient"
     text = line1 + "\n" + line2
-    return asciify(text) if ascii else text
+    return _ascii(text) if ascii else text
 
 
 def spectrum_config(config: Config) -> tuple[Config, str | None]:
