@@ -19,14 +19,16 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
 
 from .controls import CONTROLS, with_mode
 from .glyphs import fmt_log10, glyphs
-from .widgets import MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TooSmall, Verdict
+from .widgets import (
+    MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
+)
 
 #: expected-mode configs up to this depth are computed on the UI thread once their activation's
 #: tables are built (about a microsecond per layer); everything else goes to a worker thread
@@ -63,6 +65,8 @@ def run_job(job: Job) -> Outcome:
         overlay = job.overlay
         if job.config.mode == "sampled" and overlay is None:
             overlay = compute(job.config.replace(mode="expected"))
+        import gradtui.chart  # noqa: F401  (plotext is slow to import: do it here, off the UI thread)
+
         return Outcome(job, result, overlay)
     except ValueError as error:
         return Outcome(job, None, error=str(error))
@@ -172,8 +176,8 @@ class GradApp(App[None]):
                     GradApp.view, GradApp.cursor
                 )
             yield Verdict(ascii=self.ascii, id="verdict")
-            yield Static("", id="status")
-            yield Static("", id="command")
+            yield TextLine("", id="status")
+            yield TextLine("", id="command")
             yield Footer()
         yield TooSmall(id="too-small")
 
@@ -212,8 +216,8 @@ class GradApp(App[None]):
         if self.cursor is not None and self.cursor > config.depth:
             self.cursor = config.depth
         self._update_command()
-        self._update_chart_title()
         self._request()
+        self._update_chart_title()
 
     def watch_view(self) -> None:
         self._update_chart_title()
@@ -480,10 +484,10 @@ class GradApp(App[None]):
 
     def _update_status(self) -> None:
         try:
-            status = self.query_one("#status", Static)
+            status = self.query_one("#status", TextLine)
         except Exception:
             return
-        status.update(self.message or "")
+        status.set_text(self.message or Text(""))
         status.display = bool(self.message)
 
     def _command(self) -> str:
@@ -498,10 +502,10 @@ class GradApp(App[None]):
 
     def _update_command(self) -> None:
         try:
-            command = self.query_one("#command", Static)
+            command = self.query_one("#command", TextLine)
         except Exception:
             return
-        command.update(Text.assemble(("$ ", "dim"), self._command()))
+        command.set_text(Text.assemble(("$ ", "dim"), self._command()))
 
 
 def run_app(config: Config, *, ascii: bool = False) -> int:

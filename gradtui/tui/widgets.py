@@ -198,7 +198,22 @@ _REGIME_STYLE = {
 }
 
 
-class Verdict(Static):
+class TextLine(Static):
+    """A Static whose text changes often: re-layout only when its number of lines changes.
+
+    ``Static.update`` lays the whole screen out again by default; on every arrow key that is most
+    of a frame's cost, and for a one-line change of the same height it is not needed.
+    """
+
+    def set_text(self, text: Text) -> None:
+        width = self.content_size.width
+        lines = len(text.wrap(self.app.console, width)) if width > 0 else -1
+        same = lines == getattr(self, "_lines", None)
+        self._lines = lines
+        self.update(text, layout=not same)
+
+
+class Verdict(TextLine):
     """The verdict in words, with a glyph as well as a colour for its regime."""
 
     def __init__(self, *, ascii: bool = False, id: str | None = None) -> None:
@@ -209,7 +224,7 @@ class Verdict(Static):
         glyph = glyphs(self.ascii).regime.get(regime, "?")
         for name in _REGIME_STYLE:
             self.set_class(name == regime, f"-{name}")
-        self.update(Text(f"{glyph} {words}"))
+        self.set_text(Text(f"{glyph} {words}"))
 
 
 class TooSmall(Static):
