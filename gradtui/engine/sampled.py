@@ -609,8 +609,13 @@ def _backprop(net: Network, ws: _Carver) -> Backprop:
 
 def compute_sampled(config: Config) -> Result:
     """The sampled engine (DESIGN §3): one real network of width N, batch B, seed S."""
-    net = network(config)
-    bp = backprop(net)
+    from .blas import single_thread
+
+    # one BLAS thread: these products are small, and split over a busy machine's cores they wait
+    # for each other (measured 2-3x slower at width 1024 under load; see blas.py)
+    with single_thread():
+        net = network(config)
+        bp = backprop(net)
     return Result(
         config=config,
         log10_factor=bp.log10_factor,
