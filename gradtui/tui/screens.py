@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from gradtui.engine import PRESET_ORDER, PRESETS
@@ -98,7 +98,11 @@ class HelpScreen(ModalScreen[None]):
             if self.ascii:
                 yield Static(Text(help_plain(True)), id="help-text")
             else:
-                yield Markdown(help_markdown(), id="help-text")
+                # Rich's Markdown in one Static: the Markdown widget builds a widget per list item
+                # and takes a second to open on a slow machine
+                from rich.markdown import Markdown
+
+                yield Static(Markdown(help_markdown(), code_theme="ansi_dark"), id="help-text")
         body.border_title = "gradtui help"
         body.border_subtitle = "esc to close"
 
