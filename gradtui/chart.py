@@ -95,6 +95,7 @@ _ASCII_TEXT = {
     "—": "-", "–": "-", "×": "x", "÷": "/", "≤": "<=", "≥": ">=", "≈": "~", "√": "sqrt", "σ": "sigma",
     "α": "alpha", "χ": "chi", "₁": "1", "²": "^2", "′": "'", "’": "'", "‘": "'", "“": '"', "”": '"',
     "…": "...", "→": "->", "←": "<-", "·": "-", "∇": "grad", "∞": "inf", "±": "+/-", "−": "-",
+    "ξ": "xi",
 }
 
 
@@ -737,3 +738,25 @@ def _pick_legend(items, width: int, color: bool, suffix: str) -> str:
             return _fit(plain, width)
         i = max(open_, key=lambda j: (len(items[j][tier[j]]), j))
         tier[i] += 1
+
+
+def depth_scale_text(config: Config, *, ascii: bool = False) -> str:
+    """One short line for beside the verdict in expected mode: χ₁, ξ and layers per 10×.
+
+    Costs a fixed-point solve (a few ms), no critical-σ_w search, so the app can call it inline.
+    """
+    from gradtui.engine.theory import theory_summary
+
+    s = theory_summary(config, critical=False)
+    chi, xi, lpd = s["chi1"], s["depth_scale"], s["layers_per_decade"]
+    if config.residual:
+        text = f"residual: every factor ≥ 1 (branch χ₁ = {chi:.3g})"
+    elif chi == 0:
+        text = "χ₁ = 0: nothing passes a layer"
+    elif xi is None:
+        text = "χ₁ = 1, ξ = ∞: critical, no change with depth"
+    elif chi < 1:
+        text = f"χ₁ = {chi:.3g}, ξ = {xi:.3g}: 10× smaller every {lpd:.3g} layers"
+    else:
+        text = f"χ₁ = {chi:.3g}, explodes with scale |ξ| = {abs(xi):.3g}: 10× larger every {lpd:.3g} layers"
+    return asciify(text) if ascii else text

@@ -51,7 +51,10 @@ FLAGS: dict[str, str] = {
     "width": "--width",
     "batch": "--batch",
     "seed": "--seed",
+    "tied": "--tied",
 }
+#: boolean fields written as --flag / --no-flag
+_BOOL_FIELDS = ("residual", "tied")
 #: always written by ``config_to_argv`` (they say what the network is); the rest only when not default
 CORE_FIELDS = ("depth", "activation", "init")
 _NAME_FIELDS = ("activation", "init", "norm", "mode")
@@ -71,6 +74,10 @@ class Options:
     preset: str | None = None
     list_presets: bool = False
     version: bool = False
+    theory: bool = False
+    spectrum: bool = False
+    #: None: no tour; "": the shipped tour; else a path to a tour TOML file
+    tour: str | None = None
 
 
 # -- config → command line ------------------------------------------------------------------------
@@ -99,8 +106,8 @@ def config_to_argv(config: Config) -> list[str]:
         value = getattr(config, field)
         if field not in CORE_FIELDS and value == getattr(default, field):
             continue
-        if field == "residual":
-            argv.append("--residual" if value else "--no-residual")
+        if field in _BOOL_FIELDS:
+            argv.append(flag if value else "--no-" + flag[2:])
             continue
         argv += [flag, _value_text(field, value)]
     return argv
@@ -152,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="alpha, the residual branch scale (default 1)")
     net.add_argument("--norm", metavar="|".join(NORMS), default=S, help="normalisation (default none)")
 
+    tied = net.add_mutually_exclusive_group()
+    tied.add_argument("--tied", dest="tied", action="store_const", const=True, default=S,
+                      help="one weight matrix for every layer (an unrolled RNN; sampled mode)")
+    tied.add_argument("--no-tied", dest="tied", action="store_const", const=False, default=S,
+                      help="independent weights per layer (default)")
+
     eng = p.add_argument_group("engine")
     eng.add_argument("--mode", metavar="|".join(MODES), default=S,
                      help="expected: mean-field theory (default); sampled: one random network")
@@ -168,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--json", dest="output", action="store_const", const="json",
                        help="print the result as JSON, then exit")
     out.add_argument("--ascii", action="store_true", help="plain ASCII characters only")
+    out.add_argument("--theory", action="store_true",
+                     help='with --json: add "theory" (chi1, depth scale, critical sigma_w); with --print: a line')
+    out.add_argument("--spectrum", action="store_true",
+                     help='with --json: add "spectrum" (Jacobian singular values of the sampled network)')
+    out.add_argument("--tour", metavar="FILE", nargs="?", const="", default=None,
+                     help="open the lecture tour (the shipped one, or your TOML file)")
     out.add_argument("--list-presets", dest="list_presets", action="store_true",
                      help="list the presets and exit")
     out.add_argument("--version", action="store_true", help="print the version and exit")
@@ -255,6 +274,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
     options = Options(
         output=ns.output, ascii=bool(ns.ascii), preset=None,
         list_presets=bool(ns.list_presets), version=bool(ns.version),
+        theory=bool(ns.theory), spectrum=bool(ns.spectrum), tour=ns.tour,
     )
     if options.version or options.list_presets:
         return Config(), options
@@ -325,6 +345,10 @@ def _print_text(config: Config, options: Options) -> str:
         caption = asciify(caption) if options.ascii else caption
         out[:0] = textwrap.wrap(caption, width=max(20, width)) or [caption]
     out.append(verdict(result, ascii=options.ascii))
+    if options.theory:
+        from gradtui.chart import depth_scale_text
+
+        out.append(str(depth_scale_text(config, ascii=options.ascii)))
     out.append(command_line(config))
     return "\n".join(out) + "\n"
 
@@ -363,17 +387,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         _write(_list_presets(options))
         return 0
     if options.output == "json":
-        from gradtui.engine import compute
-
-        _write(result_json(compute(config)) + "\n")
+        _write(json.dumps(_finite(_json_document(config, options)), allow_nan=False, indent=2) + "\n")
         return 0
     if options.output == "print":
         _write(_print_text(config, options))
         return 0
 
+    tour = None
+    if options.tour is not None:
+        from gradtui.tour import TourError, load_tour
+
+        try:
+            tour = load_tour(options.tour or None)
+        except TourError as error:
+            print(f"{PROG}: error: --tour: {error}", file=sys.stderr)
+            return 2
     from gradtui.tui.app import run_app
 
-    return int(run_app(config, ascii=options.ascii) or 0)
+    extra = {"tour": tour} if tour is not None else {}
+    return int(run_app(config, ascii=options.ascii, **extra) or 0)
+
+
+#: above this many layers the Jacobian spectrum (a dense product per layer) is computed on a copy
+#: capped to this depth, and the JSON says so
+SPECTRUM_MAX_DEPTH = 400
+
+
+def _json_document(config: Config, options: Options) -> dict[str, Any]:
+    from gradtui.engine import compute
+
+    data = compute(config).to_json()
+    if options.theory:
+        from gradtui.engine.theory import theory_summary
+
+        data["theory"] = theory_summary(config)
+    if options.spectrum:
+        from gradtui.engine.theory import jacobian_spectrum, spectrum_summary
+
+        capped = config.replace(mode="sampled", depth=min(config.depth, SPECTRUM_MAX_DEPTH))
+        data["spectrum"] = {**spectrum_summary(jacobian_spectrum(capped)), "depth_used": capped.depth}
+    return data
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,3 +38,18 @@ def test_relu_residual_grows_faster_in_a_real_network_than_in_mean_field():
     theory = compute(base).log10_grad_first
     sampled = np.mean([compute(base.replace(mode="sampled", seed=s)).log10_grad_first for s in range(3)])
     assert sampled > theory
+
+
+@pytest.mark.parametrize("scale", [1.2, 0.8])
+def test_tied_orthogonal_linear_rnn_is_exactly_scale_to_the_depth(scale):
+    """One W at every step: ‖∂loss/∂h_1‖ = s^(L-1) exactly, explode above 1, vanish below."""
+    c = Config(depth=50, activation="linear", init="orthogonal", weight_scale=scale, tied=True,
+               mode="sampled", width=64, batch=8)
+    r = compute(c)
+    assert r.log10_grad_first == pytest.approx(49 * np.log10(scale), abs=1e-9)
+    assert r.regime == ("exploding" if scale > 1 else "vanishing")
+    from gradtui.engine.sampled import network
+
+    net = network(c)
+    assert np.array_equal(net.weight(0), net.weight(37))
+

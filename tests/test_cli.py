@@ -300,6 +300,7 @@ def configs(draw) -> Config:
                 st.sampled_from([0.1, 1e-300, 5e-324, 1000.0, 1 / 3]))),
             bias_std=draw(st.one_of(st.floats(0, 100), st.just(0.0), st.just(-0.0))),
             residual=draw(st.booleans()),
+            tied=draw(st.booleans()),
             residual_scale=draw(st.one_of(st.floats(0, 10, exclude_min=True), st.just(1.0))),
             norm=draw(st.sampled_from(NORMS)),
             mode=mode,
@@ -468,12 +469,16 @@ def test_tui_is_opened_with_the_parsed_config(monkeypatch):
 
     seen = {}
 
-    def run_app(config, *, ascii=False):
-        seen["config"], seen["ascii"] = config, ascii
+    def run_app(config, *, ascii=False, tour=None):
+        seen["config"], seen["ascii"], seen["tour"] = config, ascii, tour
         return 0
 
     fake = types.ModuleType("gradtui.tui.app")
     fake.run_app = run_app
     monkeypatch.setitem(sys.modules, "gradtui.tui.app", fake)
     assert main(["--preset", "relu_he", "--depth", "12", "--ascii"]) == 0
-    assert seen == {"config": PRESETS["relu_he"].config().replace(depth=12), "ascii": True}
+    assert seen == {"config": PRESETS["relu_he"].config().replace(depth=12), "ascii": True, "tour": None}
+    assert main(["--tour"]) == 0
+    from gradtui.tour import load_tour
+
+    assert seen["tour"] == load_tour() and len(seen["tour"]) >= 8

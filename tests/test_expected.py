@@ -193,7 +193,8 @@ def test_presets_give_the_regimes_their_captions_promise():
     expect = {"sigmoid_deep": "vanishing", "relu_xavier": "vanishing", "relu_he": "stable",
               "too_large": "exploding", "sigmoid_residual": "stable", "relu_residual": "exploding",
               "relu_residual_scaled": "stable", "orthogonal_linear": "stable", "zero_init": "vanishing",
-              "tanh_chaotic": "exploding", "sigmoid_layernorm": "vanishing", "tanh_xavier": "stable"}
+              "tanh_chaotic": "exploding", "sigmoid_layernorm": "vanishing", "tanh_xavier": "stable",
+              "rnn_explode": "exploding", "rnn_vanish": "vanishing"}
     assert set(expect) == set(PRESETS)
     for name, regime in expect.items():
         assert compute(PRESETS[name].config()).regime == regime, name

@@ -62,6 +62,9 @@ class Config:
     width: int = 256
     batch: int = 64
     seed: int = 0
+    #: one weight matrix (and bias) for every layer: an unrolled recurrent net. Mean-field theory
+    #: treats the layers as independent either way, so this changes only the sampled engine.
+    tied: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -79,8 +82,9 @@ class Config:
             set_(self, name, _as_int(name, getattr(self, name)))
         for name in ("weight_scale", "bias_std", "residual_scale"):
             set_(self, name, _as_float(name, getattr(self, name)))
-        if not isinstance(self.residual, bool):
-            raise ValueError(f"residual: {self.residual!r} is not true or false")
+        for name in ("residual", "tied"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name}: {getattr(self, name)!r} is not true or false")
 
         max_depth = MAX_DEPTH[self.mode]
         if not 1 <= self.depth <= max_depth:

@@ -27,7 +27,7 @@ class Preset:
         return Config(**{**Config().to_dict(), **keep, **self.settings})
 
 
-_PLAIN = {"residual": False, "residual_scale": 1.0, "norm": "none", "bias_std": 0.0, "weight_scale": 1.0}
+_PLAIN = {"tied": False, "residual": False, "residual_scale": 1.0, "norm": "none", "bias_std": 0.0, "weight_scale": 1.0}
 
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -92,6 +92,18 @@ PRESETS: dict[str, Preset] = {
             "sigmoid_layernorm", "Sigmoid + layer norm, 16 layers",
             "Layer norm alone does not rescue sigmoid: it fixes the scale, not sigmoid' ≤ 1/4.",
             {**_PLAIN, "depth": 16, "activation": "sigmoid", "init": "xavier_normal", "norm": "layer"},
+        ),
+        Preset(
+            "rnn_explode", "Tied weights (RNN), gain 1.2, 50 steps",
+            "One matrix at every step: gain 1.2 compounds to 1.2^49 ≈ 7600. Pin it, then try rnn_vanish.",
+            {**_PLAIN, "depth": 50, "activation": "linear", "init": "orthogonal", "weight_scale": 1.2,
+             "tied": True},
+        ),
+        Preset(
+            "rnn_vanish", "Tied weights (RNN), gain 0.8, 50 steps",
+            "The same recurrence at gain 0.8: 0.8^49 ≈ 1.8e-5 reaches the first step.",
+            {**_PLAIN, "depth": 50, "activation": "linear", "init": "orthogonal", "weight_scale": 0.8,
+             "tied": True},
         ),
     )
 }

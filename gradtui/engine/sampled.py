@@ -269,6 +269,8 @@ class Network:
         return self.stack is not None
 
     def base_weight(self, layer: int) -> np.ndarray:
+        if self.config.tied:  # an unrolled RNN: layer 1's matrix at every step
+            layer = 0
         if self.stack is not None:
             return self.stack.base[layer]
         c = self.config
@@ -293,10 +295,13 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
         allowed = min(WEIGHT_CACHE_BYTES, TOTAL_BYTES - _workspace_bytes(c))
         if hold_weights:
             allowed = max(allowed, c.depth * c.width * c.width * 8)
-        stack = _held_stack(c.seed, c.width, family, c.depth, allowed)
+        stack = _held_stack(c.seed, c.width, family, 1 if c.tied else c.depth, allowed)
     bias = None
     if c.bias_std > 0:
-        bias = _readonly(c.bias_std * _bias_base(c.seed, c.width, c.depth))
+        bias = c.bias_std * _bias_base(c.seed, c.width, c.depth)
+        if c.tied:
+            bias = np.repeat(bias[:1], c.depth, axis=0)
+        bias = _readonly(bias)
     return Network(
         config=c,
         activation=ACTIVATIONS[c.activation],
@@ -368,16 +373,26 @@ FUSED = {
     "sigmoid": _sigmoid_into, "tanh": _tanh_into, "relu": _relu_into, "gelu": _gelu_into,
     "silu": _silu_into,
 }
+#: kernels that allocate nothing of z's size; the others (registry functions, gelu's erfc tables)
+#: make temporaries, up to ~20 per element, so they run on blocks of at most this many elements
+_IN_PLACE = frozenset({"sigmoid", "tanh", "relu", "silu"})
+_BLOCK = 1 << 15
 
 
 def f_and_df_into(act: Activation, z, f, d, w1, w2) -> None:
     """f ← f(z), d ← f'(z) (equal to ``act.f(z), act.df(z)``); w1, w2 are scratch of z's shape."""
     fused = FUSED.get(act.name)
-    if fused is not None:
+    if act.name in _IN_PLACE:
         fused(z, f, d, w1, w2)
-    else:
-        np.copyto(f, act.f(z))
-        np.copyto(d, act.df(z))
+        return
+    zf, ff, df_, w1f, w2f = (a.reshape(-1) for a in (z, f, d, w1, w2))
+    for i in range(0, zf.size, _BLOCK):
+        j = slice(i, i + _BLOCK)
+        if fused is not None:
+            fused(zf[j], ff[j], df_[j], w1f[j], w2f[j])
+        else:
+            ff[j] = act.f(zf[j])
+            df_[j] = act.df(zf[j])
 
 
 def _lognorm(x: np.ndarray) -> tuple[float, int, float]:
@@ -511,7 +526,7 @@ def _backprop(net: Network, ws: _Carver) -> Backprop:
     h = H[0]
     for l in range(L):
         wb = net.base_weight(l)
-        norm_wb = net.stack.norms[l] if net.stack is not None else np.linalg.norm(wb)
+        norm_wb = net.stack.norms[0 if net.config.tied else l] if net.stack is not None else np.linalg.norm(wb)
         weight_gain[l] = s * norm_wb / math.sqrt(N)
         z = Z[l] if layer_norm else zbuf
         np.matmul(h, wb.T, out=z)

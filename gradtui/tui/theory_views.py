@@ -36,6 +36,7 @@ from textual.worker import Worker, WorkerState
 
 from gradtui.chart import asciify, format_pow10
 from gradtui.engine import Config, compute
+from gradtui.chart import depth_scale_text  # noqa: F401  (re-exported for the app)
 from gradtui.engine.theory import (
     PhaseMap,
     Spectrum,
@@ -348,26 +349,6 @@ def phase_readout(summary: dict, log10_grad_first: float | None, config: Config,
     else:
         second += f"{sep}χ₁ never reaches 1 at this σ_b"
     text = first + "\n" + second
-    return _ascii(text) if ascii else text
-
-
-def depth_scale_text(config: Config, *, ascii: bool = False) -> str:
-    """One short line for beside the verdict in expected mode: χ₁, ξ and layers per 10×.
-
-    Costs a fixed-point solve (a few ms), no critical-σ_w search, so the app can call it inline.
-    """
-    s = theory_summary(config, critical=False)
-    chi, xi, lpd = s["chi1"], s["depth_scale"], s["layers_per_decade"]
-    if config.residual:
-        text = f"residual: every factor ≥ 1 (branch χ₁ = {chi:.3g})"
-    elif chi == 0:
-        text = "χ₁ = 0: nothing passes a layer"
-    elif xi is None:
-        text = "χ₁ = 1, ξ = ∞: critical, no change with depth"
-    elif chi < 1:
-        text = f"χ₁ = {chi:.3g}, ξ = {xi:.3g}: 10× smaller every {lpd:.3g} layers"
-    else:
-        text = f"χ₁ = {chi:.3g}, explodes with scale |ξ| = {abs(xi):.3g}: 10× larger every {lpd:.3g} layers"
     return _ascii(text) if ascii else text
 
 
