@@ -411,7 +411,7 @@ def _lognorm(x: np.ndarray) -> tuple[float, int, float]:
     if not math.isfinite(m):
         return math.nan, 0, math.nan
     k = math.frexp(m)[1]
-    y = x * math.ldexp(1.0, -k)
+    y = np.ldexp(x, -k)
     n = math.sqrt(float(np.vdot(y, y)))
     mant, e = math.frexp(n)
     return math.log10(n) + k * LOG10_2, k + e, math.log10(mant)
@@ -432,7 +432,7 @@ def _log10_outer_norm(g: np.ndarray, h: np.ndarray) -> float:
     if not (math.isfinite(mg) and math.isfinite(mh)):
         return math.nan
     kg, kh = math.frexp(mg)[1], math.frexp(mh)[1]
-    m = (g * math.ldexp(1.0, -kg)).T @ (h * math.ldexp(1.0, -kh))
+    m = np.ldexp(g, -kg).T @ np.ldexp(h, -kh)
     return _lognorm(m)[0] + (kg + kh) * LOG10_2
 
 
@@ -446,7 +446,7 @@ def _log10_std(h: np.ndarray, work: np.ndarray | None = None) -> tuple[float, fl
         if not math.isfinite(a):
             return math.nan, math.nan, False
         k = math.frexp(a)[1]
-        lstd, log2_rms, _ = _log10_std(h * math.ldexp(1.0, -k))
+        lstd, log2_rms, _ = _log10_std(np.ldexp(h, -k))
         return lstd + k * LOG10_2, log2_rms + k, True
     dev = np.subtract(h, m, out=work)
     var = float(np.vdot(dev, dev)) / h.size
@@ -456,7 +456,7 @@ def _log10_std(h: np.ndarray, work: np.ndarray | None = None) -> tuple[float, fl
         lstd = -math.inf
     else:  # squares under- or overflow: scale the deviations by a power of two first
         k = math.frexp(float(np.max(np.abs(dev))))[1]
-        y = dev * math.ldexp(1.0, -k)
+        y = np.ldexp(dev, -k)
         lstd = 0.5 * math.log10(float(np.vdot(y, y)) / h.size) + k * LOG10_2
     log2_rms = max(lstd / LOG10_2, math.log2(abs(m)) if m else -math.inf)
     return lstd, log2_rms, True
@@ -533,7 +533,7 @@ def _backprop(net: Network, ws: _Carver) -> Backprop:
         if s != 1.0:
             z *= s
         if net.bias is not None:
-            z += net.bias[l] if K[l] == 0 else net.bias[l] * math.ldexp(1.0, -int(K[l]))
+            z += net.bias[l] if K[l] == 0 else np.ldexp(net.bias[l], -int(K[l]))
         if layer_norm:
             z -= z.mean(axis=1, keepdims=True)
             inv[l] = 1.0 / np.sqrt(np.einsum("ij,ij->i", z, z) / N + LN_EPS)
@@ -564,7 +564,7 @@ def _backprop(net: Network, ws: _Carver) -> Backprop:
         K[l + 1] = K[l]
         if exact_rescale and _RESCALE_LOG2 < abs(log2_rms) < math.inf:
             e = round(log2_rms)
-            hn *= math.ldexp(1.0, -e)
+            np.ldexp(hn, -e, out=hn)
             K[l + 1] += e
             rescaled = True
         h = hn
@@ -582,7 +582,7 @@ def _backprop(net: Network, ws: _Carver) -> Backprop:
             a[top:] = nan
         return Backprop(log10_grad_norm, log10_factor, log10_weight_grad, weight_gain, deriv_gain,
                         norm_gain, log10_act_std, overflow, dead_frac, saturated_frac, rescaled)
-    g *= math.ldexp(1.0, -e)
+    np.ldexp(g, -e, out=g)
     E = e
     gz, new = zbuf, hlast  # scratch
     for l in range(L - 1, -1, -1):
@@ -614,7 +614,7 @@ def _backprop(net: Network, ws: _Carver) -> Backprop:
             break
         log10_factor[l] = ln - lg_stored  # ‖δ_{l-1}‖ / ‖δ_l‖ = ‖new‖ / ‖G‖
         log10_grad_norm[l] = ln + E * LOG10_2
-        new *= math.ldexp(1.0, -e)
+        np.ldexp(new, -e, out=new)
         g, new = new, g
         E += e
         lg_stored = ln_scaled

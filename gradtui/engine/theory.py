@@ -614,7 +614,7 @@ def jacobian_spectrum(config: Config, max_width: int = 256) -> Spectrum:
             w = net.weight(layer)
             z = w @ h
             if net.bias is not None:
-                z += net.bias[layer] * math.ldexp(1.0, -k)
+                z += np.ldexp(net.bias[layer], -k)
             if norm:
                 z = z - z.mean()
                 sd = math.sqrt(float(z @ z) / n + LN_EPS)
@@ -627,7 +627,7 @@ def jacobian_spectrum(config: Config, max_width: int = 256) -> Spectrum:
                 rms = math.sqrt(float(h @ h) / n)
                 if rms > 0 and abs(math.log2(rms)) > 100:
                     e = round(math.log2(rms))
-                    h *= math.ldexp(1.0, -e)
+                    np.ldexp(h, -e, out=h)
                     k += e
             if frame.shape[1] == 0:
                 continue
