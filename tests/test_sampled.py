@@ -126,6 +126,16 @@ def test_fused_activation_kernels_are_bit_identical_to_the_registry(activation):
         np.testing.assert_array_equal(d, act.df(z))
 
 
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_f_and_df_into_matches_the_registry_on_large_arrays(activation):
+    act = ACTIVATIONS[activation]
+    z = np.random.default_rng(4).standard_normal((5, S._BLOCK // 2 + 7)) * 6  # several blocks
+    f, d, w1, w2 = (np.empty_like(z) for _ in range(4))
+    S.f_and_df_into(act, z, f, d, w1, w2)
+    np.testing.assert_array_equal(f, act.f(z))
+    np.testing.assert_array_equal(d, act.df(z))
+
+
 @pytest.mark.parametrize("name", sorted(S.HOMOGENEOUS))
 def test_homogeneous_activations_are_homogeneous(name):
     act = ACTIVATIONS[name]
