@@ -1,0 +1,306 @@
+"""Hardening of the TUI through Pilot: no crash, no lie, no lag (see docs/reliability.md).
+
+3. a key storm of 10,000 random keys (every binding except quit, plus noise) at 80×24;
+4. terminal sizes from 20×6 to 300×100 with live resizes, NO_COLOR, ASCII mode;
+5. a held arrow key in a heavy sampled state: keys keep being handled, the app settles on the last
+   state within one recompute after release.
+"""
+
+from __future__ import annotations
+
+import inspect
+import random
+import re
+import threading
+import time
+
+import pytest
+
+from gradtui.chart import verdict
+from gradtui.engine import Config, compute
+from gradtui.engine.config import Config as _Config  # noqa: F401  (validation happens on construction)
+from gradtui.tui import screens
+from gradtui.tui.app import GradApp
+from gradtui.tui.controls import CONTROL_KEYS
+from gradtui.tui.widgets import MIN_HEIGHT, MIN_WIDTH, ChartView, TooSmall, Verdict
+from tui_helpers import settle
+
+SIZE = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_computation():
+    """A computation left running would slow every later test: wait for it here."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name.startswith("gradtui-"):
+            thread.join(timeout=60)
+
+
+def screen_text(app: GradApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def shown_verdict(app: GradApp) -> str:
+    return " ".join(app.query_one(Verdict).render().plain.split())
+
+
+def check_consistent(app: GradApp) -> None:
+    """The config is valid, the chart and verdict on screen are those of compute(config)."""
+    config = app.config
+    assert Config(**config.to_dict()) == config  # passes validation again
+    assert app.result is not None and app.result.config == config
+    want = " ".join(verdict(compute(config), ascii=app.ascii).split())
+    assert shown_verdict(app).endswith(want), (shown_verdict(app), want)
+    chart = app.query_one(ChartView)
+    assert chart.result is app.result
+    text = chart.render().plain
+    assert text.strip() and "chart failed" not in text
+    assert not re.search(r"nan|inf", text, re.I), text
+
+
+# -- 3. key storm ----------------------------------------------------------------------------------
+
+def _binding_keys(bindings) -> set[str]:
+    keys = set()
+    for b in bindings:
+        if isinstance(b, tuple):
+            key, action = b[0], b[1]
+        else:
+            key, action = b.key, b.action
+        if action == "quit":
+            continue
+        keys.update(k.strip() for k in key.split(","))
+    return keys
+
+
+def storm_alphabet() -> list[str]:
+    """Every binding of the app and of its screens (quit excluded) and noise keys."""
+    keys = _binding_keys(GradApp.BINDINGS)
+    for module in (screens,):
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            keys |= _binding_keys(getattr(cls, "BINDINGS", []))
+    noise = set("abdefghijklnotuwxyz") | set("0123456789") | {
+        "tab", "shift+tab", "escape", "enter", "space", "backspace", "delete", "pageup", "pagedown",
+    }
+    keys |= noise
+    # q quits from the main screen (it only closes the modals), ctrl+c always quits
+    keys -= {"q", "ctrl+c", "ctrl+q"}
+    return sorted(keys)
+
+
+#: a sampled-mode state above this cost (depth·width²·batch multiply-adds) is left with "m" after
+#: the chunk that reached it, so the storm stays within CI time. Heavy states are still *entered*
+#: (and their computation started); they are just not kept for long. Honest limit: the storm does not
+#: prove that the app stays quick in sampled mode at depth 1000 × width 4096 — test 5 covers load.
+HEAVY = 64 * 256 * 256 * 64
+
+
+def _heavy(config: Config) -> bool:
+    return config.mode == "sampled" and config.depth * config.width**2 * config.batch > HEAVY
+
+
+@pytest.mark.slow
+async def test_key_storm_10000_keys():
+    rng = random.Random(20261122)
+    alphabet = storm_alphabet()
+    assert {"up", "down", "left", "right", "m", "r", "s", "p", "v", "P", "enter", "escape"} <= set(alphabet)
+    total, chunk = 10_000, 40
+    app = GradApp()
+    t0 = time.perf_counter()
+    sent = 0
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        while sent < total:
+            keys = [rng.choice(alphabet) for _ in range(chunk)]
+            if rng.random() < 0.3:
+                keys.append("escape")  # close a modal now and then
+            await pilot.press(*keys)
+            sent += len(keys)
+            assert app.is_running and app.return_code is None
+            if _heavy(app.config):
+                while len(app.screen_stack) > 1:
+                    await pilot.press("escape")
+                await pilot.press("m")
+                sent += 1
+        while len(app.screen_stack) > 1:
+            await pilot.press("escape")
+        await settle(pilot, rounds=2000)
+        assert app.is_running
+        check_consistent(app)
+        assert app.query_one(ChartView).error is None
+    elapsed = time.perf_counter() - t0
+    print(f"key storm: {sent} keys in {elapsed:.1f} s")
+    assert sent >= total
+
+
+# -- 4. terminals ----------------------------------------------------------------------------------
+
+SIZES = [(20, 6), (40, 10), (79, 23), (80, 24), (81, 24), (80, 23), (120, 40), (200, 60), (300, 100)]
+
+
+def _too_small_text(app, w, h) -> str:
+    text = screen_text(app)
+    times = "x" if app.ascii else "×"
+    return text, f"at least {MIN_WIDTH}{times}{MIN_HEIGHT}", f"{w}{times}{h}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_start_at_any_size(size):
+    w, h = size
+    app = GradApp()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        small = w < MIN_WIDTH or h < MIN_HEIGHT
+        assert app.query_one(TooSmall).display == small
+        if small:
+            text, need, have = _too_small_text(app, w, h)
+            if w >= 60 and h >= 3:  # the whole message fits on screen
+                assert need in text and have in text and "enlarge" in text, text
+            else:
+                assert "enlarge"[: max(1, w - 2)] in text.replace("\n", "") or "gradtui" in text, text
+        else:
+            check_consistent(app)
+            chart = app.query_one(ChartView)
+            lines = chart.render().plain.split("\n")
+            assert len(lines) == chart.content_size.height
+
+
+async def test_live_resizes_between_extremes():
+    rng = random.Random(7)
+    sizes = SIZES + [(rng.randint(20, 300), rng.randint(6, 100)) for _ in range(20)]
+    app = GradApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for i, (w, h) in enumerate(sizes):
+            await pilot.resize_terminal(w, h)
+            if i % 3 == 0:
+                await pilot.press(rng.choice(["left", "right", "down", "m", "v", "end"]))
+            await pilot.pause()
+            assert app.size == (w, h)
+            small = w < MIN_WIDTH or h < MIN_HEIGHT
+            assert app.query_one(TooSmall).display == small, (w, h)
+            if small and w >= 60:
+                text, need, have = _too_small_text(app, w, h)
+                assert need in text and have in text and "enlarge" in text, text
+        await pilot.resize_terminal(*SIZE)
+        await settle(pilot)
+        check_consistent(app)
+
+
+async def test_enlarge_message_ascii():
+    app = GradApp(ascii=True)
+    async with app.run_test(size=(70, 20)) as pilot:
+        await pilot.pause()
+        text, need, have = _too_small_text(app, 70, 20)
+        assert need in text and have in text and "enlarge" in text
+        assert all(ord(ch) < 128 for ch in text)
+
+
+async def test_no_color_renders(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = GradApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("m", "end", "v", "p", "right")
+        await settle(pilot)
+        check_consistent(app)
+        assert app.query_one(ChartView).color is False
+        svg = app.export_screenshot()
+        assert "<svg" in svg
+
+
+#: bug 2 in docs/bugs-found.md
+BUG2 = pytest.mark.xfail(
+    strict=True, reason="bug 2: Inspector border title truncated by Textual with U+2026 at 80x24 in ascii mode",
+)
+
+
+@pytest.mark.parametrize(
+    "size", [pytest.param((80, 24), marks=BUG2), (300, 100)], ids=["80x24", "300x100"]
+)
+async def test_ascii_mode_screen_is_ascii(size):
+    app = GradApp(ascii=True)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for keys in (["end"], ["m"], ["v"], ["p", "right"], ["r", "down", "down", "right"], ["question_mark"],
+                     ["escape", "P"], ["escape"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            text = screen_text(app)
+            bad = sorted({ch for ch in text if ord(ch) > 127})
+            assert not bad, (keys, bad)
+            chart = app.query_one(ChartView).render().plain
+            assert all(ord(ch) < 128 for ch in chart)
+        assert app.export_screenshot()  # renders without crash
+        check_consistent(app)
+
+
+@BUG2
+@pytest.mark.parametrize(
+    "config,keys",
+    [(Config(depth=20), ["left_square_bracket"] * 5), (Config(depth=1000), ["home"])],
+    ids=["layer16of20", "layer1of1000"],
+)
+async def test_ascii_inspector_title_fits(config, keys):
+    app = GradApp(ascii=True, config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+        bad = [line for line in screen_text(app).split("\n") if any(ord(ch) > 127 for ch in line)]
+        assert not bad, bad
+
+
+# -- 5. responsiveness under load ------------------------------------------------------------------
+
+#: the issue asks for depth 500 × width 512 × batch 64; on the 2-core CI box one such sampled
+#: computation takes ~8 s, so the held key runs there but the figures in docs/reliability.md are
+#: what this machine measured. Held for 3 s (not 10 s) to keep CI time down.
+LOAD = dict(mode="sampled", depth=500, width=512, batch=64)
+HOLD_SECONDS, RATE = 3.0, 30
+
+
+@pytest.mark.slow
+async def test_held_arrow_key_under_load():
+    start = Config(**LOAD)
+    app = GradApp(config=start)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, rounds=5000)
+        index = CONTROL_KEYS.index("weight_scale")
+        await pilot.press(*(["down"] * index))
+        assert CONTROL_KEYS[app.selected] == "weight_scale"
+        before = app.computes_started
+        presses, worst = 0, 0.0
+        t0 = time.perf_counter()
+        next_at = t0
+        while time.perf_counter() - t0 < HOLD_SECONDS:
+            key = "right" if presses % 4 != 3 else "left"  # a wobbling hand: net +1 every 4
+            s = time.perf_counter()
+            await pilot.press(key)
+            worst = max(worst, time.perf_counter() - s)
+            presses += 1
+            next_at += 1.0 / RATE
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                await pilot.pause(delay)
+        released = time.perf_counter()
+        # the config the presses imply: weight scale stepped ×2^¼ per net press (grid 1/256…256)
+        from gradtui.tui.controls import WEIGHT_SCALES, step_grid
+
+        ws = start.weight_scale
+        for i in range(presses):
+            ws = step_grid(ws, WEIGHT_SCALES, -1 if i % 4 == 3 else 1)
+        assert app.config == start.replace(weight_scale=ws)
+        await settle(pilot, rounds=100_000)
+        settle_s = time.perf_counter() - released
+        assert app.result.config == app.config
+        assert app.overlay.config == app.config.replace(mode="expected")
+        check_consistent(app)
+        started = app.computes_started - before
+    print(f"held key: {presses} presses in {HOLD_SECONDS}s, slowest press {worst * 1000:.0f} ms, "
+          f"settled {settle_s:.1f} s after release, {started} computations started")
+    assert presses >= RATE * HOLD_SECONDS * 0.8, presses  # every press returned in time
+    assert worst < 0.5, worst
+    # latest request wins: at most the one in flight at release and the final one
+    assert started <= 3, started
