@@ -111,13 +111,14 @@ async def test_first_frame_shows_chart_verdict_and_command():
 
 @pytest.mark.parametrize("key", CONTROL_KEYS)
 async def test_every_control_changes_config_and_chart(key):
-    if key == "seed":
+    if key in ("seed", "tied"):
         pytest.importorskip("gradtui.engine.sampled")
     # xavier_normal → xavier_uniform draws differently but has the same σ_w²; width changes the
     # expected chart only through the unscaled `normal` init; seed only when sampled
     start = {
         "width": Config(init="normal", activation="tanh", depth=8),
         "seed": Config(mode="sampled", depth=8, width=32, batch=8),
+        "tied": Config(mode="sampled", depth=8, width=32, batch=8),
         "residual_scale": Config(residual=True),
         "init": Config(init="xavier_uniform"),
         "bias_std": Config(bias_std=1.0),  # the next init, he_normal, has σ_w² = 2

@@ -61,7 +61,7 @@ class ControlPanel(Widget):
         c = self.config
         if key == "residual_scale":
             return not c.residual
-        if key in ("seed",):
+        if key in ("seed", "tied"):
             return c.mode != "sampled"
         if key == "width":
             return c.mode != "sampled" and c.init != "normal"
@@ -171,14 +171,20 @@ class Inspector(Widget):
             lines.append(f" = w {fmt_value(wg)} {g.times} f' {fmt_value(dg)}")
         if r.config.norm != "none":
             lines.append(f"   {g.times} norm {fmt_value(ng)}")
-        lines.append(f"act std  {fmt_log10(float(r.log10_act_std[i]))}")
+        act = fmt_log10(float(r.log10_act_std[i]))
         extras = []
         if r.dead_frac is not None:
             extras.append(f"dead {_pct(r.dead_frac[i])}")
         if r.saturated_frac is not None:
-            extras.append(f"saturated {_pct(r.saturated_frac[i])}")
-        if extras:
-            lines.append("  ".join(extras))
+            extras.append(f"sat {_pct(r.saturated_frac[i])}")
+        # sampled mode: one line for all three when it fits, so 80×24 shows them with the factor
+        combined = " ".join([f"act {act}", *extras])
+        if extras and len(combined) <= max(self.content_size.width, 1):
+            lines.append(combined)
+        else:
+            lines.append(f"act std  {act}")
+            if extras:
+                lines.append("  ".join(extras))
         if bool(r.overflow[i]):
             lines.append("forward pass overflowed")
         return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
