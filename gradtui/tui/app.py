@@ -11,7 +11,7 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable
 
 from rich.text import Text
@@ -134,6 +134,10 @@ class GradApp(App[None]):
         Binding("end", "layer_end(1)", "last layer", show=False, id="layer.last"),
         Binding("escape", "hide_cursor", "hide cursor", show=False, id="layer.hide"),
         Binding("c", "copy", "copy command", show=False, id="copy"),
+        Binding("M", "phase_map", "phase map", show=False, id="theory.phase_map"),
+        Binding("J", "spectrum", "Jacobian spectrum", show=False, id="theory.spectrum"),
+        Binding("t", "train", "train", show=False, id="train"),
+        Binding("T", "tour", "tour", show=False, id="tour"),
     ]
 
     config: var[Config] = var(Config, init=False)
@@ -141,9 +145,11 @@ class GradApp(App[None]):
     view: var[str] = var("grad", init=False)
     cursor: var[int | None] = var(None, init=False)
 
-    def __init__(self, config: Config | None = None, ascii: bool = False) -> None:
+    def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None) -> None:
         super().__init__()
         self.ascii = ascii
+        #: tour steps to open with (``gradtui --tour``), or None
+        self.tour = tour
         self.glyphs = glyphs(ascii)
         self.color = not self.no_color
         self.set_reactive(GradApp.config, config if config is not None else Config())
@@ -188,6 +194,8 @@ class GradApp(App[None]):
         side.border_title = "controls"
         side.border_subtitle = self._keys_hint()
         self._config_changed()
+        if self.tour:
+            self.action_tour(self.tour)
 
     def _keys_hint(self) -> str:
         k = self.glyphs.keys
@@ -210,9 +218,13 @@ class GradApp(App[None]):
     # -- state changes ------------------------------------------------------------------------
     def watch_config(self, old: Config, new: Config) -> None:
         self._config_changed()
+        screen = self.screen
+        if hasattr(screen, "update_config") and getattr(screen, "config", None) != new:
+            screen.update_config(new)  # a theory view follows the controls
 
     def _config_changed(self) -> None:
         config = self.config
+        self._update_status()
         if self.cursor is not None and self.cursor > config.depth:
             self.cursor = config.depth
         self._update_command()
@@ -341,6 +353,45 @@ class GradApp(App[None]):
 
     def action_hide_cursor(self) -> None:
         self.cursor = None
+
+    # -- other views --------------------------------------------------------------------------
+    def action_phase_map(self) -> None:
+        from .theory_views import PhaseMapScreen
+
+        self.push_screen(PhaseMapScreen(self.config, ascii=self.ascii))
+
+    def action_spectrum(self) -> None:
+        from .theory_views import SpectrumScreen
+
+        self.push_screen(SpectrumScreen(self.config, ascii=self.ascii))
+
+    def action_train(self) -> None:
+        from .training_view import TrainingScreen
+
+        self.push_screen(TrainingScreen(self.config, ascii=self.ascii))
+
+    def action_tour(self, steps: list | None = None) -> None:
+        from .tour_view import TourScreen
+
+        if steps is None:
+            from gradtui.tour import TourError, load_tour
+
+            try:
+                steps = load_tour()
+            except TourError as error:  # an edited shipped tour: say so, don't crash
+                self._error(str(error))
+                return
+        self.push_screen(TourScreen(steps, ascii=self.ascii, base=self.config))
+
+    def on_config_changed(self, message) -> None:
+        """A theory view changed weight scale or bias with its own keys: adopt its config."""
+        self._set(lambda: message.config)
+
+    def on_tour_step_changed(self, message) -> None:
+        self._set(
+            lambda: message.config,
+            Text.assemble((f"tour {message.index}/{message.total}: ", "bold"), message.step.title),
+        )
 
     def action_copy(self) -> None:
         self.copy_to_clipboard(self._command())
@@ -487,8 +538,11 @@ class GradApp(App[None]):
             status = self.query_one("#status", TextLine)
         except Exception:
             return
-        status.set_text(self.message or Text(""))
-        status.display = bool(self.message)
+        text = self.message
+        if text is None and self.config.mode == "expected":
+            text = Text(_depth_scale(self.config.replace(depth=1), self.ascii), style="dim")
+        status.set_text(text or Text(""))
+        status.display = bool(text)
 
     def _command(self) -> str:
         try:
@@ -508,11 +562,22 @@ class GradApp(App[None]):
         command.set_text(Text.assemble(("$ ", "dim"), self._command()))
 
 
-def run_app(config: Config, *, ascii: bool = False) -> int:
+@lru_cache(maxsize=256)
+def _depth_scale(config: Config, ascii: bool) -> str:
+    """χ₁, ξ and layers per 10× (independent of depth: callers pass depth 1 to share the cache)."""
+    from gradtui.chart import depth_scale_text
+
+    try:
+        return depth_scale_text(config, ascii=ascii)
+    except Exception:  # a readout only: never let it break the main view
+        return ""
+
+
+def run_app(config: Config, *, ascii: bool = False, tour: list | None = None) -> int:
     """Run the TUI until the user quits; the exit status for the CLI."""
     # Textual sizes the screen with shutil.get_terminal_size(), which prefers exported COLUMNS and
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
-    GradApp(config=config, ascii=ascii).run()
+    GradApp(config=config, ascii=ascii, tour=tour).run()
     return 0

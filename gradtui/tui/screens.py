@@ -32,6 +32,10 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Home End", "inspect layer 1 (input side) / layer L (output side)"),
     ("esc", "hide the layer cursor"),
     ("c", "copy the command line (terminal clipboard, OSC 52)"),
+    ("M", "phase map: layer-1 gradient over weight scale × bias, the χ₁ = 1 boundary, your setting"),
+    ("J", "Jacobian spectrum of the sampled network: singular values, condition number"),
+    ("t", "training view: watch which layers learn (SGD/Adam, clipping); esc cancels/closes"),
+    ("T", "lecture tour: space/→ next step, ← back, esc leaves"),
     ("? F1", "this help"),
     ("q  ctrl+c", "quit"),
 )

@@ -1,0 +1,81 @@
+"""The theory, training and tour views are reachable from the main app by one key and stay in sync."""
+
+from __future__ import annotations
+
+import math
+
+from gradtui.engine import Config
+from gradtui.tour import load_tour
+from gradtui.tui.app import GradApp
+from tui_helpers import settle
+
+SIZE = (80, 24)
+
+
+async def test_phase_map_opens_with_M_and_its_keys_change_the_app_config():
+    from gradtui.tui.theory_views import PhaseMapScreen
+
+    app = GradApp(config=Config(activation="tanh"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("M")
+        assert isinstance(app.screen, PhaseMapScreen)
+        await pilot.press("right")
+        await pilot.pause()
+        assert math.isclose(app.config.weight_scale, 2**0.25)
+        assert app.screen.config == app.config
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, PhaseMapScreen)
+        assert app.result.config == app.config  # the bars followed the map's change
+
+
+async def test_spectrum_opens_with_J():
+    from gradtui.tui.theory_views import SpectrumScreen
+
+    app = GradApp(config=Config(activation="linear", init="orthogonal", depth=8, width=32))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("J")
+        assert isinstance(app.screen, SpectrumScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SpectrumScreen)
+
+
+async def test_training_view_opens_with_t():
+    from gradtui.tui.training_view import TrainingScreen
+
+    app = GradApp(config=Config(activation="relu", init="he_normal", depth=4, width=16, batch=8))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        assert isinstance(app.screen, TrainingScreen)
+        await app.workers.wait_for_complete()
+        await pilot.press("escape")
+        await pilot.pause()
+
+
+async def test_tour_loads_each_step_into_the_bars():
+    from gradtui.tui.tour_view import TourScreen
+
+    steps = load_tour()
+    app = GradApp(tour=steps)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TourScreen)
+        first = app.config
+        await pilot.press("space")
+        await settle(pilot)
+        assert app.config == steps[1].config_for(first)
+        assert app.result.config == app.config
+        await pilot.press("left")
+        await settle(pilot)
+        assert app.config == first
+
+
+async def test_depth_scale_readout_beside_the_verdict_in_expected_mode():
+    app = GradApp(config=Config(activation="relu", init="he_normal"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = app.query_one("#status").render().plain
+        assert "χ₁ = 1" in status and "critical" in status
