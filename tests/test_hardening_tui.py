@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import random
 import re
@@ -86,7 +87,7 @@ def storm_alphabet() -> list[str]:
 #: the chunk that reached it, so the storm stays within CI time. Heavy states are still *entered*
 #: (and their computation started); they are just not kept for long. Honest limit: the storm does not
 #: prove that the app stays quick in sampled mode at depth 1000 × width 4096 — test 5 covers load.
-HEAVY = 64 * 256 * 256 * 64
+HEAVY = 16 * 256 * 256 * 64
 
 
 def _heavy(config: Config) -> bool:
@@ -136,7 +137,7 @@ async def test_key_storm_10000_keys():
     rng = random.Random(20261122)
     alphabet = storm_alphabet()
     assert {"up", "down", "left", "right", "m", "r", "s", "p", "v", "P", "enter", "escape"} <= set(alphabet)
-    total, chunk = 10_000, 40
+    total, chunk = 10_000, 80
     app = GradApp()
     t0 = time.perf_counter()
     sent = 0
@@ -285,53 +286,74 @@ async def test_ascii_inspector_title_fits(config, keys):
 
 # -- 5. responsiveness under load ------------------------------------------------------------------
 
-#: the issue asks for depth 500 × width 512 × batch 64; on the 2-core CI box one such sampled
-#: computation takes ~8 s, so the held key runs there but the figures in docs/reliability.md are
-#: what this machine measured. Held for 3 s (not 10 s) to keep CI time down.
+#: the issue's load: depth 500 × width 512 × batch 64 (one sampled recompute takes ~6–8 s on the
+#: 2-core box this was written on). Held for 3 s, not 10 s, to keep CI time down.
 LOAD = dict(mode="sampled", depth=500, width=512, batch=64)
 HOLD_SECONDS, RATE = 3.0, 30
 
 
 @pytest.mark.slow
 async def test_held_arrow_key_under_load():
+    """30 key events a second for 3 s while a heavy sampled network recomputes in the background.
+
+    ``pilot.press`` is not used to time keys: it waits on Textual's own idleness and takes ~2 s a
+    key while a worker thread runs, although the app itself handles each key in ~2 ms. Each key is
+    posted as the terminal driver would post it and its latency is measured until ``app.config``
+    reflects it; a probe also measures how late the event loop wakes up (its lag).
+    """
+    from textual import events
+
+    from gradtui.tui.controls import WEIGHT_SCALES, step_grid
+
     start = Config(**LOAD)
     app = GradApp(config=start)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, rounds=5000)
+        await settle(pilot, rounds=100_000)
         index = CONTROL_KEYS.index("weight_scale")
         await pilot.press(*(["down"] * index))
         assert CONTROL_KEYS[app.selected] == "weight_scale"
         before = app.computes_started
-        presses, worst = 0, 0.0
+        presses, latencies, lags = 0, [], []
+        expected_ws = start.weight_scale
         t0 = time.perf_counter()
         next_at = t0
         while time.perf_counter() - t0 < HOLD_SECONDS:
-            key = "right" if presses % 4 != 3 else "left"  # a wobbling hand: net +1 every 4
+            key = "right" if presses % 4 != 3 else "left"  # a wobbling hand: net +2 every 4
+            expected_ws = step_grid(expected_ws, WEIGHT_SCALES, 1 if key == "right" else -1)
             s = time.perf_counter()
-            await pilot.press(key)
-            worst = max(worst, time.perf_counter() - s)
+            app.post_message(events.Key(key, None))
+            while app.config.weight_scale != expected_ws and time.perf_counter() - s < 5:
+                await asyncio.sleep(0.001)
+            latencies.append(time.perf_counter() - s)
+            assert app.config.weight_scale == expected_ws, (presses, app.config.weight_scale)
             presses += 1
             next_at += 1.0 / RATE
-            delay = next_at - time.perf_counter()
-            if delay > 0:
-                await pilot.pause(delay)
+            while (delay := next_at - time.perf_counter()) > 0:
+                s = time.perf_counter()
+                await asyncio.sleep(min(delay, 0.01))
+                lags.append(time.perf_counter() - s - min(delay, 0.01))
         released = time.perf_counter()
-        # the config the presses imply: weight scale stepped ×2^¼ per net press (grid 1/256…256)
-        from gradtui.tui.controls import WEIGHT_SCALES, step_grid
-
-        ws = start.weight_scale
-        for i in range(presses):
-            ws = step_grid(ws, WEIGHT_SCALES, -1 if i % 4 == 3 else 1)
-        assert app.config == start.replace(weight_scale=ws)
+        busy_at_release = app._busy
+        assert app.config == start.replace(weight_scale=expected_ws)
         await settle(pilot, rounds=100_000)
         settle_s = time.perf_counter() - released
         assert app.result.config == app.config
         assert app.overlay.config == app.config.replace(mode="expected")
         check_consistent(app)
         started = app.computes_started - before
-    print(f"held key: {presses} presses in {HOLD_SECONDS}s, slowest press {worst * 1000:.0f} ms, "
-          f"settled {settle_s:.1f} s after release, {started} computations started")
-    assert presses >= RATE * HOLD_SECONDS * 0.8, presses  # every press returned in time
-    assert worst < 0.5, worst
-    # latest request wins: at most the one in flight at release and the final one
+    # one bare recompute of the final state, for scale (its weights are cached, as in the app)
+    s = time.perf_counter()
+    compute(app.config)
+    recompute = time.perf_counter() - s
+    worst, lag = max(latencies), max(lags, default=0.0)
+    print(f"held key: {presses} keys in {HOLD_SECONDS:.0f} s, key latency median "
+          f"{sorted(latencies)[len(latencies) // 2] * 1000:.1f} ms / max {worst * 1000:.0f} ms, "
+          f"loop lag max {lag * 1000:.0f} ms, settled {settle_s:.1f} s after release "
+          f"(one recompute {recompute:.1f} s, busy at release {busy_at_release}), "
+          f"{started} computations started")
+    assert presses >= RATE * HOLD_SECONDS * 0.8, presses  # the app kept up with the key rate
+    assert worst < 0.25 and lag < 0.25, (worst, lag)
+    # latest request wins: the computation in flight at release finishes (≤ one recompute), then
+    # exactly one more for the final state; nothing queued in between
     assert started <= 3, started
+    assert settle_s <= 2 * recompute + 2.0, (settle_s, recompute)
