@@ -68,10 +68,23 @@ def _binding_keys(bindings) -> set[str]:
     return keys
 
 
+def _screen_modules() -> list:
+    """The other screens' modules (phase map, spectrum, tour, training), where they exist."""
+    import importlib
+
+    found = []
+    for name in ("theory_views", "tour_view", "training_view"):
+        try:
+            found.append(importlib.import_module(f"gradtui.tui.{name}"))
+        except ImportError:
+            pass
+    return found
+
+
 def storm_alphabet() -> list[str]:
     """Every binding of the app and of its screens (quit excluded) and noise keys."""
     keys = _binding_keys(GradApp.BINDINGS)
-    for module in (screens,):
+    for module in (screens, *_screen_modules()):
         for _, cls in inspect.getmembers(module, inspect.isclass):
             keys |= _binding_keys(getattr(cls, "BINDINGS", []))
     noise = set("abdefghijklnotuwxyz") | set("0123456789") | {
