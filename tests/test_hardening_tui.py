@@ -123,14 +123,6 @@ async def send_keys(pilot, keys: list[str]) -> None:
     await pilot.pause()
 
 
-#: bug 3 in docs/bugs-found.md
-BUG3 = pytest.mark.xfail(
-    strict=True, raises=ScreenStackError,
-    reason="bug 3: PresetsScreen dismissed twice (enter then esc/enter/q queued) pops the main screen",
-)
-
-
-@BUG3
 @pytest.mark.parametrize("second", ["escape", "enter", "q"])
 async def test_presets_double_close(second):
     app = GradApp()
@@ -144,7 +136,6 @@ async def test_presets_double_close(second):
         check_consistent(app)
 
 
-@BUG3
 @pytest.mark.slow
 async def test_key_storm_10000_keys():
     rng = random.Random(20261122)
@@ -255,14 +246,8 @@ async def test_no_color_renders(monkeypatch):
         assert "<svg" in svg
 
 
-#: bug 2 in docs/bugs-found.md
-BUG2 = pytest.mark.xfail(
-    strict=True, reason="bug 2: Inspector border title truncated by Textual with U+2026 at 80x24 in ascii mode",
-)
-
-
 @pytest.mark.parametrize(
-    "size", [pytest.param((80, 24), marks=BUG2), (300, 100)], ids=["80x24", "300x100"]
+    "size", [(80, 24), (300, 100)], ids=["80x24", "300x100"]
 )
 async def test_ascii_mode_screen_is_ascii(size):
     app = GradApp(ascii=True)
@@ -281,7 +266,6 @@ async def test_ascii_mode_screen_is_ascii(size):
         check_consistent(app)
 
 
-@BUG2
 @pytest.mark.parametrize(
     "config,keys",
     [(Config(depth=20), ["left_square_bracket"] * 5), (Config(depth=1000), ["home"])],

@@ -111,7 +111,8 @@ class HelpScreen(ModalScreen[None]):
         body.border_subtitle = "esc to close"
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
-        self.dismiss(None)
+        if self.is_current:  # a second close key already queued must not pop the main screen
+            self.dismiss(None)
 
 
 class PresetsScreen(ModalScreen[str | None]):
@@ -150,7 +151,9 @@ class PresetsScreen(ModalScreen[str | None]):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        if self.is_current:  # enter then esc typed ahead: only the first one closes
+            self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self.is_current:
+            self.dismiss(None)

@@ -434,7 +434,8 @@ class _TheoryScreen(Screen[None]):
         self._change(lambda c: c.replace(bias_std=step_grid(c.bias_std, BIAS_STDS, direction)))
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        if self.is_current:  # a second close key typed ahead must not pop the main screen
+            self.dismiss(None)
 
     def _change(self, make) -> None:
         try:

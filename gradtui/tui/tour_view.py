@@ -161,4 +161,5 @@ class TourScreen(ModalScreen[None]):
         self.app.push_screen(TrainingScreen(self.config(), ascii=self.ascii))
 
     def action_close(self) -> None:
-        self.dismiss()
+        if self.is_current:  # a second close key typed ahead must not pop the main screen
+            self.dismiss()

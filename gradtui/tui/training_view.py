@@ -437,7 +437,7 @@ class TrainingScreen(Screen[None]):
                     worker.cancel()
             self.running = False
             self._say("stopping" + self.glyphs.ellipsis)
-        else:
+        elif self.is_current:  # a second esc typed ahead must not pop the main screen
             self.workers.cancel_group(self, "train")
             self.dismiss()
 

@@ -150,7 +150,10 @@ class Inspector(Widget):
             return
         regime = regime_of(float(self.result.log10_grad[i]))
         glyph = glyphs(self.ascii).regime.get(regime, "?")
-        self.border_title = f" layer {i + 1}/{self.result.depth} {glyph} {regime} "
+        title = f" layer {i + 1}/{self.result.depth} {glyph} {regime} "
+        if len(title) > self.size.width - 4:  # the glyph says the regime too; never let it be cut
+            title = f" layer {i + 1}/{self.result.depth} {glyph} "
+        self.border_title = title
 
     def render(self) -> Text:
         g = glyphs(self.ascii)
