@@ -151,7 +151,7 @@ class Inspector(Widget):
         regime = regime_of(float(self.result.log10_grad[i]))
         glyph = glyphs(self.ascii).regime.get(regime, "?")
         title = f" layer {i + 1}/{self.result.depth} {glyph} {regime} "
-        if len(title) > self.size.width - 4:  # the glyph says the regime too; never let it be cut
+        if len(title) > self.size.width - 3:  # the glyph says the regime too; never let it be cut
             title = f" layer {i + 1}/{self.result.depth} {glyph} "
         self.border_title = title
 
