@@ -95,6 +95,29 @@ def bench_sampled(activation: str = "sigmoid", init: str = "xavier_normal", repe
     return rows
 
 
+def bench_expected(repeats: int = 21) -> list[dict]:
+    """Expected-mode recompute (tables already built, as after the first frame) at three depths."""
+    from gradtui.engine import Config, compute
+    from gradtui.engine.expected import tables
+
+    print("expected engine: recompute time (tables built once per activation beforehand)")
+    rows = []
+    for activation in ("sigmoid", "tanh", "relu"):
+        t_table = time.perf_counter()
+        tables(activation)
+        t_table = time.perf_counter() - t_table
+        for depth in (16, 1000, 10_000):
+            for residual in (False, True):
+                config = Config(depth=depth, activation=activation, residual=residual)
+                compute(config)
+                t = best_of(lambda: compute(config), repeats)
+                rows.append({"activation": activation, "depth": depth, "residual": residual, "seconds": t})
+                print(f"  {activation:8s} depth {depth:6d} {'residual' if residual else 'plain   '} "
+                      f"{t * 1e3:8.3f} ms  ({t / depth * 1e6:5.2f} us/layer)")
+        print(f"  {activation:8s} table build (first use): {t_table * 1e3:.0f} ms")
+    return rows
+
+
 def main() -> None:
     sections = [globals()[name] for name in ("bench_sampled", "bench_expected") if name in globals()]
     for i, section in enumerate(sections):

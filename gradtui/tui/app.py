@@ -490,6 +490,7 @@ class GradApp(App[None]):
         except Exception as error:  # keep going without words rather than crash
             words = f"{self.result.regime.upper()} (verdict failed: {error})"
         self.query_one(Verdict).show(self.result.regime, words)
+        self._update_status()
         self._update_chart_title()
         if not self._warming:
             self._warming = True
@@ -539,8 +540,10 @@ class GradApp(App[None]):
         except Exception:
             return
         text = self.message
-        if text is None and self.config.mode == "expected":
-            text = Text(_depth_scale(self.config.replace(depth=1), self.ascii), style="dim")
+        shown = self.result.config if self.result is not None else None
+        if text is None and shown is not None and shown.mode == "expected":
+            # the readout of the result on screen (never computed before the first frame)
+            text = Text(_depth_scale(shown.replace(depth=1), self.ascii), style="dim")
         status.set_text(text or Text(""))
         status.display = bool(text)
 
