@@ -541,7 +541,7 @@ class GradApp(App[None]):
             return
         text = self.message
         shown = self.result.config if self.result is not None else None
-        if text is None and shown is not None and shown.mode == "expected":
+        if text is None and shown is not None and self.config.mode == "expected":
             # the readout of the result on screen (never computed before the first frame)
             text = Text(_depth_scale(shown.replace(depth=1), self.ascii), style="dim")
         status.set_text(text or Text(""))
