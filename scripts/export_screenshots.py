@@ -26,6 +26,12 @@ SHOTS: dict[str, tuple[tuple[int, int], Config, tuple[str, ...]]] = {
     "inspector-80x24": ((80, 24), Config(), ("3", "right_square_bracket", "full_stop", "full_stop")),
     "help-80x24": ((80, 24), Config(), ("question_mark",)),
     "presets-80x24": ((80, 24), Config(), ("P",)),
+    "phase-map-80x24": ((80, 24), Config(activation="tanh", depth=50), ("M",)),
+    "spectrum-80x24": (
+        (80, 24), Config(activation="linear", init="xavier_normal", depth=16, mode="sampled"), ("J",),
+    ),
+    "training-80x24": ((80, 24), Config(activation="sigmoid", depth=10), ("t",)),
+    "tour-80x24": ((80, 24), Config(), ("T",)),
     "default-120x40": ((120, 40), Config(), ()),
     "sampled-overlay-120x40": (
         (120, 40), Config(mode="sampled", activation="relu", init="he_normal", residual=True,

@@ -143,13 +143,10 @@ def test_preset_print_is_the_chart_verdict_and_command(preset_runs, name):
 # -- README / docs examples -----------------------------------------------------------------------
 
 def _cli_section() -> tuple[str, str]:
-    readme = ROOT / "README.md"
-    if readme.exists():
-        text = readme.read_text(encoding="utf-8")
-        m = re.search(r"^## Command line\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
-        if m:
-            return "README.md", m.group(1)
-    return "docs/cli.md", (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"^## Command line\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert m, "README.md has no '## Command line' section"
+    return "README.md", m.group(1)
 
 
 def _examples() -> list[tuple[str, str | None]]:

@@ -1,4 +1,4 @@
-"""Hardening of the engines, the chart and the CLI: no crash, no lie (see docs/reliability.md).
+"""Hardening of the engines, the chart and the CLI: no crash, no lie (README, "Reliability").
 
 1. property tests (hypothesis) over the whole config space, both engines: no exception, no warning,
    the invariants of DESIGN §2 (grad_L = 1, grad = product of later factors, regime thresholds) and

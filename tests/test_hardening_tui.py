@@ -1,4 +1,4 @@
-"""Hardening of the TUI through Pilot: no crash, no lie, no lag (see docs/reliability.md).
+"""Hardening of the TUI through Pilot: no crash, no lie, no lag (README, "Reliability").
 
 3. a key storm of 10,000 random keys (every binding except quit, plus noise) at 80×24;
 4. terminal sizes from 20×6 to 300×100 with live resizes, NO_COLOR, ASCII mode;

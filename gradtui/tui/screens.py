@@ -15,7 +15,7 @@ from gradtui.engine import PRESET_ORDER, PRESETS
 
 from .controls import CONTROLS
 
-#: (keys, what they do) -- the help screen and docs/tui.md list exactly these
+#: (keys, what they do) -- the help screen and README's "Keys" list exactly these
 KEYS: tuple[tuple[str, str], ...] = (
     ("↑ ↓", "choose a control"),
     ("← →", "change it (choices cycle; depth 1…1000; weight ×2^¼ steps)"),
