@@ -754,9 +754,9 @@ def depth_scale_text(config: Config, *, ascii: bool = False) -> str:
     elif chi == 0:
         text = "χ₁ = 0: nothing passes a layer"
     elif xi is None:
-        text = "χ₁ = 1, ξ = ∞: critical, no change with depth"
+        text = "fixed point χ₁ = 1, ξ = ∞: critical, no change with depth"
     elif chi < 1:
-        text = f"χ₁ = {chi:.3g}, ξ = {xi:.3g}: 10× smaller every {lpd:.3g} layers"
+        text = f"fixed point χ₁ = {chi:.3g}, ξ = {xi:.3g}: 10× smaller every {lpd:.3g} layers"
     else:
-        text = f"χ₁ = {chi:.3g}, explodes with scale |ξ| = {abs(xi):.3g}: 10× larger every {lpd:.3g} layers"
+        text = f"fixed point χ₁ = {chi:.3g}: explodes with scale |ξ| = {abs(xi):.3g}, 10× per {lpd:.3g} layers"
     return asciify(text) if ascii else text

@@ -216,9 +216,10 @@ def test_no_color_map_still_tells_the_regimes_apart():
 
 
 def test_depth_scale_line_for_the_verdict():
-    assert depth_scale_text(Config(activation="relu", init="he_normal")) == "χ₁ = 1, ξ = ∞: critical, no change with depth"
+    assert depth_scale_text(Config(activation="relu", init="he_normal")) == "fixed point χ₁ = 1, ξ = ∞: critical, no change with depth"
     line = depth_scale_text(Config(activation="relu"))  # xavier: χ₁ = ½
-    assert line.startswith("χ₁ = 0.5, ξ = 1.44: 10× smaller every 6.64 layers")
+    assert line.startswith("fixed point χ₁ = 0.5, ξ = 1.44: 10× smaller every 6.64 layers")
+    assert max(len(depth_scale_text(Config(activation=a, weight_scale=w))) for a in ("tanh", "sigmoid") for w in (0.5, 1.5, 3)) <= 78
     assert "explodes with scale |ξ|" in depth_scale_text(Config(activation="tanh", weight_scale=1.5))
     assert depth_scale_text(Config(init="zeros")).startswith("χ₁ = 0")
     assert depth_scale_text(Config(residual=True)).startswith("residual")
