@@ -16,6 +16,7 @@ Textual is imported only when the TUI opens, plotext only for ``--print``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import json
 import math
@@ -361,6 +362,19 @@ def _list_presets(options: Options) -> str:
     return asciify(text) if options.ascii else text
 
 
+#: characters gradtui draws with; a stream that cannot encode them gets the ASCII drawing
+_DRAWING = "╭─│█░▓▼▲●═•÷×—χ₁σαξ≤"
+
+
+def _speaks_unicode(stream) -> bool:
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        _DRAWING.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def _write(text: str) -> None:
     try:
         sys.stdout.write(text)
@@ -375,11 +389,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config, options = parse_args(argv)
     except UsageError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        message = f"{PROG}: error: {error}"
+        if not _speaks_unicode(sys.stderr):
+            from gradtui.chart import asciify
+
+            message = asciify(message)
+        print(message, file=sys.stderr)
         return 2
     except SystemExit as exit_:  # --help
         return int(exit_.code or 0) if not isinstance(exit_.code, str) else 2
 
+    if not options.ascii and not _speaks_unicode(sys.stdout):
+        # a terminal or pipe in a non-UTF-8 locale: box and block characters would come out as
+        # escapes (or fail to encode), so draw with ASCII, exactly as --ascii does
+        options = dataclasses.replace(options, ascii=True)
     if options.version:
         _write(f"{PROG} {__version__}\n")
         return 0

@@ -479,3 +479,14 @@ def test_tui_is_opened_with_the_parsed_config(monkeypatch):
     from gradtui.tour import load_tour
 
     assert seen["tour"] == load_tour() and len(seen["tour"]) >= 8
+
+
+def test_non_utf8_locale_prints_ascii_and_one_line_errors():
+    env = {**os.environ, "LANG": "C", "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    env.pop("NO_COLOR", None)
+    out = subprocess.run([*gradtui_command(), "--print", "--depth", "6"], capture_output=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.isascii() and b"VANISHING" in out.stdout
+    bad = subprocess.run([*gradtui_command(), "--depth", "0"], capture_output=True, env=env, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.isascii()
+    assert len(bad.stderr.decode().strip().splitlines()) == 1 and b"\\u" not in bad.stderr

@@ -125,3 +125,16 @@ def test_too_small_terminal_asks_to_enlarge(terminal):
     assert "enlarge" in screen
     t.tmux("resize-window", "-t", "t", "-x", "80", "-y", "24")
     t.wait_for("VANISHING")
+
+
+NON_UTF8 = {"LANG": "C", "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+
+
+def test_non_utf8_locale_draws_in_ascii_not_escapes(terminal):
+    """A locale whose encoding cannot carry box characters gets the --ascii drawing by itself."""
+    t = terminal(env=NON_UTF8)
+    t.wait_for("VANISHING")
+    screen = t.wait_for("quit")
+    assert "\\u25" not in screen and "\\u2" not in screen  # no escaped box characters
+    assert all(ord(ch) < 128 for ch in screen), sorted({ch for ch in screen if ord(ch) > 127})
+    assert screen.splitlines()[0].startswith("+- controls")
