@@ -12,12 +12,10 @@ import asyncio
 import inspect
 import random
 import re
-import threading
 import time
 
 import pytest
 
-from textual.app import ScreenStackError
 
 from gradtui.chart import verdict
 from gradtui.engine import Config, compute

@@ -20,7 +20,6 @@ from gradtui.tui.tour_view import TourScreen, TourStepChanged
 from gradtui.tui.training_view import (
     LossChart,
     TrainingScreen,
-    UpdateBars,
     render_bars,
     render_loss,
     update_regimes,

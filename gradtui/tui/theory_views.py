@@ -605,7 +605,6 @@ def render_spectrum(
     else:
         lo, hi = lo - 0.04 * span, hi + 0.04 * span
     # y labels are counts: their width sets the canvas width
-    counts_top = 1
     label_w = 1
     base = (lo, hi)
     for _ in range(2):

@@ -548,7 +548,6 @@ class TrainingScreen(Screen[None]):
         self.query_one("#train-status", Static).update(self._status_text())
 
     def _status_text(self) -> Text:
-        g = self.glyphs
         if self.running:
             step, total = self.progress
             width = 24
