@@ -34,9 +34,14 @@ from rich.cells import cell_len
 
 from gradtui.engine.result import EXPLODING, HIGH, LOW, OVERFLOW, STABLE, VANISHING, Result
 
-__all__ = ["render_chart", "verdict", "format_pow10", "asciify", "VIEWS"]
+__all__ = [
+    "render_chart", "verdict", "format_pow10", "asciify", "VIEWS", "total_weight_grad_log10", "clip_text",
+]
 
-VIEWS = ("grad", "forward")
+VIEWS = ("grad", "forward", "weight")
+
+#: the weight view of a result without absolute weight gradients (expected mode)
+WEIGHT_ONLY_SAMPLED = "absolute weight gradients: sampled mode only (press m)"
 
 #: the chart never draws beyond ±CLIP decades; bars past it are marked as clipped (▼ / ▲)
 CLIP = 9999.0
@@ -65,24 +70,25 @@ class Glyphs:
     divide: str
     dash: str
     times: str
+    clip: str
 
 
 UNICODE = Glyphs(
     bar={VANISHING: "░", STABLE: "█", EXPLODING: "▓"},
     zero="0", below="▼", above="▲", overflow="!", pin="═", overlay="•", join="·", ref="─",
-    cursor="┊", pointer="▲", sep="·", divide="÷", dash="–", times="×",
+    cursor="┊", pointer="▲", sep="·", divide="÷", dash="–", times="×", clip="╌",
 )
 ASCII = Glyphs(
     bar={VANISHING: ":", STABLE: "#", EXPLODING: "@"},
     zero="0", below="v", above="^", overflow="!", pin="=", overlay="o", join=".", ref="-",
-    cursor="|", pointer="^", sep="-", divide="/", dash="-", times="x",
+    cursor="|", pointer="^", sep="-", divide="/", dash="-", times="x", clip="~",
 )
 
 #: SGR colour codes (16-colour palette, so every terminal shows them)
 _COLOR = {
     VANISHING: "94", STABLE: "32", EXPLODING: "91", OVERFLOW: "1;95",
     "zero": "90", "below": "94", "above": "91", "pin": "97", "overlay": "1;93", "join": "93",
-    "ref": "90", "cursor": "97", "title": "1",
+    "ref": "90", "cursor": "97", "title": "1", "clip": "1;96",
 }
 
 # plotext's frame characters and their ASCII stand-ins
@@ -95,7 +101,7 @@ _ASCII_TEXT = {
     "—": "-", "–": "-", "×": "x", "÷": "/", "≤": "<=", "≥": ">=", "≈": "~", "√": "sqrt", "σ": "sigma",
     "α": "alpha", "χ": "chi", "₁": "1", "²": "^2", "′": "'", "’": "'", "‘": "'", "“": '"', "”": '"',
     "…": "...", "→": "->", "←": "<-", "·": "-", "∇": "grad", "∞": "inf", "±": "+/-", "−": "-",
-    "ξ": "xi",
+    "ξ": "xi", "‖": "|", "∂": "d", "Σ": "sum",
 }
 
 
@@ -199,9 +205,13 @@ def _verdict(result: Result) -> str:
 
 # -- the chart -----------------------------------------------------------------------------------
 
-def _view_values(result: Result, view: str) -> np.ndarray:
+def _view_values(result: Result, view: str) -> np.ndarray | None:
+    """The log10 values a view draws; None for the weight view of a result without them."""
     if view == "forward":
         return np.asarray(result.log10_act_std, dtype=float)
+    if view == "weight":
+        lw = result.log10_weight_grad
+        return None if lw is None else np.asarray(lw, dtype=float)
     return np.asarray(result.log10_grad, dtype=float)
 
 
@@ -459,36 +469,55 @@ def render_chart(
     pinned: Result | None = None,
     overlay: Result | None = None,
     cursor: int | None = None,
+    threshold: float | None = None,
 ) -> str:
     """The chart of ``result`` as text of exactly ``height`` lines, each ``width`` cells wide.
 
-    ``view`` is "grad" (gradient reaching each layer) or "forward" (forward activation std).
+    ``view`` is "grad" (gradient reaching each layer), "forward" (forward activation std) or
+    "weight" (absolute ‖∂loss/∂W_l‖, sampled mode only; bars keep the regime of the grad view).
+    ``threshold`` (a clip norm, weight view only) is drawn as a horizontal line.
     ``pinned`` is drawn as a ghost mark at each of its bar tops, ``overlay`` as a dotted line,
     ``cursor`` (1-based layer) as a highlighted bar. ANSI colours unless ``color=False``.
     """
     width, height = int(width), int(height)
     if view not in VIEWS:
         raise ValueError(f"view: unknown value {view!r}; choose one of {', '.join(VIEWS)}")
+    if threshold is not None and not (math.isfinite(threshold) and threshold > 0):
+        raise ValueError(f"threshold: {threshold!r} is not a positive number")
     g = ASCII if ascii else UNICODE
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         msg = "chart: window too small" if width >= 23 else "too small"
         return _message(msg, width, height)
+    if view == "weight" and result.log10_weight_grad is None:
+        import textwrap
+
+        wrapped = textwrap.wrap(WEIGHT_ONLY_SAMPLED, width)[:height]
+        text = "\n".join(_fit(line, width) for line in wrapped + [""] * (height - len(wrapped)))
+        return asciify(text) if ascii else text
     with _lock:
-        text = _render(result, width, height, color, g, view, pinned, overlay, cursor)
+        text = _render(result, width, height, color, g, view, pinned, overlay, cursor, threshold)
     if ascii:
         text = asciify(text)
     return text
 
 
-def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, cursor) -> str:
+def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, cursor, threshold) -> str:
     n = result.depth
     values = _view_values(result, view)
+    # a pinned or overlaid result without this view's values (expected mode) is left out
+    if pinned is not None and _view_values(pinned, view) is None:
+        pinned = None
+    if overlay is not None and _view_values(overlay, view) is None:
+        overlay = None
+    clip_log = math.log10(threshold) if view == "weight" and threshold is not None else None
     has_title = height >= 10
     fig_h = height - 1 - (1 if has_title else 0)
     rows = fig_h - 2  # the x axis line and its labels take two rows
 
     # y range over everything drawn (bars, pin, overlay), clipped to ±CLIP
     extra = [_view_values(r, view)[:n] for r in (pinned, overlay) if r is not None]
+    if clip_log is not None:
+        extra.append(np.array([clip_log]))
     everything = np.concatenate([values, *extra]) if extra else values
     finite = everything[np.isfinite(everything)]
     finite = np.clip(finite, -CLIP, CLIP)
@@ -504,6 +533,8 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
     pin_vals = _aggregate(_view_values(pinned, view), n, bars.group) if pinned is not None else None
     ov_vals = _aggregate(_view_values(overlay, view), n, bars.group) if overlay is not None else None
     cursor_bar = (cursor - 1) // bars.group if cursor is not None and 1 <= cursor <= n else None
+    # bars are coloured by the regime of the gradient reaching the layer (the grad view's)
+    regime_vals = _aggregate(result.log10_grad, n, bars.group) if view == "weight" else vals
 
     canvas = _Canvas(columns, rows)
     used: set[str] = set()
@@ -539,7 +570,8 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
             canvas.put(mid, 0, g.below, style("below", hot))
             used.add("below")
             continue
-        regime = VANISHING if v < LOW else EXPLODING if v > HIGH else STABLE
+        rv = float(regime_vals[k])
+        regime = VANISHING if rv < LOW else EXPLODING if rv > HIGH else STABLE
         used.add(regime)
         top = min(rows - 1, int(round(r)))
         for row in range(0, top + 1):
@@ -555,6 +587,15 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
         for row in range(rows):
             if canvas.get(c, row) in (" ", g.ref):
                 canvas.put(c, row, g.cursor, style("cursor"))
+
+    ref_shown = True
+    if clip_log is not None:  # the clip norm: over the bars, under the pin and the overlay
+        clip_row = int(round(yaxis.row(clip_log)))
+        for c in range(columns):
+            if canvas.get(c, clip_row) != g.cursor:
+                canvas.put(c, clip_row, g.clip, style("clip"))
+        used.add("clip")
+        ref_shown = clip_row != zero_row
 
     if pin_vals is not None:
         for k in range(bars.count):
@@ -620,7 +661,7 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
 
     # -- title and legend -----------------------------------------------------------------------
     agg = _aggregation_texts(bars.group, g)
-    legend = _legend(used, view, g, yaxis, overlay)
+    legend = _legend(used, view, g, yaxis, overlay, threshold, ref_shown)
     if has_title:
         title = _pick(_title_texts(view, g), agg, width)
         title = _fit(title, width)
@@ -634,6 +675,14 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
 
 
 def _title_texts(view: str, g: Glyphs) -> list[str]:
+    if view == "weight":
+        return [
+            f"‖∂loss/∂W_l‖ per layer, absolute {g.sep} log scale",
+            "‖∂loss/∂W_l‖ per layer, absolute",
+            "‖∂loss/∂W‖ per layer",
+            "‖∂loss/∂W‖",
+            "weight grad",
+        ]
     if view == "forward":
         return [
             f"forward activation std of each layer {g.sep} log scale",
@@ -672,7 +721,10 @@ def _pick(titles: list[str], suffixes: list[str], width: int) -> str:
     return (titles[-1] + suffixes[-1]).strip()
 
 
-def _legend(used: set[str], view: str, g: Glyphs, yaxis: _YAxis, overlay) -> list[tuple]:
+def _legend(
+    used: set[str], view: str, g: Glyphs, yaxis: _YAxis, overlay,
+    threshold: float | None = None, ref_shown: bool = True,
+) -> list[tuple]:
     """Legend items present on screen: (glyph, colour, long text, short text, tiny text)."""
     if view == "forward":
         names = {
@@ -681,6 +733,13 @@ def _legend(used: set[str], view: str, g: Glyphs, yaxis: _YAxis, overlay) -> lis
             EXPLODING: ("std > 10", ">10", ">10"),
         }
         ref = ("1 = unit std", "std 1", "1")
+    elif view == "weight":
+        names = {
+            VANISHING: ("vanishing", "vanish", "van"),
+            STABLE: ("stable", "stable", "ok"),
+            EXPLODING: ("exploding", "explode", "exp"),
+        }
+        ref = ("norm 1", "1", "1")
     else:
         names = {
             VANISHING: ("vanishing", "vanish", "van"),
@@ -692,7 +751,11 @@ def _legend(used: set[str], view: str, g: Glyphs, yaxis: _YAxis, overlay) -> lis
     for regime in (VANISHING, STABLE, EXPLODING):
         if regime in used:
             items.append((g.bar[regime], _COLOR[regime], *names[regime]))
-    items.append((g.ref, _COLOR["ref"], *ref))
+    if ref_shown:
+        items.append((g.ref, _COLOR["ref"], *ref))
+    if "clip" in used and threshold is not None:
+        clip = f"clip {_number(threshold)}"
+        items.append((g.clip, _COLOR["clip"], clip, clip, clip))
     floor_text = format_pow10(yaxis.lo - yaxis.step / 2, 1)
     ceiling_text = format_pow10(yaxis.hi + yaxis.step / 2, 1)
     extras = {
@@ -738,6 +801,53 @@ def _pick_legend(items, width: int, color: bool, suffix: str) -> str:
             return _fit(plain, width)
         i = max(open_, key=lambda j: (len(items[j][tier[j]]), j))
         tier[i] += 1
+
+
+def _number(x: float) -> str:
+    """A setting for people: 1, 10, 1000, 1e6, 0.5."""
+    return f"{x:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+# -- gradient clipping ---------------------------------------------------------------------------
+
+def total_weight_grad_log10(result: Result) -> float | None:
+    """log10 of the total norm √Σ_l ‖∂loss/∂W_l‖² (in log space: no overflow at any depth).
+
+    None without absolute weight gradients (expected mode); nan when a layer's is unknown.
+    """
+    lw = result.log10_weight_grad
+    if lw is None:
+        return None
+    v = 2.0 * np.asarray(lw, dtype=float)
+    if v.size == 0:
+        return -math.inf
+    if np.any(np.isnan(v)) or np.any(v == math.inf):
+        return math.nan
+    top = float(np.max(v))
+    if top == -math.inf:
+        return -math.inf
+    return 0.5 * (top + math.log10(float(np.sum(10.0 ** (v - top)))))
+
+
+def clip_text(result: Result, threshold: float | None, *, ascii: bool = False) -> str | None:
+    """The weight view's readout: the total norm and what clipping at ``threshold`` would do.
+
+    e.g. ``total ‖∇W‖ 3.2e5 > clip 10: every layer's step ×3.1e-5``; None in expected mode.
+    """
+    total = total_weight_grad_log10(result)
+    if total is None:
+        return None
+    norm = f"total ‖∇W‖ {format_pow10(total)}" if not math.isnan(total) else "total ‖∇W‖ unknown"
+    if threshold is None:
+        text = f"{norm} = √Σ bars²; k sets a clip norm"
+    elif math.isnan(total):
+        text = f"{norm} (overflow): clip {_number(threshold)} cannot be judged"
+    elif total > math.log10(threshold):
+        scale = format_pow10(math.log10(threshold) - total)
+        text = f"{norm} > clip {_number(threshold)}: every layer's step ×{scale}"
+    else:
+        text = f"{norm} ≤ clip {_number(threshold)}: no clipping, steps unchanged"
+    return asciify(text) if ascii else text
 
 
 def depth_scale_text(config: Config, *, ascii: bool = False) -> str:

@@ -60,3 +60,9 @@ def test_snapshot_ascii(snap_compare):
 
 def test_snapshot_too_small(snap_compare):
     assert snap_compare(GradApp(), terminal_size=(60, 20))
+
+
+def test_snapshot_weight_view_with_clip(snap_compare):
+    pytest.importorskip("gradtui.engine.sampled")
+    app = GradApp(config=Config(mode="sampled", depth=8, width=32, batch=8))
+    assert snap_compare(app, run_before=press_then_settle("v", "v", "k", "k"), terminal_size=(80, 24))

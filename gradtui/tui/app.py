@@ -116,6 +116,7 @@ class GradApp(App[None]):
         Binding("P,enter", "presets", "presets", key_display="P", id="presets"),
         Binding("p", "pin", "pin", id="pin"),
         Binding("v", "view", "view", id="view"),
+        Binding("k", "clip", "clip norm", show=False, id="clip"),
         Binding("question_mark,f1", "help", "help", key_display="?", id="help"),
         Binding("q,ctrl+c", "quit", "quit", key_display="q", id="quit"),
         Binding("m", "mode", "mode", show=False, id="mode"),
@@ -143,6 +144,8 @@ class GradApp(App[None]):
     config: var[Config] = var(Config, init=False)
     selected: var[int] = var(0, init=False)
     view: var[str] = var("grad", init=False)
+    #: the clip norm shown in the weight view (None: off); ``k`` steps through CLIP_NORMS
+    clip: var[float | None] = var(None, init=False)
     cursor: var[int | None] = var(None, init=False)
 
     def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None) -> None:
@@ -179,7 +182,7 @@ class GradApp(App[None]):
                     )
                     yield Inspector(ascii=self.ascii, id="inspector").data_bind(GradApp.cursor)
                 yield ChartView(ascii=self.ascii, color=self.color, id="chart").data_bind(
-                    GradApp.view, GradApp.cursor
+                    GradApp.view, GradApp.cursor, GradApp.clip
                 )
             yield Verdict(ascii=self.ascii, id="verdict")
             yield TextLine("", id="status")
@@ -233,6 +236,11 @@ class GradApp(App[None]):
 
     def watch_view(self) -> None:
         self._update_chart_title()
+        self._update_status()
+
+    def watch_clip(self) -> None:
+        self._update_chart_title()
+        self._update_status()
 
     def _set(self, make: Callable[[], Config], note: str | Text | None = None) -> bool:
         """Apply a new config, or keep the old one and say why not (never crash on a bad value)."""
@@ -334,7 +342,17 @@ class GradApp(App[None]):
         )
 
     def action_view(self) -> None:
-        self.view = "forward" if self.view == "grad" else "grad"
+        self.view = NEXT_VIEW[self.view]
+        if self.view == "weight" and self.message is not None and not self._message_is_error:
+            self._say(None)  # the status line holds the weight view's clip readout
+
+    def action_clip(self) -> None:
+        ladder = (None, *CLIP_NORMS)
+        self.clip = ladder[(ladder.index(self.clip) + 1) % len(ladder)]
+        if self.message is not None and not self._message_is_error:
+            self._say(None)
+        if self.view != "weight":
+            self._say(f"clip norm {'off' if self.clip is None else f'{self.clip:g}'}: shown in the weight view (v)")
 
     def watch_cursor(self) -> None:
         # the inspector needs the rows: a note (preset caption, pin) gives way, an error stays
@@ -525,7 +543,9 @@ class GradApp(App[None]):
         notes = []
         if self.pinned is not None:
             notes.append("pinned shown (p unpins)")
-        notes.append("v: gradients" if self.view == "forward" else "v: forward view")
+        notes.append(VIEW_HINT[self.view])
+        if self.view == "weight":
+            notes.append("k: clip " + ("off" if self.clip is None else f"{self.clip:g}"))
         sub = "; ".join(notes)
         if self.computing:
             sub = "computing" + self.glyphs.ellipsis
@@ -544,6 +564,11 @@ class GradApp(App[None]):
         if text is None and shown is not None and self.config.mode == "expected":
             # the readout of the result on screen (never computed before the first frame)
             text = Text(_depth_scale(shown.replace(depth=1), self.ascii), style="dim")
+        if text is None and self.view == "weight" and self.result is not None:
+            from gradtui.chart import clip_text
+
+            readout = clip_text(self.result, self.clip, ascii=self.ascii)
+            text = Text(readout) if readout is not None else None
         status.set_text(text or Text(""))
         status.display = bool(text)
 
@@ -563,6 +588,14 @@ class GradApp(App[None]):
         except Exception:
             return
         command.set_text(Text.assemble(("$ ", "dim"), self._command()))
+
+
+#: v steps through the chart's views in this order
+NEXT_VIEW = {"grad": "forward", "forward": "weight", "weight": "grad"}
+#: the chart's subtitle: where v goes next
+VIEW_HINT = {"grad": "v: forward view", "forward": "v: weight grads", "weight": "v: gradients"}
+#: the clip norms ``k`` steps through (after them: off)
+CLIP_NORMS = (1.0, 10.0, 100.0, 1000.0)
 
 
 @lru_cache(maxsize=256)

@@ -73,6 +73,8 @@ class ChartView(Widget):
 
     view: reactive[str] = reactive("grad")
     cursor: reactive[int | None] = reactive(None)
+    #: the clip norm drawn in the weight view (None: none)
+    clip: reactive[float | None] = reactive(None)
 
     def __init__(self, *, ascii: bool = False, color: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -101,7 +103,7 @@ class ChartView(Widget):
             return Text("")
         key = (
             id(self.result), id(self.overlay), id(self.pinned), self.view, self.cursor,
-            width, height,
+            self.clip, width, height,
         )
         if key != self._cache_key or self._cache_text is None:
             from gradtui.chart import render_chart
@@ -110,6 +112,7 @@ class ChartView(Widget):
                 ansi = render_chart(
                     self.result, width, height, color=self.color, ascii=self.ascii,
                     view=self.view, pinned=self.pinned, overlay=self.overlay, cursor=self.cursor,
+                    threshold=self.clip if self.view == "weight" else None,
                 )
                 text = Text.from_ansi(ansi, no_wrap=True, end="")
             except Exception as error:  # a chart bug must not take the app down
