@@ -27,12 +27,16 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotext as plt
 from rich.cells import cell_len
 
 from gradtui.engine.result import EXPLODING, HIGH, LOW, OVERFLOW, STABLE, VANISHING, Result
+
+if TYPE_CHECKING:
+    from gradtui.engine.config import Config
 
 __all__ = [
     "render_chart", "verdict", "format_pow10", "asciify", "VIEWS", "total_weight_grad_log10", "clip_text",
