@@ -63,6 +63,11 @@ the input side, L the output side). A bar at 1 means nothing was lost. Below 0.1
 **vanishing**, above 10 **exploding**; the verdict is the regime of layer 1.
 `expected` is the infinite-width theory; `sampled` is one real random network of the given width
 and seed, with the theory drawn over it.
+
+`v` also shows the forward activation std per layer, and (sampled) each layer's absolute weight
+gradient ‖∂loss/∂W_l‖ with `k`'s clip norm as a line: above it, clipping would scale every
+layer's step down by the same factor. `M` `J` `t` `T` open the phase map, the Jacobian spectrum,
+the training view and the lecture tour.
 """
 
 
