@@ -34,6 +34,7 @@ import plotext as plt
 from rich.cells import cell_len
 
 from gradtui.engine.result import EXPLODING, HIGH, LOW, OVERFLOW, STABLE, VANISHING, Result
+from gradtui.numbers import format_pow10
 
 if TYPE_CHECKING:
     from gradtui.engine.config import Config
@@ -126,26 +127,6 @@ def asciify(text: str) -> str:
 
 
 # -- numbers -------------------------------------------------------------------------------------
-
-def format_pow10(log10: float, digits: int = 2) -> str:
-    """10**log10 for people: ``0.98``, ``1024``, ``3.1e-10``, ``1.0e-400`` (no float64 needed)."""
-    if math.isnan(log10):
-        return "unknown"
-    if log10 == -math.inf:
-        return "0"
-    if log10 == math.inf:
-        return "inf"
-    if -3.0 <= log10 < 4.0:
-        x = 10.0**log10
-        text = f"{x:.0f}" if x >= 10.0**digits else f"{x:#.{digits}g}".rstrip(".")
-        if "e" not in text:
-            return text
-    exp = math.floor(log10)
-    mant = round(10.0 ** (log10 - exp), digits - 1)
-    if mant >= 10.0:
-        mant, exp = mant / 10.0, exp + 1
-    return f"{mant:.{digits - 1}f}e{exp}"
-
 
 def _tick_label(decade: int) -> str:
     return "1" if decade == 0 else f"1e{decade}"

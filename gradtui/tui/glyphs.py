@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from gradtui.numbers import format_pow10
+
 
 @dataclass(frozen=True)
 class Glyphs:
@@ -46,20 +48,8 @@ def glyphs(ascii: bool) -> Glyphs:
 
 
 def fmt_log10(log10: float, digits: int = 3) -> str:
-    """10**log10 in scientific notation, even far outside float64 (1e-400 prints as 1.0e-400)."""
-    if math.isnan(log10):
-        return "unknown"
-    if log10 == -math.inf:
-        return "0"
-    if log10 == math.inf:
-        return "inf"
-    if -3.0 <= log10 < 3.0:
-        return f"{10.0 ** log10:#.{digits}g}".rstrip(".")
-    exp = math.floor(log10)
-    mant = 10.0 ** (log10 - exp)
-    if round(mant, digits - 1) >= 10.0:
-        mant, exp = mant / 10.0, exp + 1
-    return f"{mant:.{digits - 1}f}e{exp:+d}"
+    """10**log10 with ``digits`` significant digits, even far outside float64 (``1.00e-400``)."""
+    return format_pow10(log10, digits)
 
 
 def fmt_value(x: float, digits: int = 3) -> str:
