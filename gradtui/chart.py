@@ -55,7 +55,7 @@ MAX_BAR_WIDTH = 7
 #: smallest size that still gets a chart (below it, a one-line message)
 MIN_WIDTH, MIN_HEIGHT = 16, 6
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -443,6 +443,27 @@ def _x_ticks(n: int, bars: _Bars, columns: int, cursor: int | None) -> tuple[lis
     return cols, [chosen[c] for c in cols]
 
 
+def plotext_frame(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, yticks, ylabels) -> list[str]:
+    """plotext 6 draws the frame (y labels, axes, x ticks and labels) as ``fig_h`` plain lines of
+    ``width``; gradtui paints the cells inside it itself. plotext keeps one global figure, so this
+    holds the module's lock and leaves the figure cleared."""
+    with _lock:
+        f = plt.figure
+        f.clear()
+        plt.terminal.limit(False, False)  # otherwise plotext shrinks the figure to the real terminal
+        f.plot_size(width, fig_h)
+        f.axes(False, axis="x", side="upper")
+        f.axes(False, axis="y", side="right")
+        f.ruler("y").lim(*ylim)
+        f.ruler("y").ticks([float(t) for t in yticks], list(ylabels))
+        f.ruler("x").lim(0, columns - 1)
+        f.ruler("x").ticks([float(c) for c in xticks], list(xlabels))
+        lines = f.build().string(colorless=True).split("\n")
+        f.clear()
+    lines = [_fit(line, width) for line in lines[:fig_h]]
+    return lines + [" " * width] * (fig_h - len(lines))
+
+
 def render_chart(
     result: Result,
     width: int,
@@ -617,20 +638,7 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
 
     # -- the plotext frame ----------------------------------------------------------------------
     xt_cols, xt_labels = _x_ticks(n, bars, columns, cursor)
-    f = plt.figure
-    f.clear()
-    plt.terminal.limit(False, False)
-    f.plot_size(width, fig_h)
-    f.axes(False, axis="x", side="upper")
-    f.axes(False, axis="y", side="right")
-    f.ruler("y").lim(yaxis.lo, yaxis.hi)
-    f.ruler("y").ticks([float(t) for t in yaxis.ticks], labels)
-    f.ruler("x").lim(0, columns - 1)
-    f.ruler("x").ticks([float(c) for c in xt_cols], xt_labels)
-    frame = f.build().string(colorless=True).split("\n")
-    f.clear()
-    frame = [_fit(line, width) for line in frame[:fig_h]]
-    frame += [" " * width] * (fig_h - len(frame))
+    frame = plotext_frame(width, fig_h, columns, xt_cols, xt_labels, (yaxis.lo, yaxis.hi), yaxis.ticks, labels)
 
     left = width - columns
     lines = []

@@ -18,12 +18,10 @@ a shade ramp *and* a colour, so the map reads without colour, and ``ascii=True``
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-import plotext as plt
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
@@ -34,7 +32,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from gradtui.chart import asciify, format_pow10
+from gradtui.chart import asciify, format_pow10, plotext_frame
 from gradtui.engine import Config, compute
 from gradtui.chart import depth_scale_text  # noqa: F401  (re-exported for the app)
 from gradtui.engine.theory import (
@@ -55,11 +53,6 @@ __all__ = [
     "ConfigChanged", "PhaseMapScreen", "SpectrumScreen", "depth_scale_text", "phase_map_grid",
     "phase_readout", "render_phase_map", "render_spectrum", "spectrum_readout",
 ]
-
-try:  # share the chart's lock on plotext's one global figure
-    from gradtui.chart import _lock as _PLOTEXT_LOCK  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    _PLOTEXT_LOCK = threading.Lock()
 
 #: the widest Jacobian the spectrum view computes (wider configs use a width-capped copy)
 SPECTRUM_MAX_WIDTH = 256
@@ -143,21 +136,8 @@ def _runs(cells: list[tuple[str, str]], color: bool) -> str:
 
 def _frame(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, yticks, ylabels, ascii: bool):
     """plotext's frame (y labels, axes, x ticks and labels) as plain lines, ``fig_h`` of them."""
-    with _PLOTEXT_LOCK:
-        f = plt.figure
-        f.clear()
-        plt.terminal.limit(False, False)
-        f.plot_size(width, fig_h)
-        f.axes(False, axis="x", side="upper")
-        f.axes(False, axis="y", side="right")
-        f.ruler("y").lim(*ylim)
-        f.ruler("y").ticks([float(t) for t in yticks], list(ylabels))
-        f.ruler("x").lim(0, columns - 1)
-        f.ruler("x").ticks([float(c) for c in xticks], list(xlabels))
-        lines = f.build().string(colorless=True).split("\n")
-        f.clear()
-    lines = [_fit(_ascii(line) if ascii else line, width) for line in lines[:fig_h]]
-    return lines + [" " * width] * (fig_h - len(lines))
+    lines = plotext_frame(width, fig_h, columns, xticks, xlabels, ylim, yticks, ylabels)
+    return [_fit(_ascii(line), width) for line in lines] if ascii else lines
 
 
 def _thin(positions: list[float], labels: list[str], gap: int = 1) -> tuple[list[float], list[str]]:
