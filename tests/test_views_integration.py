@@ -79,3 +79,14 @@ async def test_depth_scale_readout_beside_the_verdict_in_expected_mode():
         await settle(pilot)
         status = app.query_one("#status").render().plain
         assert "χ₁ = 1" in status and "critical" in status
+
+
+async def test_a_slow_sampled_network_says_how_long_it_took(monkeypatch):
+    import gradtui.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "SLOW_SECONDS", 0.0)  # every sampled compute counts as slow
+    app = GradApp(config=Config(mode="sampled", depth=4, width=16, batch=4))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        status = app.query_one("#status").render().plain
+        assert "took" in status and "s to compute" in status and "width 16" in status

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -54,6 +55,12 @@ class Outcome:
     result: Result | None
     overlay: Result | None = None
     error: str | None = None
+    #: wall-clock seconds the engine took for ``result``
+    seconds: float = 0.0
+
+
+#: a sampled network slower than this to compute gets a note saying so (and what makes it faster)
+SLOW_SECONDS = 2.0
 
 
 def run_job(job: Job) -> Outcome:
@@ -61,13 +68,15 @@ def run_job(job: Job) -> Outcome:
     from gradtui.engine import compute
 
     try:
+        start = time.perf_counter()
         result = compute(job.config)
+        seconds = time.perf_counter() - start
         overlay = job.overlay
         if job.config.mode == "sampled" and overlay is None:
             overlay = compute(job.config.replace(mode="expected"))
         import gradtui.chart  # noqa: F401  (plotext is slow to import: do it here, off the UI thread)
 
-        return Outcome(job, result, overlay)
+        return Outcome(job, result, overlay, seconds=seconds)
     except ValueError as error:
         return Outcome(job, None, error=str(error))
     except Exception as error:  # an engine bug must not take the app down
@@ -501,6 +510,12 @@ class GradApp(App[None]):
         from gradtui.chart import verdict
 
         self.result, self.overlay = outcome.result, outcome.overlay
+        c = self.result.config
+        if c.mode == "sampled" and outcome.seconds > SLOW_SECONDS and not self._message_is_error:
+            self._say(
+                f"this network (depth {c.depth}, width {c.width}, batch {c.batch}) took "
+                f"{outcome.seconds:.1f} s to compute: lower depth or width for instant changes"
+            )
         self.query_one(ChartView).show(self.result, self.overlay)
         self.query_one(Inspector).show(self.result)
         try:
