@@ -90,3 +90,22 @@ async def test_a_slow_sampled_network_says_how_long_it_took(monkeypatch):
         await settle(pilot)
         status = app.query_one("#status").render().plain
         assert "took" in status and "s to compute" in status and "width 16" in status
+
+
+async def test_help_scrolls_one_line_per_arrow_and_a_page_per_pagedown():
+    from textual.containers import VerticalScroll
+
+    app = GradApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        body = app.screen.query_one("#help-body", VerticalScroll)
+        await pilot.press(*["down"] * 7)
+        await pilot.pause()
+        assert body.scroll_y == 7
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y == 7 + body.scrollable_content_region.height - 1
+        await pilot.press(*["up"] * 200)
+        await pilot.pause()
+        assert body.scroll_y == 0 and app.config.depth == 16  # the main screen's keys stayed off

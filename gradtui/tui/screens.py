@@ -97,14 +97,33 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape,q,question_mark,f1", "dismiss", "close", id="help.close"),
+        # scroll without animation: a held or repeated arrow key moves one line per press, at once
+        Binding("down,j", "scroll(1)", "down", show=False, id="help.down"),
+        Binding("up,k", "scroll(-1)", "up", show=False, id="help.up"),
+        Binding("pagedown,space", "page(1)", "page down", show=False, id="help.pagedown"),
+        Binding("pageup", "page(-1)", "page up", show=False, id="help.pageup"),
     ]
 
     def __init__(self, *, ascii: bool = False) -> None:
         super().__init__(classes="-ascii" if ascii else None)
         self.ascii = ascii
 
+    def action_scroll(self, lines: int) -> None:
+        self._scroll_by(lines)
+
+    def action_page(self, direction: int) -> None:
+        body = self.query_one("#help-body", VerticalScroll)
+        self._scroll_by(direction * max(1, body.scrollable_content_region.height - 1))
+
+    def _scroll_by(self, lines: int) -> None:
+        # from the scroll *target*, not the position: a burst of keys read in one go (a held key
+        # over SSH) arrives before the next repaint, and every key must count
+        body = self.query_one("#help-body", VerticalScroll)
+        target = min(max(body.scroll_target_y + lines, 0), body.max_scroll_y)
+        body.scroll_to(y=target, animate=False)
+
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-body") as body:
+        with VerticalScroll(id="help-body", can_focus=False) as body:
             if self.ascii:
                 yield Static(Text(help_plain(True)), id="help-text")
             else:
