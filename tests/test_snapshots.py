@@ -11,21 +11,9 @@ import pytest
 
 from gradtui.engine import Config
 from gradtui.tui.app import GradApp
-from tui_helpers import settle
+from tui_helpers import press_then_settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
-
-
-def press_then_settle(*keys: str):
-    """A run_before that presses ``keys`` one by one and waits for each result."""
-
-    async def run_before(pilot) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-
-    return run_before
 
 
 CASES = {

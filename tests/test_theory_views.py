@@ -6,6 +6,7 @@ import importlib.util
 import numpy as np
 
 import pytest
+from tui_helpers import press_then_settle as shared_press_then_settle
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import App
@@ -61,13 +62,7 @@ async def settle(pilot, rounds: int = 400) -> None:
 
 
 def press_then_settle(*keys: str):
-    async def run_before(pilot) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-
-    return run_before
+    return shared_press_then_settle(*keys, wait=settle)
 
 
 # -- snapshots at 80×24 -------------------------------------------------------------------------------

@@ -12,3 +12,15 @@ async def settle(pilot, rounds: int = 200) -> None:
         if app.settled:
             return
     raise AssertionError("the app never settled")
+
+
+def press_then_settle(*keys: str, wait=settle):
+    """A snapshot ``run_before`` that presses ``keys`` one by one, waiting with ``wait`` after each."""
+
+    async def run_before(pilot) -> None:
+        await wait(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await wait(pilot)
+
+    return run_before
