@@ -9,6 +9,8 @@ import pytest
 
 from gradtui.engine import ACTIVATIONS, Config, compute
 from gradtui.engine import sampled as S
+from gradtui.engine import weights
+from gradtui.engine.kernels import BLOCK
 from gradtui.engine.config import sampled_activation_bytes
 from gradtui.engine.result import Result
 
@@ -129,7 +131,7 @@ def test_fused_activation_kernels_are_bit_identical_to_the_registry(activation):
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
 def test_f_and_df_into_matches_the_registry_on_large_arrays(activation):
     act = ACTIVATIONS[activation]
-    z = np.random.default_rng(4).standard_normal((5, S._BLOCK // 2 + 7)) * 6  # several blocks
+    z = np.random.default_rng(4).standard_normal((5, BLOCK // 2 + 7)) * 6  # several blocks
     f, d, w1, w2 = (np.empty_like(z) for _ in range(4))
     S.f_and_df_into(act, z, f, d, w1, w2)
     np.testing.assert_array_equal(f, act.f(z))
@@ -283,7 +285,7 @@ def test_weights_are_regenerated_when_the_stack_does_not_fit(monkeypatch):
     S.clear_cache()
     fits = S.compute_sampled(config)
     assert S.network(config).held
-    monkeypatch.setattr(S, "WEIGHT_CACHE_BYTES", 10 * 64 * 64 * 8 - 1)
+    monkeypatch.setattr(weights, "WEIGHT_CACHE_BYTES", 10 * 64 * 64 * 8 - 1)
     S.clear_cache()
     assert not S.network(config).held
     regenerated = S.compute_sampled(config)
