@@ -11,10 +11,10 @@ from gradtui.engine import ACTIVATIONS, Config, compute
 from gradtui.engine import sampled as S
 from gradtui.engine import weights
 from gradtui.engine.kernels import BLOCK
+from gradtui.engine.norms import NORM_EPS
 from gradtui.engine.config import sampled_activation_bytes
 from gradtui.engine.result import Result
 
-LN_EPS = 1e-5  # DESIGN / expected engine
 
 
 def sampled(**kw) -> Config:
@@ -36,7 +36,7 @@ def ref_loss(net: S.Network, weights, inject_at=None, perturb=None) -> np.ndarra
         if c.norm == "layer":
             mu = z.mean(axis=-1, keepdims=True)
             var = ((z - mu) ** 2).mean(axis=-1, keepdims=True)
-            z = (z - mu) / np.sqrt(var + LN_EPS)
+            z = (z - mu) / np.sqrt(var + NORM_EPS)
         y = net.activation.f(z)
         h = h + c.residual_scale * y if c.residual else y
         if inject_at == l + 1:

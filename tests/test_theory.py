@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from gradtui.engine import ACTIVATIONS, Config, compute
-from gradtui.engine.expected import LN_EPS, gaussian_expectation, log10_grad_first_grid
+from gradtui.engine.norms import NORM_EPS
+from gradtui.engine.expected import gaussian_expectation, log10_grad_first_grid
 from gradtui.engine.theory import (
     _jacobi_log_sv,
     chi1,
@@ -266,7 +267,7 @@ def _explicit_jacobians(config):
         z = w @ h + (net.bias[layer] if net.bias is not None else 0.0)
         if config.norm == "layer":
             zc = z - z.mean()
-            sd = math.sqrt(float(np.mean(zc * zc)) + LN_EPS)
+            sd = math.sqrt(float(np.mean(zc * zc)) + NORM_EPS)
             z = zc / sd
             n_l = (np.eye(n) - np.ones((n, n)) / n - np.outer(z, z) / n) / sd
         else:

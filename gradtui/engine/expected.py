@@ -30,10 +30,9 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from .config import Config
+from .norms import NORM_EPS
 from .result import Result
 
-#: layer norm's ε, the same as the sampled engine's (and PyTorch's default)
-LN_EPS = 1e-5
 LN10 = math.log(10.0)
 NEG_INF = -math.inf
 
@@ -270,7 +269,7 @@ def trajectory(config: Config) -> Trajectory:
     t = tables(config.activation)
     lsw2 = _ln(config.sigma_w2)
     lsb2 = _ln(config.bias_std**2)
-    leps = math.log(LN_EPS)
+    leps = math.log(NORM_EPS)
     norm = config.norm == "layer"
     depth = config.depth
     log_q = [0.0] * depth
@@ -311,7 +310,7 @@ def compute_expected(config: Config) -> Result:
     lq = traj.log_q
     lsw2 = _ln(config.sigma_w2)
     norm = config.norm == "layer"
-    leps = math.log(LN_EPS)
+    leps = math.log(NORM_EPS)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         l_qeps = np.logaddexp(lq, leps)
         lqa = lq - l_qeps if norm else lq
@@ -361,7 +360,7 @@ def log10_grad_first_grid(
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         lsw2 = np.log(sw2.ravel())
         lsb2 = np.log(sb2.ravel())
-        leps = math.log(LN_EPS)
+        leps = math.log(NORM_EPS)
         is_norm = norm == "layer"
         l_alpha2 = 2.0 * math.log(residual_scale)
         lp = np.zeros_like(lsw2)
@@ -389,7 +388,7 @@ def log10_grad_first_grid(
 
 
 __all__ = [
-    "LN_EPS", "MeanFieldTables", "Trajectory", "compute_expected", "gaussian_expectation",
+    "MeanFieldTables", "Trajectory", "compute_expected", "gaussian_expectation",
     "gaussian_rule", "log10_grad_first_grid", "tables", "trajectory",
 ]
 

@@ -49,12 +49,13 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .config import Config
-from .expected import LN_EPS, MeanFieldTables, log10_grad_first_grid, tables
+from .expected import MeanFieldTables, log10_grad_first_grid, tables
 from .inits import INITS
+from .norms import NORM_EPS
 from .result import _num, _pow10
 
 LN10 = math.log(10.0)
-_LEPS = math.log(LN_EPS)
+_LEPS = math.log(NORM_EPS)
 #: |G(u)| (in ln q) and |ln χ₁| below this count as exactly zero: the tables are accurate to ~1e-13
 _TOL = 1e-12
 #: the fixed-point search stops here (q = e^±700): beyond is q* = ∞ (and q* = 0 below, see _floor)
@@ -283,7 +284,7 @@ def theory_summary(config: Config, *, critical: bool = True) -> dict[str, Any]:
     lq, lchi = _fixed_point_arrays(config.activation, sw2, sb2, config.norm)
     lq, lchi = float(lq), float(lchi)
     with np.errstate(over="ignore", under="ignore"):
-        chi = math.exp(lchi) if lchi > -745 else 0.0 if lchi == -math.inf else math.exp(lchi)
+        chi = math.exp(lchi)
     crit = critical_sigma_w(config.activation, sb2, config.norm) if critical else None
     base = INITS[config.init].sigma_w2(config.width)
     crit_scale = crit / math.sqrt(base) if crit is not None and base > 0 else None
@@ -584,65 +585,61 @@ def jacobian_spectrum(config: Config, max_width: int = 256) -> Spectrum:
     log space. Cost per layer ~ a few N³ flops (N ≤ max_width).
     """
     from . import blas
-    from .sampled import HOMOGENEOUS, network
+    from .layer import Layer
+    from .lognorm import log10_std
+    from .sampled import network
 
     start = time.perf_counter()
     capped = config.width > max_width
     cfg = config.replace(width=max_width) if capped else config
     n = cfg.width
-    norm = cfg.norm == "layer"
+    step = Layer.of(cfg)
+    norm = step.norm
     alpha = cfg.residual_scale
     # the bars' own network (the sampled engine's draws and cache); a capped copy is drawn layer by
     # layer without touching that cache
     with blas.single_thread():  # orthogonal draws are QRs: one thread is far faster on a busy box
         net = network(cfg, hold_weights=False if capped else None)
-    act = net.activation
-    rescale = act.name in HOMOGENEOUS and not norm
     note = f"width-capped copy: width {n} instead of {config.width}" if capped else ""
 
     def done(log10_sv, overflow_layer=None):
         return Spectrum(cfg, log10_sv, n, capped, overflow_layer=overflow_layer,
                         seconds=time.perf_counter() - start, weights="sampled engine", note=note)
 
-    h = np.array(net.x[0], dtype=float)  # input sample 0; h_l = h·2^k
+    h = np.array(net.x[:1], dtype=float)  # input sample 0, a batch of one; h_l = h·2^k
     k = 0
     frame = np.eye(n)  # N × m, orthonormal columns spanning the image so far
     s = np.zeros(n)  # P = diag(e^s)·T: per-row ln scales of the accumulated triangular factor
     t_mat = np.eye(n)  # m × N, unit rows
     with blas.single_thread(), np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         for layer in range(cfg.depth):
-            w = net.weight(layer)
-            z = w @ h
-            if net.bias is not None:
-                z += np.ldexp(net.bias[layer], -k)
-            if norm:
-                z = z - z.mean()
-                sd = math.sqrt(float(z @ z) / n + LN_EPS)
-                z = z / sd
-            a, d = act.f(z), act.df(z)
-            h = h + alpha * a if cfg.residual else a
-            if not (np.all(np.isfinite(h)) and np.all(np.isfinite(d))):
+            base = net.base_weight(layer)
+            bias = net.bias[layer] if net.bias is not None else None
+            z = step.pre_activation(h, base, net.scale, bias, k)
+            h, d, stats = step.forward(h, z, d_out=None if step.linear else np.empty_like(z))
+            d = np.ones(n) if d is None else d[0]
+            _, log2_rms, finite = log10_std(h)
+            if not (finite and np.all(np.isfinite(d))):
                 return done(np.empty(0), overflow_layer=layer + 1)
-            if rescale:  # f(2^k z) = 2^k f(z) and f' is unchanged: keep h near 1 exactly
-                rms = math.sqrt(float(h @ h) / n)
-                if rms > 0 and abs(math.log2(rms)) > 100:
-                    e = round(math.log2(rms))
-                    np.ldexp(h, -e, out=h)
-                    k += e
+            e = step.rescale_exponent(log2_rms)  # exact: f(2^k z) = 2^k f(z), f' unchanged
+            if e:
+                np.ldexp(h, -e, out=h)
+                k += e
             if frame.shape[1] == 0:
                 continue
-            wq = w @ frame  # N × m
-            if norm:  # layer norm's Jacobian: (X − mean over units − ẑ(ẑᵀX)/N) / sd
-                wq = (wq - wq.mean(axis=0) - np.outer(z, z @ wq) / n) / sd
-            branch = d[:, None] * wq
+            wq = base @ frame  # N × m
+            if net.scale != 1.0:
+                wq *= net.scale
+            branch = step.tangent(wq, d, z[0], stats)
             if cfg.residual:
                 a_mat, basis = frame + alpha * branch, None
             else:
-                # the image lies on the live units (f' ≠ 0), and under layer norm with every unit
-                # live also ⊥ diag(f')⁻¹·1 (N_l removes the mean): drop those exact zeros
+                # the image lies on the live units (f' ≠ 0), and with every unit live also
+                # ⊥ diag(f')⁻¹·v when the normalisation's tangents are ⊥ v: drop those exact zeros
                 live = np.flatnonzero(d != 0.0)
-                if norm and live.size == n:
-                    basis = _householder_basis(1.0 / d)
+                normal = norm.image_normal(z[0])
+                if normal is not None and live.size == n:
+                    basis = _householder_basis(normal / d)
                 else:
                     basis = np.zeros((n, live.size))
                     basis[live, np.arange(live.size)] = 1.0
