@@ -1,7 +1,7 @@
 """Watch it (not) learn: a few steps of training on the network of DESIGN §1 (NumPy only).
 
 The network is exactly the one the bars describe — ``L`` square layers of width ``N``, plain or
-residual (``h_l = h_{l-1} + α·f(z_l)``), optional layer norm on ``z_l`` (eps 1e-5, no affine), bias,
+residual (``h_l = h_{l-1} + α·f(z_l)``), optional normalisation of ``z_l`` (no affine), bias,
 activations and inits from the registries, float64 — trained on a small synthetic regression task:
 
 * **data**: a fixed training set of ``batch`` inputs ``x ~ N(0, 1)`` (entries), drawn from the seed;
@@ -20,8 +20,8 @@ Clipping (``clip_norm``) rescales the *total* gradient (all W and b together) to
 is larger, before the optimiser sees it, and counts how often it fired.
 
 ``tied=True`` is the unrolled recurrent net: one ``W`` and one ``b`` for every layer (time step);
-its gradient is the sum of the per-layer terms. :func:`gradient_norms` gives the per-layer
-gradient norms of either net with the bars' own loss (DESIGN §1), for the RNN explode/vanish picture.
+its gradient is the sum of the per-layer terms. Each layer is the engines' one step
+(:class:`~gradtui.engine.layer.Layer`), forward and backward.
 
 Nothing here raises or warns on overflow: the whole computation runs under ``np.errstate(all=
 "ignore")``; a loss that is not finite ends the run and is recorded (``diverged_at``), and
@@ -36,17 +36,15 @@ from typing import Callable
 
 import numpy as np
 
-from .activations import ACTIVATIONS
 from .blas import single_thread
-from .config import MEMORY_BUDGET, Config, _as_float, canonical_name, closest
+from .config import MAX_BATCH, MEMORY_BUDGET, Config, _as_float, canonical_name, closest
 from .inits import INITS, base_draw
+from .layer import Layer
 
 OPTIMIZERS = ("sgd", "adam")
 #: learning rates that train ReLU + He at depth 10–50, width 64–512 without blowing up, and are
 #: small enough that a too-large init still diverges within a few steps
 DEFAULT_LR = {"sgd": 0.002, "adam": 1e-4}
-#: layer norm epsilon (DESIGN §1: layer norm without affine parameters)
-NORM_EPS = 1e-5
 #: hidden units of the teacher network
 TEACHER_HIDDEN = 16
 #: E[tanh(u)²] for u ~ N(0, 1): the teacher's output weights are scaled by it so Var y ≈ 1
@@ -55,7 +53,6 @@ ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 
 MAX_STEPS = 10_000
-MAX_BATCH = 4096
 LR_RANGE = (1e-8, 100.0)
 
 #: independent random streams spawned from the seed (fixed order: never reorder, only append)
@@ -197,6 +194,10 @@ class _Net:
     W: np.ndarray
     b: np.ndarray
 
+    @property
+    def step(self) -> Layer:
+        return Layer.of(self.config)
+
     def index(self, layer: int) -> int:
         return 0 if self.tied else layer
 
@@ -204,11 +205,11 @@ class _Net:
 @dataclass
 class _Cache:
     """What the backward pass needs: the layer inputs h_{l-1}, the (normalised) pre-activations and
-    the layer-norm 1/std."""
+    the normalisation's statistics."""
 
     inputs: list[np.ndarray]
     zhat: list[np.ndarray]
-    inv_std: list[np.ndarray | None]
+    stats: list[np.ndarray | None]
     out: np.ndarray
 
 
@@ -230,45 +231,27 @@ def _draw_net(config: Config, tied: bool, rngs: dict[str, np.random.Generator]) 
 
 
 def _forward(net: _Net, x: np.ndarray) -> _Cache:
-    c = net.config
-    act = ACTIVATIONS[c.activation]
-    layer_norm = c.norm == "layer"
+    step = net.step
     h = x
-    inputs, zhat, inv_std = [], [], []
-    for layer in range(c.depth):
+    inputs, zhat, stats = [], [], []
+    for layer in range(net.config.depth):
         i = net.index(layer)
-        z = h @ net.W[i].T + net.b[i]
-        if layer_norm:
-            z = z - z.mean(axis=1, keepdims=True)
-            s = 1.0 / np.sqrt(np.mean(z * z, axis=1, keepdims=True) + NORM_EPS)
-            z = z * s
-        else:
-            s = None
-        a = act.f(z)
+        z = step.pre_activation(h, net.W[i], bias=net.b[i])
         inputs.append(h)
+        h, _, st = step.forward(h, z)
         zhat.append(z)
-        inv_std.append(s)
-        h = h + c.residual_scale * a if c.residual else a
-    return _Cache(inputs, zhat, inv_std, h)
+        stats.append(st)
+    return _Cache(inputs, zhat, stats, h)
 
 
 def _backward_layer(net: _Net, cache: _Cache, layer: int, g_h: np.ndarray, need_prev: bool = True):
     """Given ∂loss/∂h_l, return (∂loss/∂z_l before norm, ∂loss/∂h_{l-1} or None)."""
-    c = net.config
-    df = ACTIVATIONS[c.activation].df
-    g = g_h * df(cache.zhat[layer])
-    if c.residual:
-        g = g * c.residual_scale
-    s = cache.inv_std[layer]
-    if s is not None:
-        zh = cache.zhat[layer]
-        g = s * (g - g.mean(axis=1, keepdims=True) - zh * np.mean(g * zh, axis=1, keepdims=True))
+    step = net.step
+    zh = cache.zhat[layer]
+    g = step.backward(g_h, step.activation.df(zh), zh, cache.stats[layer])
     if not need_prev:
         return g, None
-    g_prev = g @ net.W[net.index(layer)]
-    if c.residual:
-        g_prev = g_prev + g_h
-    return g, g_prev
+    return g, step.backward_input(g, g_h, net.W[net.index(layer)])
 
 
 def _gradients(net: _Net, cache: _Cache, g_out: np.ndarray, gW: np.ndarray, gb: np.ndarray,
@@ -459,39 +442,3 @@ def _train(config, tc, progress, cancel) -> TrainResult:
         cancelled=cancelled,
         layer_contrib=contrib,
     )
-
-
-# -- per-layer gradient norms (the bars, tied or not) ---------------------------------------------
-def gradient_norms(config: Config, *, tied: bool = True) -> np.ndarray:
-    """log10 ``grad_l = ‖∂loss/∂h_l‖ / ‖∂loss/∂h_L‖`` for layers 1..L (DESIGN §2 meaning).
-
-    The net is the bars' one (DESIGN §1: ``config.batch`` inputs ``x ~ N(0, 1)``, loss
-    ``Σ_batch ⟨r, h_L⟩`` with ``r ~ N(0, I)``) drawn from ``config.seed``, with one shared W and b
-    when ``tied``. The backward signal is renormalised at every layer and its log-norm accumulated,
-    so 1e-400 is an answer, not an underflow; a forward pass that overflowed gives ``nan`` there.
-    With ``linear`` activation and ``orthogonal`` init, tied, the result is exactly
-    ``(L − l)·log10(weight_scale)``: a recurrent matrix with gain > 1 explodes, < 1 vanishes.
-    """
-    with np.errstate(all="ignore"), single_thread():
-        rngs = _streams(config.seed)
-        net = _draw_net(config, tied, rngs)
-        x = rngs["data"].standard_normal((config.batch, config.width))
-        r = rngs["readout"].standard_normal(config.width)
-        cache = _forward(net, x)
-        g_h = np.broadcast_to(r, cache.out.shape).copy()
-        L = config.depth
-        out = np.zeros(L)
-        log_norm = 0.0
-        g_h = g_h / float(np.sqrt(np.sum(g_h * g_h)))
-        for layer in range(L - 1, -1, -1):
-            out[layer] = log_norm
-            if layer == 0:
-                break
-            _, g_h = _backward_layer(net, cache, layer, g_h)
-            n = float(np.sqrt(np.sum(g_h * g_h)))
-            if n > 0 and math.isfinite(n):
-                log_norm += math.log10(n)
-                g_h = g_h / n
-            else:
-                log_norm += -math.inf if n == 0 else math.nan
-        return out
