@@ -51,11 +51,10 @@ from .activations import ACTIVATIONS
 from .config import Config
 from .expected import MeanFieldTables, log10_grad_first_grid, tables
 from .inits import INITS
-from .norms import NORM_EPS
+from .norms import NORMALISATIONS, Normalisation
 from .result import _num, _pow10
 
 LN10 = math.log(10.0)
-_LEPS = math.log(NORM_EPS)
 #: |G(u)| (in ln q) and |ln χ₁| below this count as exactly zero: the tables are accurate to ~1e-13
 _TOL = 1e-12
 #: the fixed-point search stops here (q = e^±700): beyond is q* = ∞ (and q* = 0 below, see _floor)
@@ -75,13 +74,13 @@ def _u_end(t: MeanFieldTables) -> float:
     return t.log_d.u0 + (t.log_d.n - 1) * t.log_d.h
 
 
-def _log_map(t: MeanFieldTables, lsw2, lsb2, u, norm: bool):
+def _log_map(t: MeanFieldTables, lsw2, lsb2, u, norm: Normalisation):
     """ln F(e^u), F(q) = σ_w²·V(q̂) + σ_b²."""
-    uh = u - np.logaddexp(u, _LEPS) if norm else u
+    uh = norm.log_seen(u)
     return np.logaddexp(lsw2 + t.log_v(uh), lsb2)
 
 
-def _log_chi(t: MeanFieldTables, lsw2, u, norm: bool):
+def _log_chi(t: MeanFieldTables, lsw2, u, norm: Normalisation):
     """ln χ(q) = ln σ_w² + ln D(q̂) (− ln(q+ε) under layer norm); u may be ±inf.
 
     At q = 0 this is the limit q → 0⁺: exactly f'(0)² for f smooth at 0, D at the tables' first
@@ -90,19 +89,16 @@ def _log_chi(t: MeanFieldTables, lsw2, u, norm: bool):
     """
     # a kink at 0 makes f'(0)² the wrong limit; there use the first node (q = 1e-12) for q → 0⁺
     u0 = t.log_d.u0 if 0.0 in ACTIVATIONS[t.activation].kinks else -np.inf
-    if norm:
-        l_qeps = np.logaddexp(u, _LEPS)
-        uh = np.where(np.isposinf(u), 0.0, u - np.where(np.isposinf(u), 0.0, l_qeps))
-        return lsw2 + t.log_d(np.maximum(uh, u0)) - l_qeps
-    u = np.where(np.isposinf(u), _u_end(t), np.maximum(u, u0))
-    return lsw2 + t.log_d(u)
+    uh = norm.log_seen(u)
+    lchi = lsw2 + t.log_d(np.where(np.isposinf(uh), _u_end(t), np.maximum(uh, u0)))
+    return lchi if norm.identity else lchi + norm.log_gain2(u)
 
 
 def _sign(g):
     return np.where(g > _TOL, 1, np.where(g < -_TOL, -1, 0))
 
 
-def _solve(t: MeanFieldTables, lsw2, lsb2, norm: bool) -> np.ndarray:
+def _solve(t: MeanFieldTables, lsw2, lsb2, norm: Normalisation) -> np.ndarray:
     """ln q* for every (ln σ_w², ln σ_b²) pair (1-d arrays): -inf for q* = 0, +inf for q* = ∞."""
     lsw2 = np.asarray(lsw2, float)
     lsb2 = np.asarray(lsb2, float)
@@ -176,9 +172,8 @@ def _fixed_point_arrays(activation: str, sigma_w2, sigma_b2, norm: str = "none")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         lsw2 = np.log(sw2.ravel())
         lsb2 = np.log(sb2.ravel())
-        is_norm = norm == "layer"
-        lq = _solve(t, lsw2, lsb2, is_norm)
-        lchi = _log_chi(t, lsw2, lq, is_norm)
+        lq = _solve(t, lsw2, lsb2, NORMALISATIONS[norm])
+        lchi = _log_chi(t, lsw2, lq, NORMALISATIONS[norm])
         lchi = np.where(np.abs(lchi) <= _TOL, 0.0, lchi)  # χ₁ = 1 to the tables' accuracy
     return lq.reshape(shape), lchi.reshape(shape)
 
