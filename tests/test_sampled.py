@@ -11,7 +11,7 @@ from gradtui.engine import ACTIVATIONS, Config, compute
 from gradtui.engine import sampled as S
 from gradtui.engine import weights
 from gradtui.engine.kernels import BLOCK
-from gradtui.engine.norms import NORM_EPS
+from gradtui.engine.norms import NORM_EPS, NORMALISATIONS
 from gradtui.engine.config import sampled_activation_bytes
 from gradtui.engine.result import Result
 
@@ -33,15 +33,32 @@ def ref_loss(net: S.Network, weights, inject_at=None, perturb=None) -> np.ndarra
         z = h @ np.swapaxes(weights[l], -1, -2)
         if net.bias is not None:
             z = z + net.bias[l]
-        if c.norm == "layer":
-            mu = z.mean(axis=-1, keepdims=True)
-            var = ((z - mu) ** 2).mean(axis=-1, keepdims=True)
-            z = (z - mu) / np.sqrt(var + NORM_EPS)
+        z = REF_NORMS.get(c.norm, _registry_norm(c.norm))(z)
         y = net.activation.f(z)
         h = h + c.residual_scale * y if c.residual else y
         if inject_at == l + 1:
             h = h + perturb
     return (h @ net.readout).sum(axis=-1)
+
+
+def _layer_norm(z):
+    mu = z.mean(axis=-1, keepdims=True)
+    var = ((z - mu) ** 2).mean(axis=-1, keepdims=True)
+    return (z - mu) / np.sqrt(var + NORM_EPS)
+
+
+#: independent references of the normalisations (written plainly, batched over any leading axes)
+REF_NORMS = {"none": lambda z: z, "layer": _layer_norm}
+
+
+def _registry_norm(name):
+    """A normalisation without its own reference above: its registry forward on (B, N) slices."""
+    def apply(z):
+        out = np.array(z, dtype=float)
+        for i in np.ndindex(out.shape[:-2]):
+            NORMALISATIONS[name].forward(out[i])
+        return out
+    return apply
 
 
 def fd_gradient(loss_of, shape, step: float, five_point: bool) -> np.ndarray:
@@ -57,11 +74,12 @@ def fd_gradient(loss_of, shape, step: float, five_point: bool) -> np.ndarray:
 # piecewise-linear activations: plain central differences with a tiny step are exact between kinks;
 # elu has a jump in f'': a small 2-point step; the smooth ones: 5-point stencil, larger step
 FD_STEP = {"relu": (1e-6, False), "leaky_relu": (1e-6, False), "elu": (1e-5, False)}
+#: every normalisation of the registry, plain and residual (α 0.7 without a norm, 1.3 with one)
 VARIANTS = {
-    "plain": {},
-    "residual": {"residual": True, "residual_scale": 0.7},
-    "layernorm": {"norm": "layer"},
-    "residual_layernorm": {"residual": True, "norm": "layer", "residual_scale": 1.3},
+    f"{'residual_' if residual else ''}{'plain' if name == 'none' else name}": {
+        "norm": name, **({"residual": True, "residual_scale": 0.7 if name == "none" else 1.3}
+                         if residual else {})}
+    for name in NORMALISATIONS for residual in (False, True)
 }
 SHAPES = [(4, 6, 3), (3, 8, 2), (5, 4, 2)]
 
