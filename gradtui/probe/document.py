@@ -91,15 +91,22 @@ def _span(a: int, b: int) -> str:
     return f"layer {a}" if a == b else f"layers {a}–{b}"
 
 
-def _spans(rows: list[dict[str, Any]], test) -> list[list[dict[str, Any]]]:
-    """Runs of consecutive layers for which ``test(row)`` holds."""
+def _spans(rows: list[dict[str, Any]], key: str, test) -> list[list[dict[str, Any]]]:
+    """Runs of layers for which ``test(value)`` holds; layers without a ``key`` value (an
+    activation has no weights, a Linear no saturation) neither break nor join a run."""
     runs: list[list[dict[str, Any]]] = []
+    last_in = False
     for row in rows:
-        if test(row):
-            if runs and runs[-1][-1]["layer"] == row["layer"] - 1:
+        if row[key] is None:
+            continue
+        if test(row[key]) and row["kind"] not in _ZEROS_BY_DESIGN:
+            if last_in:
                 runs[-1].append(row)
             else:
                 runs.append([row])
+            last_in = True
+        else:
+            last_in = False
     return runs
 
 
@@ -160,11 +167,11 @@ def findings(header: dict[str, Any], record: dict[str, Any], rows: list[dict[str
             out.append(first)
     if _reference(record) in (None, 0.0):
         out.append("no gradient reaches the last module")
-    for run in _spans(rows, lambda r: r["log10_grad"] is not None and r["log10_grad"] < -1):
+    for run in _spans(rows, "log10_grad", lambda v: v < -1):
         low = min(run, key=lambda r: r["log10_grad"])
         out.append(f"{_span(run[0]['layer'], run[-1]['layer'])}: gradient vanishing "
                    f"(×{sci(low['log10_grad'])} at layer {low['layer']})")
-    for run in _spans(rows, lambda r: r["log10_grad"] is not None and r["log10_grad"] > 1):
+    for run in _spans(rows, "log10_grad", lambda v: v > 1):
         high = max(run, key=lambda r: r["log10_grad"])
         out.append(f"{_span(run[0]['layer'], run[-1]['layer'])}: gradient exploding "
                    f"(×{sci(high['log10_grad'])} at layer {high['layer']})")
@@ -173,15 +180,13 @@ def findings(header: dict[str, Any], record: dict[str, Any], rows: list[dict[str
         ("saturated_frac", SATURATED_FLAG, "saturated"),
     )
     for key, flag, words in checks:
-        test = (lambda r, key=key, flag=flag: r[key] is not None and r[key] >= flag
-                and r["kind"] not in _ZEROS_BY_DESIGN)
-        for run in _spans(rows, test):
+        for run in _spans(rows, key, lambda v, flag=flag: v >= flag):
             mean = sum(r[key] for r in run) / len(run)
             out.append(f"{_span(run[0]['layer'], run[-1]['layer'])}: {mean * 100:.0f} % {words}")
-    for run in _spans(rows, lambda r: r["update_ratio"] is not None and r["update_ratio"] < UPDATE_SMALL):
+    for run in _spans(rows, "update_ratio", lambda v: v < UPDATE_SMALL):
         out.append(f"{_span(run[0]['layer'], run[-1]['layer'])}: weights barely move "
                    f"(‖Δθ‖/‖θ‖ < {UPDATE_SMALL:g} per step)")
-    for run in _spans(rows, lambda r: r["update_ratio"] is not None and r["update_ratio"] > UPDATE_LARGE):
+    for run in _spans(rows, "update_ratio", lambda v: v > UPDATE_LARGE):
         top = max(r["update_ratio"] for r in run)
         out.append(f"{_span(run[0]['layer'], run[-1]['layer'])}: weights change by up to "
                    f"{top * 100:.0f} % in one step")
