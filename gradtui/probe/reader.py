@@ -208,6 +208,8 @@ class ProbeRun:
         data = b"".join(chunks)
         if self.header is None and not data:
             raise ProbeFileError(self.path, "empty file (no header line)")
+        if self.header is None and b"\0" in data[:65536]:
+            raise ProbeFileError(self.path, "binary data, not a gradtui-probe file")
         lines = data.split(b"\n")
         tail = lines.pop()  # b"" when the data ends with a newline
         new: list[dict[str, Any]] = []
