@@ -63,8 +63,10 @@ def norm(x: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(x.detach(), dtype=dtype)
 
 
-def nonfinite(x: torch.Tensor) -> torch.Tensor:
-    return x.numel() - torch.isfinite(x).sum()
+def nonfinite(summary: torch.Tensor) -> torch.Tensor:
+    """1 when a tensor holds a NaN or inf, read off a reduction of it already computed (a norm, a
+    mean + std: any NaN or inf makes them non-finite), so no pass over the tensor is added."""
+    return ~torch.isfinite(summary)
 
 
 def forward_stats(x: torch.Tensor, saturates: str | None) -> dict[str, Any]:
@@ -81,14 +83,15 @@ def forward_stats(x: torch.Tensor, saturates: str | None) -> dict[str, Any]:
     else:
         saturated = None
     return {"mean": mean, "std": std, "dead": (x == 0).sum() / n, "saturated": saturated,
-            "nonfinite": nonfinite(x)}
+            "nonfinite": nonfinite(mean + std)}
 
 
 def param_stats(p: torch.Tensor, grad: torch.Tensor | None) -> dict[str, Any]:
     """‖∂L/∂θ‖ (None without a gradient), ‖θ‖ and the count of NaN/inf in the gradient."""
     if grad is None:
         return {"grad_norm": None, "norm": norm(p), "grad_nonfinite": 0}
-    return {"grad_norm": norm(grad), "norm": norm(p), "grad_nonfinite": nonfinite(grad)}
+    g = norm(grad)
+    return {"grad_norm": g, "norm": norm(p), "grad_nonfinite": nonfinite(g)}
 
 
 def tensors_in(tree: Any, out: list[torch.Tensor]) -> list[torch.Tensor]:
@@ -139,7 +142,8 @@ class _Call:
         self.grad: dict[str, torch.Tensor] | None = None
 
     def on_grad(self, grad: torch.Tensor) -> None:
-        self.grad = {"grad_norm": norm(grad), "grad_nonfinite": nonfinite(grad)}
+        g = norm(grad)
+        self.grad = {"grad_norm": g, "grad_nonfinite": nonfinite(g)}
         return None  # never replace the gradient
 
 
