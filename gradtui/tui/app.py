@@ -23,6 +23,7 @@ from textual.reactive import var
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from gradtui.argv import command_line
 from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
 
 from .controls import CONTROLS, with_mode
@@ -588,14 +589,7 @@ class GradApp(App[None]):
         status.display = bool(text)
 
     def _command(self) -> str:
-        try:
-            from gradtui.cli import command_line
-
-            return command_line(self.config)
-        except Exception:  # until/unless the CLI module is importable
-            return "gradtui " + " ".join(
-                f"--{k.replace('_', '-')} {v}" for k, v in self.config.to_dict().items()
-            )
+        return command_line(self.config)
 
     def _update_command(self) -> None:
         try:
