@@ -14,7 +14,7 @@ import pytest
 from rich.cells import cell_len
 from rich.text import Text
 
-from gradtui.chart import ASCII, UNICODE, asciify, format_pow10, render_chart, verdict
+from gradtui.chart import ASCII, UNICODE, asciify, depth_scale_text, format_pow10, render_chart, verdict
 from gradtui.engine import Config, Result
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -456,3 +456,14 @@ def test_total_norm_and_clip_text():
     assert clip_text(huge, 1.0, ascii=True).isascii()
     with pytest.raises(ValueError):
         render_chart(result, 70, 20, view="weight", threshold=-1.0)
+
+
+def test_depth_scale_line_for_the_verdict():
+    assert depth_scale_text(Config(activation="relu", init="he_normal")) == "fixed point χ₁ = 1, ξ = ∞: critical, no change with depth"
+    line = depth_scale_text(Config(activation="relu"))  # xavier: χ₁ = ½
+    assert line.startswith("fixed point χ₁ = 0.5, ξ = 1.44: 10× smaller every 6.64 layers")
+    assert max(len(depth_scale_text(Config(activation=a, weight_scale=w))) for a in ("tanh", "sigmoid") for w in (0.5, 1.5, 3)) <= 78
+    assert "explodes with scale |ξ|" in depth_scale_text(Config(activation="tanh", weight_scale=1.5))
+    assert depth_scale_text(Config(init="zeros")).startswith("χ₁ = 0")
+    assert depth_scale_text(Config(residual=True)).startswith("residual")
+    assert depth_scale_text(Config(activation="sigmoid"), ascii=True).isascii()

@@ -1,27 +1,15 @@
-"""The theory screens: phase map and Jacobian spectrum (snapshots at 80×24, Pilot, plain renders)."""
+"""The theory screens: phase map and Jacobian spectrum (snapshots at 80×24, Pilot)."""
 
 from __future__ import annotations
 
 import importlib.util
-import numpy as np
 
 import pytest
 from tui_helpers import press_then_settle as shared_press_then_settle
-from rich.cells import cell_len
-from rich.text import Text
 from textual.app import App
 
 from gradtui.engine import Config
-from gradtui.engine.theory import phase_map
-from gradtui.tui.theory_views import (
-    ConfigChanged,
-    PhaseMapScreen,
-    SpectrumScreen,
-    depth_scale_text,
-    phase_map_grid,
-    render_phase_map,
-    render_spectrum,
-)
+from gradtui.tui.theory_views import ConfigChanged, PhaseMapScreen, SpectrumScreen
 
 needs_sampled = pytest.mark.skipif(
     importlib.util.find_spec("gradtui.engine.sampled") is None, reason="the sampled engine is not there yet"
@@ -159,63 +147,3 @@ async def test_spectrum_screen_recomputes_for_the_new_weight():
         await pilot.press("q")
         await pilot.pause()
         assert app.screen is not screen
-
-
-# -- the renders themselves ------------------------------------------------------------------------------
-def _plain_lines(ansi: str) -> list[str]:
-    return Text.from_ansi(ansi, no_wrap=True, end="").plain.split("\n")
-
-
-@pytest.mark.parametrize("size", [(80, 21), (120, 37), (40, 12)])
-@pytest.mark.parametrize("ascii", [False, True])
-def test_phase_map_render_fills_its_block_exactly(size, ascii):
-    w, h = size
-    c = Config(activation="tanh", depth=30, bias_std=0.3)
-    pm = phase_map(c, *phase_map_grid(w, h))
-    text = render_phase_map(pm, w, h, config=c, ascii=ascii)
-    lines = _plain_lines(text)
-    assert len(lines) == h and all(cell_len(line) == w for line in lines)
-    assert text == render_phase_map(pm, w, h, config=c, ascii=ascii)  # plotext's global figure is reset
-    plain = render_phase_map(pm, w, h, config=c, ascii=ascii, color=False)
-    assert "\x1b" not in plain and plain.split("\n") == lines
-    if ascii:
-        assert text.isascii()
-    cursor = "O" if ascii else "◆"
-    assert cursor in "\n".join(lines[1:-3])  # on the canvas
-
-
-@needs_sampled
-@pytest.mark.parametrize("size", [(80, 21), (120, 37), (40, 12)])
-@pytest.mark.parametrize("ascii", [False, True])
-def test_spectrum_render_fills_its_block_exactly(size, ascii):
-    from gradtui.engine.theory import jacobian_spectrum
-
-    w, h = size
-    spec = jacobian_spectrum(Config(mode="sampled", activation="relu", init="he_normal", depth=6, width=32))
-    text = render_spectrum(spec, w, h, ascii=ascii)
-    lines = _plain_lines(text)
-    assert len(lines) == h and all(cell_len(line) == w for line in lines)
-    assert text == render_spectrum(spec, w, h, ascii=ascii)
-    assert "\x1b" not in render_spectrum(spec, w, h, ascii=ascii, color=False)
-    if ascii:
-        assert text.isascii()
-
-
-def test_no_color_map_still_tells_the_regimes_apart():
-    c = Config(activation="tanh", depth=50)
-    pm = phase_map(c, *phase_map_grid(80, 21))
-    canvas = "".join(_plain_lines(render_phase_map(pm, 80, 21, config=c, color=False))[1:-3])
-    for glyph in ("█", "▒", "░", "·", "▓", "▚", "│", "◆"):  # stable, vanishing/exploding ramps, χ₁ = 1, cursor
-        assert glyph in canvas, glyph
-    assert not np.isnan(pm.log10_grad).any()
-
-
-def test_depth_scale_line_for_the_verdict():
-    assert depth_scale_text(Config(activation="relu", init="he_normal")) == "fixed point χ₁ = 1, ξ = ∞: critical, no change with depth"
-    line = depth_scale_text(Config(activation="relu"))  # xavier: χ₁ = ½
-    assert line.startswith("fixed point χ₁ = 0.5, ξ = 1.44: 10× smaller every 6.64 layers")
-    assert max(len(depth_scale_text(Config(activation=a, weight_scale=w))) for a in ("tanh", "sigmoid") for w in (0.5, 1.5, 3)) <= 78
-    assert "explodes with scale |ξ|" in depth_scale_text(Config(activation="tanh", weight_scale=1.5))
-    assert depth_scale_text(Config(init="zeros")).startswith("χ₁ = 0")
-    assert depth_scale_text(Config(residual=True)).startswith("residual")
-    assert depth_scale_text(Config(activation="sigmoid"), ascii=True).isascii()

@@ -7,11 +7,11 @@ import math
 import pytest
 
 from gradtui.engine import PRESET_ORDER, PRESETS, Config
+from gradtui.render.glyphs import fmt_log10
 from gradtui.tui.app import GradApp
 from gradtui.tui.controls import (
     CONTROL_KEYS, CONTROLS, DEPTHS, WEIGHT_SCALES, cycle, step_control, step_grid, with_mode,
 )
-from gradtui.tui.glyphs import fmt_log10
 from gradtui.tui.screens import KEYS, HelpScreen, PresetsScreen
 from gradtui.tui.widgets import ChartView, Inspector, TooSmall, Verdict
 from tui_helpers import settle

@@ -25,9 +25,9 @@ from textual.worker import Worker, WorkerState
 
 from gradtui.argv import command_line
 from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
+from gradtui.render.glyphs import fmt_log10, glyphs
 
 from .controls import CONTROLS, with_mode
-from .glyphs import fmt_log10, glyphs
 from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
 )

@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gradtui.engine import Config
+from gradtui.render.glyphs import glyphs
 from gradtui.tour import TourStep
 
-from .glyphs import glyphs
 
 
 @dataclass

@@ -14,9 +14,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from gradtui.engine import Config, Result, regime_of
+from gradtui.render.glyphs import fmt_log10, fmt_value, glyphs
 
 from .controls import CONTROLS
-from .glyphs import fmt_log10, fmt_value, glyphs
 
 #: the smallest terminal the layout is drawn for
 MIN_WIDTH, MIN_HEIGHT = 80, 24
