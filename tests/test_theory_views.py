@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
-from tui_helpers import press_then_settle as shared_press_then_settle
+from tui_helpers import press_then_settle, settle
 from textual.app import App
 
 from gradtui.engine import Config
 from gradtui.tui.theory_views import ConfigChanged, PhaseMapScreen, SpectrumScreen
-
-needs_sampled = pytest.mark.skipif(
-    importlib.util.find_spec("gradtui.engine.sampled") is None, reason="the sampled engine is not there yet"
-)
 
 
 class Host(App[None]):
@@ -33,26 +27,6 @@ class Host(App[None]):
         self.changes.append(message.config)
 
 
-async def settle(pilot, rounds: int = 400) -> None:
-    """Wait until the screen shows the current config's numbers (map/spectrum and readout)."""
-    screen = pilot.app.theory
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if isinstance(screen, PhaseMapScreen):
-            ready = not screen.busy and screen._readout is not None and screen._readout[0] == screen.config
-        else:
-            ready = not screen.busy
-        if ready:
-            await pilot.pause()
-            return
-    raise AssertionError("the theory screen never settled")
-
-
-def press_then_settle(*keys: str):
-    return shared_press_then_settle(*keys, wait=settle)
-
-
 # -- snapshots at 80×24 -------------------------------------------------------------------------------
 def test_snapshot_phase_map_tanh(snap_compare):
     app = Host(PhaseMapScreen(Config(activation="tanh", depth=50)))
@@ -64,13 +38,11 @@ def test_snapshot_phase_map_ascii_residual(snap_compare):
     assert snap_compare(app, run_before=press_then_settle(), terminal_size=(80, 24))
 
 
-@needs_sampled
 def test_snapshot_spectrum_gaussian(snap_compare):
     app = Host(SpectrumScreen(Config(mode="sampled", activation="linear", depth=16, width=64, batch=8)))
     assert snap_compare(app, run_before=press_then_settle(), terminal_size=(80, 24))
 
 
-@needs_sampled
 def test_snapshot_spectrum_isometry(snap_compare):
     config = Config(mode="sampled", activation="linear", init="orthogonal", depth=16, width=64, batch=8)
     assert snap_compare(Host(SpectrumScreen(config)), run_before=press_then_settle(), terminal_size=(80, 24))
@@ -132,7 +104,6 @@ async def test_escape_closes_and_bias_cannot_go_below_zero():
         assert app.screen is not screen
 
 
-@needs_sampled
 async def test_spectrum_screen_recomputes_for_the_new_weight():
     screen = SpectrumScreen(Config(mode="sampled", activation="tanh", depth=8, width=32, batch=4))
     app = Host(screen)

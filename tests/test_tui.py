@@ -14,7 +14,7 @@ from gradtui.tui.controls import (
 )
 from gradtui.tui.screens import KEYS, HelpScreen, PresetsScreen
 from gradtui.tui.widgets import ChartView, Inspector, TooSmall, Verdict
-from tui_helpers import settle
+from tui_helpers import screen_text, settle
 
 SIZE = (80, 24)
 
@@ -32,10 +32,6 @@ def no_leftover_computation():
 
 def chart_text(app: GradApp) -> str:
     return app.query_one(ChartView).render().plain
-
-
-def screen_text(app: GradApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def select(pilot, key: str) -> None:
@@ -111,8 +107,6 @@ async def test_first_frame_shows_chart_verdict_and_command():
 
 @pytest.mark.parametrize("key", CONTROL_KEYS)
 async def test_every_control_changes_config_and_chart(key):
-    if key in ("seed", "tied"):
-        pytest.importorskip("gradtui.engine.sampled")
     # xavier_normal → xavier_uniform draws differently but has the same σ_w²; width changes the
     # expected chart only through the unscaled `normal` init; seed only when sampled
     start = {
@@ -271,7 +265,6 @@ async def test_layer_inspector():
 
 
 async def test_inspector_shows_dead_and_saturated_in_sampled_mode():
-    pytest.importorskip("gradtui.engine.sampled")
     app = GradApp(config=Config(mode="sampled", activation="relu", depth=8, width=64, batch=16))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -298,7 +291,6 @@ async def test_forward_view():
 
 
 async def test_weight_view_with_clip_norm():
-    pytest.importorskip("gradtui.engine.sampled")
     from gradtui.chart import UNICODE
 
     app = GradApp(config=Config(mode="sampled", depth=8, width=32, batch=8))
@@ -425,7 +417,6 @@ async def test_300_rapid_arrow_presses_end_in_the_implied_state():
 
 
 async def test_300_presses_in_sampled_mode_compute_only_the_latest():
-    pytest.importorskip("gradtui.engine.sampled")
     keys, config = storm_keys(("depth", "seed"), 300)
     start = Config(mode="sampled", width=32, batch=8)
     config = config.replace(mode="sampled", width=32, batch=8)

@@ -542,6 +542,11 @@ class GradApp(App[None]):
         return self.result is None or self.result.config != self.config
 
     @property
+    def busy(self) -> bool:
+        """True while a computation runs in the background."""
+        return self._busy
+
+    @property
     def settled(self) -> bool:
         """Nothing in flight and the chart shows the current config (for tests and benchmarks)."""
         return not self._busy and self._pending is None and not self.computing

@@ -192,6 +192,11 @@ class PhaseMapScreen(_TheoryScreen):
         return self.map is None or self._wanted is not None and self.map.key() != self._wanted
 
     @property
+    def settled(self) -> bool:
+        """The map and the readout under it are the current config's (for tests and benchmarks)."""
+        return not self.busy and self._readout is not None and self._readout[0] == self.config
+
+    @property
     def cursor(self) -> tuple[int, int] | None:
         """The cell of the current (σ_w, σ_b) on the map on screen (None before the first map)."""
         if self.map is None:
@@ -303,6 +308,11 @@ class SpectrumScreen(_TheoryScreen):
     def busy(self) -> bool:
         """True until the spectrum on screen is the current config's."""
         return self.spectrum is None or self._shown != self._wanted
+
+    @property
+    def settled(self) -> bool:
+        """The spectrum on screen is the current config's (for tests and benchmarks)."""
+        return not self.busy
 
     def _request(self) -> None:
         key = self._key(self.config)
