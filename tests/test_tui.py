@@ -12,7 +12,7 @@ from gradtui.tui.app import GradApp
 from gradtui.tui.controls import (
     CONTROL_KEYS, CONTROLS, DEPTHS, WEIGHT_SCALES, cycle, step_control, step_grid, with_mode,
 )
-from gradtui.tui.screens import KEYS, HelpScreen, PresetsScreen
+from gradtui.tui.screens import HelpScreen, PresetsScreen
 from gradtui.tui.widgets import ChartView, Inspector, TooSmall, Verdict
 from tui_helpers import screen_text, settle
 
@@ -187,28 +187,22 @@ async def test_keys_do_nothing_under_a_modal():
 
 
 async def test_help_lists_every_key():
+    from gradtui.tui.screens import help_markdown, help_rows, key_name
+
     app = GradApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
-        from gradtui.tui.screens import help_markdown
-
-        md = help_markdown()
-        for keys, _ in KEYS:
-            assert f"`{keys}`" in md
-        # every binding of the main screen is in the key list
-        listed = " ".join(k for k, _ in KEYS)
+        # the list is generated from the bindings: every key of the main screen has its line
+        md = help_markdown(app.screen.bindings)
+        rows = help_rows(GradApp.BINDINGS)
+        for keys, what in rows:
+            assert f"- `{keys}` — {what}" in md
+        listed = " ".join(k for k, _ in rows)
         for binding in GradApp.BINDINGS:
+            assert binding.id and binding.tooltip, binding
             for key in binding.key.split(","):
-                shown = {
-                    "question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]",
-                    "comma": ",", "full_stop": ".", "left_curly_bracket": "{",
-                    "right_curly_bracket": "}", "less_than_sign": "<", "greater_than_sign": ">",
-                    "home": "Home", "end": "End", "f1": "F1", "escape": "esc", "up": "↑",
-                    "down": "↓", "left": "←", "right": "→",
-                }.get(key, key)
-                if key.isdigit() and key != "0":
-                    shown = "1 … 9"
+                shown = "1 … 9" if key.isdigit() and key != "0" else key_name(key)
                 assert shown in listed, key
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
