@@ -6,28 +6,25 @@ cursor); results are derived from it by the engine, off the UI thread, latest re
 
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Callable
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widgets import Footer
-from textual.worker import Worker, WorkerState
 
 from gradtui.argv import command_line
 from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
 from gradtui.render.glyphs import fmt_log10, glyphs
 
 from .controls import CONTROLS, with_mode
+from .host import ConfigApp
 from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
 )
@@ -35,8 +32,6 @@ from .widgets import (
 #: expected-mode configs up to this depth are computed on the UI thread once their activation's
 #: tables are built (about a microsecond per layer); everything else goes to a worker thread
 INLINE_MAX_DEPTH = 1000
-#: results kept for instant back-and-forth (a result is a few per-layer arrays)
-CACHE_SIZE = 128
 
 _CONTROL = Binding.Group("control", compact=True)
 _CHANGE = Binding.Group("change", compact=True)
@@ -47,7 +42,6 @@ _ENDS_HELP = "inspect layer 1 (input side) / layer L (output side)"
 
 @dataclass(frozen=True)
 class Job:
-    serial: int
     config: Config
     #: the expected-mode result drawn under a sampled one, when already known
     overlay: Result | None = None
@@ -87,32 +81,7 @@ def run_job(job: Job) -> Outcome:
         return Outcome(job, None, error=f"engine error: {type(error).__name__}: {error}")
 
 
-async def in_daemon_thread(work: Callable[[], object]) -> object:
-    """Run ``work`` in a daemon thread and await its value.
-
-    Textual's thread workers run in the event loop's default executor, which the interpreter joins at
-    exit: quitting during a long sampled computation would hang until it ended. A daemon thread is
-    simply abandoned when the app quits.
-    """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future = loop.create_future()
-
-    def settle(value: object) -> None:
-        if not future.done():
-            future.set_result(value)
-
-    def target() -> None:
-        value = work()
-        try:
-            loop.call_soon_threadsafe(settle, value)
-        except RuntimeError:  # the loop has closed: the app quit meanwhile
-            pass
-
-    threading.Thread(target=target, name="gradtui-compute", daemon=True).start()
-    return await future
-
-
-class GradApp(App[None]):
+class GradApp(ConfigApp):
     """Keyboard-only explorer of vanishing and exploding gradients."""
 
     CSS_PATH = "app.tcss"
@@ -180,7 +149,6 @@ class GradApp(App[None]):
         Binding("q,ctrl+c", "quit", "quit", key_display="q", id="quit", tooltip="quit"),
     ]
 
-    config: var[Config] = var(Config, init=False)
     selected: var[int] = var(0, init=False)
     view: var[str] = var("grad", init=False)
     #: the clip norm shown in the weight view (None: off); ``k`` steps through CLIP_NORMS
@@ -188,28 +156,20 @@ class GradApp(App[None]):
     cursor: var[int | None] = var(None, init=False)
 
     def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None) -> None:
-        super().__init__()
-        self.ascii = ascii
+        super().__init__(config, ascii=ascii)
         #: tour steps to open with (``gradtui --tour``), or None
         self.tour = tour
         self.glyphs = glyphs(ascii)
         self.color = not self.no_color
-        self.set_reactive(GradApp.config, config if config is not None else Config())
         self.result: Result | None = None
         self.overlay: Result | None = None
         self.pinned: Result | None = None
         self.message: Text | None = None
         self._message_is_error = False
-        self._cache: OrderedDict[Config, Result] = OrderedDict()
-        self._serial = 0
-        self._busy = False
-        self._pending: Job | None = None
         self._preset: str | None = None
         #: activations whose expected-mode tables are built (computing them is then instant)
         self._warm: set[str] = set()
         self._warming = False
-        #: worker computations started (requests superseded while one ran are never started)
-        self.computes_started = 0
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -258,11 +218,8 @@ class GradApp(App[None]):
         return True
 
     # -- state changes ------------------------------------------------------------------------
-    def watch_config(self, old: Config, new: Config) -> None:
-        self._config_changed()
-        screen = self.screen
-        if hasattr(screen, "update_config") and getattr(screen, "config", None) != new:
-            screen.update_config(new)  # a theory view follows the controls
+    def watch_config(self) -> None:
+        self._config_changed()  # the other screens watch the config themselves
 
     def _config_changed(self) -> None:
         config = self.config
@@ -415,12 +372,12 @@ class GradApp(App[None]):
     def action_phase_map(self) -> None:
         from .theory_views import PhaseMapScreen
 
-        self.push_screen(PhaseMapScreen(self.config, ascii=self.ascii))
+        self.push_screen(PhaseMapScreen(ascii=self.ascii))
 
     def action_spectrum(self) -> None:
         from .theory_views import SpectrumScreen
 
-        self.push_screen(SpectrumScreen(self.config, ascii=self.ascii))
+        self.push_screen(SpectrumScreen(ascii=self.ascii))
 
     def action_train(self) -> None:
         from .training_view import TrainingScreen
@@ -440,9 +397,9 @@ class GradApp(App[None]):
                 return
         self.push_screen(TourScreen(steps, ascii=self.ascii, base=self.config))
 
-    def on_config_changed(self, message) -> None:
-        """A theory view changed weight scale or bias with its own keys: adopt its config."""
-        self._set(lambda: message.config)
+    def change_config(self, config: Config, note: str | Text | None = None) -> None:
+        """A screen (phase map, spectrum, tour) changed the config with its own keys."""
+        self._set(lambda: config, note)
 
     def on_tour_step_changed(self, message) -> None:
         self._set(
@@ -456,37 +413,29 @@ class GradApp(App[None]):
 
     # -- computing ------------------------------------------------------------------------------
     def _request(self) -> None:
-        """Ask for the current config's result: cached, inline, or from the worker."""
-        self._serial += 1
+        """Ask the runner for the current config's result: cached, inline, or in a thread."""
         config = self.config
-        overlay = self._cache.get(config.replace(mode="expected")) if config.mode == "sampled" else None
-        job = Job(self._serial, config, overlay)
-        cached = self._cache.get(config)
+        cache = self.runner.cache
+        overlay = cache.get(config.replace(mode="expected")) if config.mode == "sampled" else None
+        job = Job(config, overlay)
+        cached = cache.get(config)
         if cached is not None and (config.mode == "expected" or overlay is not None):
-            self._pending = None
-            self._show(Outcome(job, cached, overlay))
-        elif (
+            outcome = Outcome(job, cached, overlay)
+            self.runner.submit("chart", lambda ticket: outcome, self._show, inline=True)
+            return
+        inline = (
             config.mode == "expected"
             and config.depth <= INLINE_MAX_DEPTH
             and config.activation in self._warm
-        ):
-            self._pending = None
-            self._show(run_job(job))
-        elif self._busy:
-            self._pending = job
-            self._update_chart_title()
-        else:
-            self._start(job)
-
-    def _start(self, job: Job) -> None:
-        self._busy = True
-        self._pending = None
-        self.computes_started += 1
-        self._update_chart_title()
-        self.run_worker(
-            in_daemon_thread(partial(run_job, job)), name="compute", group="compute",
-            exclusive=True, exit_on_error=False,
         )
+        self.runner.submit("chart", lambda ticket: run_job(job), self._show, keep=self._remember,
+                           inline=inline)
+        self._update_chart_title()
+
+    @property
+    def computes_started(self) -> int:
+        """Computations of the chart started in the background (superseded requests never start)."""
+        return self.runner.started["chart"]
 
     def _warm_up(self) -> None:
         """Build every activation's expected-mode tables in the background (once, after start)."""
@@ -499,43 +448,24 @@ class GradApp(App[None]):
                 except Exception:  # warming is an optimisation only
                     pass
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "warmup" and event.state == WorkerState.SUCCESS:
-            from gradtui.engine import ACTIVATIONS
+    def _warmed(self, _: object) -> None:
+        from gradtui.engine import ACTIVATIONS
 
-            self._warm.update(ACTIVATIONS)
-            return
-        if event.worker.group != "compute" or event.state not in (
-            WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED,
-        ):
-            return
-        self._busy = False
-        outcome = event.worker.result if event.state == WorkerState.SUCCESS else None
-        if isinstance(outcome, Outcome):
-            self._remember(outcome)
-            if outcome.job.serial == self._serial:
-                self._show(outcome)
-        if self._pending is not None:
-            self._start(self._pending)
-        else:
-            self._update_chart_title()
+        self._warm.update(ACTIVATIONS)
 
     def _remember(self, outcome: Outcome) -> None:
+        """Cache a finished outcome's results (superseded ones too: going back is then instant)."""
         for result in (outcome.result, outcome.overlay):
             if result is not None:
                 if result.config.mode == "expected":
                     self._warm.add(result.config.activation)
-                self._cache[result.config] = result
-                self._cache.move_to_end(result.config)
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+                self.runner.cache.put(result.config, result)
 
     def _show(self, outcome: Outcome) -> None:
-        """Display an outcome of the current config (stale outcomes never get here)."""
-        self._remember(outcome)
+        """Display an outcome of the current config (the runner drops stale ones)."""
+        self._update_chart_title()
         if outcome.error is not None or outcome.result is None:
             self._error(outcome.error or "no result")
-            self._update_chart_title()
             return
         from gradtui.chart import verdict
 
@@ -558,10 +488,7 @@ class GradApp(App[None]):
         if not self._warming:
             self._warming = True
             self.call_after_refresh(
-                lambda: self.run_worker(
-                    in_daemon_thread(self._warm_up), name="warmup", group="warmup",
-                    exit_on_error=False,
-                )
+                lambda: self.runner.submit("warmup", lambda ticket: self._warm_up(), self._warmed)
             )
 
     # -- text around the chart ------------------------------------------------------------------
@@ -572,13 +499,13 @@ class GradApp(App[None]):
 
     @property
     def busy(self) -> bool:
-        """True while a computation runs in the background."""
-        return self._busy
+        """True while a computation of the chart runs (or waits) in the background."""
+        return self.runner.busy("chart")
 
     @property
     def settled(self) -> bool:
         """Nothing in flight and the chart shows the current config (for tests and benchmarks)."""
-        return not self._busy and self._pending is None and not self.computing
+        return not self.busy and not self.computing
 
     def _update_chart_title(self) -> None:
         try:

@@ -1,12 +1,12 @@
 """Theory views: the order/chaos phase map and the Jacobian spectrum, as screens of the app.
 
-    PhaseMapScreen(config)   log10 gradient at layer 1 over (σ_w, σ_b), the χ₁ = 1 boundary, a cursor
-    SpectrumScreen(config)   histogram of the input→output Jacobian's singular values (sampled network)
+    PhaseMapScreen()   log10 gradient at layer 1 over (σ_w, σ_b), the χ₁ = 1 boundary, a cursor
+    SpectrumScreen()   histogram of the input→output Jacobian's singular values (sampled network)
 
-Both take ←/→ (weight scale, ×2^¼ steps) and ↑/↓ (bias σ_b steps) themselves and post
-:class:`ConfigChanged` so the main app can adopt the new config; the app keeps them in sync with
-``update_config``. Escape or q closes them. The numbers are computed in worker threads (latest
-request wins), so keys never wait.
+Both show the app's config (:class:`~gradtui.tui.host.ConfigApp`) and follow it; their own keys
+←/→ (weight scale, ×2^¼ steps) and ↑/↓ (bias σ_b steps) change it. Escape or q closes them. The
+numbers are computed on the app's runner (latest request wins, a result for a closed view is
+dropped), so keys never wait.
 
 The drawing is :mod:`gradtui.render.phase` and :mod:`gradtui.render.spectrum`; these screens lay it
 out and keep it current.
@@ -14,16 +14,12 @@ out and keep it current.
 
 from __future__ import annotations
 
-from functools import partial
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState
 
 from gradtui.engine import Config, compute
 from gradtui.engine.theory import (
@@ -42,7 +38,7 @@ from gradtui.render.spectrum import render_spectrum, spectrum_readout
 
 from .controls import BIAS_STDS, WEIGHT_SCALES, step_grid, with_mode
 
-__all__ = ["ConfigChanged", "PhaseMapScreen", "SpectrumScreen"]
+__all__ = ["PhaseMapScreen", "SpectrumScreen"]
 
 #: the widest Jacobian the spectrum view computes (wider configs use a width-capped copy)
 SPECTRUM_MAX_WIDTH = 256
@@ -56,17 +52,6 @@ def _readout_job(config: Config) -> tuple[Config, dict, float | None]:
     except ValueError:
         lg = None
     return config, summary, lg
-
-
-class ConfigChanged(Message):
-    """A theory screen changed the config with its own keys; the app should adopt ``config``."""
-
-    def __init__(self, config: Config) -> None:
-        super().__init__()
-        self.config = config
-
-    def can_replace(self, message: Message) -> bool:  # a held key: only the latest matters
-        return isinstance(message, ConfigChanged)
 
 
 class _AnsiView(Widget):
@@ -109,11 +94,30 @@ class _TheoryScreen(Screen[None]):
         Binding("escape,q", "close", "back", key_display="esc", id="theory.close"),
     ]
 
-    def __init__(self, config: Config, ascii: bool = False) -> None:
+    def __init__(self, ascii: bool = False) -> None:
         super().__init__()
-        self.config = config
         self.ascii = ascii
         self.message: str | None = None
+
+    @property
+    def config(self) -> Config:
+        """The app's config: the one every screen shows."""
+        return self.app.config
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "config", self._config_changed, init=False)
+        self.call_after_refresh(self._request)
+
+    def on_unmount(self) -> None:
+        self.app.runner.cancel(self)  # nothing computed for this view is delivered any more
+
+    def _config_changed(self) -> None:
+        """Follow the app's config: move the cursor at once, recompute only what must be."""
+        self._request()
+
+    def _failed(self, error: BaseException) -> None:
+        self.message = f"{self.WHAT} failed: {error}"
+        self._show_readout()
 
     @property
     def color(self) -> bool:
@@ -143,11 +147,10 @@ class _TheoryScreen(Screen[None]):
         if new == self.config:
             return
         self.message = None
-        self.update_config(new)
-        self.post_message(ConfigChanged(new))
+        self.app.change_config(new)
 
     # -- to override ----------------------------------------------------------------------------
-    def update_config(self, config: Config) -> None:
+    def _request(self) -> None:
         raise NotImplementedError
 
     def _show_readout(self) -> None:
@@ -163,8 +166,10 @@ class PhaseMapScreen(_TheoryScreen):
     cursor) comes from a second worker.
     """
 
-    def __init__(self, config: Config, ascii: bool = False) -> None:
-        super().__init__(config, ascii)
+    WHAT = "theory"
+
+    def __init__(self, ascii: bool = False) -> None:
+        super().__init__(ascii)
         self.map: PhaseMap | None = None
         self._wanted: tuple | None = None
         self._readout: tuple[Config, dict, float | None] | None = None
@@ -174,19 +179,10 @@ class PhaseMapScreen(_TheoryScreen):
         yield Static("", id="phase-readout", classes="theory-readout")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._request)
-
     def on_resize(self) -> None:
         self.call_after_refresh(self._request)
 
     # -- state ----------------------------------------------------------------------------------
-    def update_config(self, config: Config) -> None:
-        """Follow the app's config: move the cursor at once, recompute only what must be."""
-        self.config = config
-        if self.is_mounted:
-            self._request()
-
     @property
     def busy(self) -> bool:
         return self.map is None or self._wanted is not None and self.map.key() != self._wanted
@@ -210,38 +206,36 @@ class PhaseMapScreen(_TheoryScreen):
             x_range, y_max = map_ranges(self.config)
             c = self.config
             key = map_key_of(c.activation, c.depth, c.residual, c.residual_scale, c.norm, x_range, y_max, (nx, ny))
+            cached = self.app.runner.cache.get(("phase-map", key))
+            if cached is not None:
+                self.map = cached
             if self.map is None or self.map.key() != key:
                 if key != self._wanted:
                     self._wanted = key
-                    self.run_worker(
-                        partial(phase_map, c, nx, ny, x_range=x_range, y_max=y_max),
-                        name="phase-map", group="phase-map", thread=True, exclusive=True,
-                        exit_on_error=False,
+                    self.app.runner.submit(
+                        "phase-map", lambda ticket: phase_map(c, nx, ny, x_range=x_range, y_max=y_max),
+                        self._map_done, keep=self._keep_map, failed=self._failed, owner=self,
                     )
             else:
                 self._wanted = key
-        self.run_worker(
-            partial(_readout_job, self.config), name="phase-readout", group="phase-readout",
-            thread=True, exclusive=True, exit_on_error=False,
-        )
+        config = self.config
+        self.app.runner.submit("phase-readout", lambda ticket: _readout_job(config),
+                               self._readout_done, failed=self._failed, owner=self)
         view.refresh()
         self._show_readout()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.SUCCESS:
-            if event.state == WorkerState.ERROR and event.worker.group in ("phase-map", "phase-readout"):
-                self.message = f"theory failed: {event.worker.error}"
-                self._show_readout()
-            return
-        result = event.worker.result
-        if event.worker.group == "phase-map" and isinstance(result, PhaseMap):
-            if result.key() == self._wanted:
-                self.map = result
-                self.query_one("#phase-view", _AnsiView).refresh()
-        elif event.worker.group == "phase-readout" and isinstance(result, tuple):
-            if result[0] == self.config:
-                self._readout = result
-                self._show_readout()
+    def _keep_map(self, pm: PhaseMap) -> None:
+        self.app.runner.cache.put(("phase-map", pm.key()), pm)
+
+    def _map_done(self, pm: PhaseMap) -> None:
+        if pm.key() == self._wanted:
+            self.map = pm
+            self.query_one("#phase-view", _AnsiView).refresh()
+
+    def _readout_done(self, readout: tuple[Config, dict, float | None]) -> None:
+        if readout[0] == self.config:
+            self._readout = readout
+            self._show_readout()
 
     # -- drawing --------------------------------------------------------------------------------
     def _draw(self, width: int, height: int) -> str:
@@ -280,8 +274,10 @@ def _spectrum_job(config: Config) -> tuple[Config, Spectrum]:
 class SpectrumScreen(_TheoryScreen):
     """Singular values of the sampled network's input→output Jacobian (same seed as the bars)."""
 
-    def __init__(self, config: Config, ascii: bool = False) -> None:
-        super().__init__(config, ascii)
+    WHAT = "spectrum"
+
+    def __init__(self, ascii: bool = False) -> None:
+        super().__init__(ascii)
         self.spectrum: Spectrum | None = None
         self._wanted: Config | None = None
         self._shown: Config | None = None
@@ -290,14 +286,6 @@ class SpectrumScreen(_TheoryScreen):
         yield _AnsiView(self._draw, id="spectrum-view")
         yield Static("", id="spectrum-readout", classes="theory-readout")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self._request()
-
-    def update_config(self, config: Config) -> None:
-        self.config = config
-        if self.is_mounted:
-            self._request()
 
     @staticmethod
     def _key(config: Config) -> Config:
@@ -316,25 +304,23 @@ class SpectrumScreen(_TheoryScreen):
 
     def _request(self) -> None:
         key = self._key(self.config)
-        if key != self._wanted:
+        cached = self.app.runner.cache.get(("spectrum", key))
+        if cached is not None and key != self._shown:
             self._wanted = key
-            self.run_worker(
-                partial(_spectrum_job, self.config), name="spectrum", group="spectrum", thread=True,
-                exclusive=True, exit_on_error=False,
+            self._spectrum_done(cached)
+        elif key != self._wanted:
+            self._wanted = key
+            config = self.config
+            self.app.runner.submit(
+                "spectrum", lambda ticket: _spectrum_job(config), self._spectrum_done,
+                keep=lambda done: self.app.runner.cache.put(("spectrum", self._key(done[0])), done),
+                failed=self._failed, owner=self,
             )
         self.query_one("#spectrum-view", _AnsiView).refresh()
         self._show_readout()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "spectrum":
-            return
-        if event.state == WorkerState.ERROR:
-            self.message = f"spectrum failed: {event.worker.error}"
-            self._show_readout()
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        config, spec = event.worker.result
+    def _spectrum_done(self, done: tuple[Config, Spectrum]) -> None:
+        config, spec = done
         if self._key(config) == self._wanted:
             self.spectrum, self._shown = spec, self._wanted
             self.query_one("#spectrum-view", _AnsiView).refresh()
