@@ -33,8 +33,9 @@ import numpy as np
 import plotext as plt
 from rich.cells import cell_len
 
-from gradtui.engine.result import EXPLODING, HIGH, LOW, OVERFLOW, STABLE, VANISHING, Result
+from gradtui.engine.result import EXPLODING, OVERFLOW, STABLE, VANISHING, Result, regime_of
 from gradtui.numbers import format_pow10
+from gradtui.render.palette import SGR
 
 if TYPE_CHECKING:
     from gradtui.engine.config import Config
@@ -91,8 +92,8 @@ ASCII = Glyphs(
 
 #: SGR colour codes (16-colour palette, so every terminal shows them)
 _COLOR = {
-    VANISHING: "94", STABLE: "32", EXPLODING: "91", OVERFLOW: "1;95",
-    "zero": "90", "below": "94", "above": "91", "pin": "97", "overlay": "1;93", "join": "93",
+    **SGR,
+    "zero": "90", "below": SGR[VANISHING], "above": SGR[EXPLODING], "pin": "97", "overlay": "1;93", "join": "93",
     "ref": "90", "cursor": "97", "title": "1", "clip": "1;96",
 }
 
@@ -577,7 +578,8 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
             used.add("below")
             continue
         rv = float(regime_vals[k])
-        regime = VANISHING if rv < LOW else EXPLODING if rv > HIGH else STABLE
+        # a layer whose gradient is unknown but whose weight gradient is known is drawn plain
+        regime = STABLE if math.isnan(rv) else regime_of(rv)
         used.add(regime)
         top = min(rows - 1, int(round(r)))
         for row in range(0, top + 1):

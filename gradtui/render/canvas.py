@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 
 from gradtui.chart import asciify, plotext_frame
+from gradtui.engine.result import EXPLODING, VANISHING
+
+from .palette import SGR
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,10 @@ ASCII = MapGlyphs(
     bar={"vanishing": ":", "stable": "#", "exploding": "@"}, ref="|", dot=".",
 )
 
-#: SGR codes from the 16-colour palette (the chart's regime colours: blue / green / red)
+#: SGR codes: the regime palette, then darker steps of each ramp away from stable
 COLOR = {
-    "v0": "94", "v1": "34", "v2": "90", "stable": "32", "x0": "91", "x1": "31", "x2": "35",
-    "boundary": "1;93", "cursor": "1;97", "unknown": "1;95", "title": "1", "ref": "90",
-    "vanishing": "94", "exploding": "91", "dim": "90",
+    **SGR, "v0": SGR[VANISHING], "v1": "34", "v2": "90", "x0": SGR[EXPLODING], "x1": "31", "x2": "35",
+    "boundary": "1;93", "cursor": "1;97", "unknown": "1;95", "title": "1", "ref": "90", "dim": "90",
 }
 
 

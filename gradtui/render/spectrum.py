@@ -12,13 +12,10 @@ import numpy as np
 from rich.cells import cell_len
 
 from gradtui.chart import format_pow10
+from gradtui.engine.result import regime_of
 from gradtui.engine.theory import Spectrum, spectrum_summary
 
 from .canvas import ASCII, COLOR, UNICODE, fit, frame_lines, message_block, runs, sgr, thin, title, to_ascii
-
-
-def _regime(lg: float) -> str:
-    return "vanishing" if lg < -1 else "exploding" if lg > 1 else "stable"
 
 
 def _count_ticks(top: int, rows: int) -> tuple[int, list[int]]:
@@ -83,7 +80,7 @@ def render_spectrum(
         n = int(counts[b])
         if n == 0:
             continue
-        reg = _regime(lo + (b + 0.5) * bw)
+        reg = regime_of(lo + (b + 0.5) * bw)
         height_rows = max(1, int(round(n / top * (rows - 1))) + 1)
         for col in range(starts[b], starts[b + 1]):
             for r in range(min(rows, height_rows)):

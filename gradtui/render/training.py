@@ -15,13 +15,13 @@ from rich.text import Text
 from gradtui.engine.train import TrainResult
 
 from .glyphs import fmt_log10, glyphs
+from .palette import STYLE
 
 #: a layer whose update is below this fraction of the largest layer's is "frozen"
 FROZEN_RATIO = 1e-3
 
 FROZEN, MOVING, JUMPING, BROKEN = "vanishing", "stable", "exploding", "overflow"
 #: update regimes reuse the bars' regime names (DESIGN §2), so glyphs and colours match theirs
-STYLE = {FROZEN: "yellow", MOVING: "green", JUMPING: "red", BROKEN: "magenta"}
 #: plotext colours (ANSI 16-colour codes, so the terminal's own palette is used)
 LOSS_COLOR, MARK_COLOR = 12, 9
 

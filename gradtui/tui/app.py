@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
 from gradtui.render.glyphs import fmt_log10, glyphs
+from gradtui.render.palette import css_variables
 
 from .controls import CONTROLS, with_mode
 from .widgets import (
@@ -182,6 +183,10 @@ class GradApp(App[None]):
         self.computes_started = 0
 
     # -- layout -----------------------------------------------------------------------------
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and the regime palette's (``$regime-vanishing`` … in app.tcss)."""
+        return {**super().get_css_variables(), **css_variables()}
+
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
             with Horizontal(id="body"):
