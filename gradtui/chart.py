@@ -25,17 +25,17 @@ function of the arguments.
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import plotext as plt
 from rich.cells import cell_len
 
 from gradtui.engine.result import EXPLODING, OVERFLOW, STABLE, VANISHING, Result, regime_of
 from gradtui.numbers import format_pow10
 from gradtui.render.palette import SGR
+from gradtui.render.plot import LOCK, plotext_frame
+from gradtui.render.text import asciify, fit, message_block, runs, sgr
 
 if TYPE_CHECKING:
     from gradtui.engine.config import Config
@@ -55,9 +55,6 @@ CLIP = 9999.0
 MAX_BAR_WIDTH = 7
 #: smallest size that still gets a chart (below it, a one-line message)
 MIN_WIDTH, MIN_HEIGHT = 16, 6
-
-_lock = threading.RLock()
-
 
 @dataclass(frozen=True)
 class Glyphs:
@@ -96,36 +93,6 @@ _COLOR = {
     "zero": "90", "below": SGR[VANISHING], "above": SGR[EXPLODING], "pin": "97", "overlay": "1;93", "join": "93",
     "ref": "90", "cursor": "97", "title": "1", "clip": "1;96",
 }
-
-# plotext's frame characters and their ASCII stand-ins
-_FRAME_ASCII = str.maketrans({
-    "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "┼": "+", "┤": "+", "├": "+",
-    "┬": "+", "┴": "+", "╭": "+", "╮": "+", "╰": "+", "╯": "+",
-})
-
-_ASCII_TEXT = {
-    "—": "-", "–": "-", "×": "x", "÷": "/", "≤": "<=", "≥": ">=", "≈": "~", "√": "sqrt", "σ": "sigma",
-    "α": "alpha", "χ": "chi", "₁": "1", "²": "^2", "′": "'", "’": "'", "‘": "'", "“": '"', "”": '"',
-    "…": "...", "→": "->", "←": "<-", "·": "-", "∇": "grad", "∞": "inf", "±": "+/-", "−": "-",
-    "ξ": "xi", "‖": "|", "∂": "d", "Σ": "sum",
-}
-
-
-def asciify(text: str) -> str:
-    """The same text in ASCII characters only (for ``--ascii`` and terminals without Unicode)."""
-    out = []
-    for ch in text.translate(_FRAME_ASCII):
-        if ord(ch) < 128:
-            out.append(ch)
-        elif ch in _ASCII_TEXT:
-            out.append(_ASCII_TEXT[ch])
-        else:
-            import unicodedata
-
-            plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-            out.append(plain or "?")
-    return "".join(out)
-
 
 # -- numbers -------------------------------------------------------------------------------------
 
@@ -369,41 +336,7 @@ class _Canvas:
         return self.cells[self.rows - 1 - row][col][0]
 
     def line(self, r: int, color: bool) -> str:
-        return _styled_runs(self.cells[r], color)
-
-
-def _styled_runs(cells, color: bool) -> str:
-    if not color:
-        return "".join(ch for ch, _ in cells)
-    out, run, style = [], [], None
-    for ch, st in cells:
-        if st != style and run:
-            out.append(_sgr("".join(run), style))
-            run = []
-        style = st
-        run.append(ch)
-    if run:
-        out.append(_sgr("".join(run), style))
-    return "".join(out)
-
-
-def _sgr(text: str, style: str | None) -> str:
-    return f"\x1b[{style}m{text}\x1b[0m" if style else text
-
-
-def _fit(text: str, width: int) -> str:
-    """Cut to ``width`` cells (with an ellipsis) and pad with spaces to exactly ``width``."""
-    if cell_len(text) > width:
-        while text and cell_len(text) > width:
-            text = text[:-1]
-    return text + " " * (width - cell_len(text))
-
-
-def _message(text: str, width: int, height: int) -> str:
-    if width <= 0 or height <= 0:
-        return ""
-    lines = [_fit(text, width)] + [" " * width] * (height - 1)
-    return "\n".join(lines)
+        return runs(self.cells[r], color)
 
 
 def _x_ticks(n: int, bars: _Bars, columns: int, cursor: int | None) -> tuple[list[int], list[str]]:
@@ -444,27 +377,6 @@ def _x_ticks(n: int, bars: _Bars, columns: int, cursor: int | None) -> tuple[lis
     return cols, [chosen[c] for c in cols]
 
 
-def plotext_frame(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, yticks, ylabels) -> list[str]:
-    """plotext 6 draws the frame (y labels, axes, x ticks and labels) as ``fig_h`` plain lines of
-    ``width``; gradtui paints the cells inside it itself. plotext keeps one global figure, so this
-    holds the module's lock and leaves the figure cleared."""
-    with _lock:
-        f = plt.figure
-        f.clear()
-        plt.terminal.limit(False, False)  # otherwise plotext shrinks the figure to the real terminal
-        f.plot_size(width, fig_h)
-        f.axes(False, axis="x", side="upper")
-        f.axes(False, axis="y", side="right")
-        f.ruler("y").lim(*ylim)
-        f.ruler("y").ticks([float(t) for t in yticks], list(ylabels))
-        f.ruler("x").lim(0, columns - 1)
-        f.ruler("x").ticks([float(c) for c in xticks], list(xlabels))
-        lines = f.build().string(colorless=True).split("\n")
-        f.clear()
-    lines = [_fit(line, width) for line in lines[:fig_h]]
-    return lines + [" " * width] * (fig_h - len(lines))
-
-
 def render_chart(
     result: Result,
     width: int,
@@ -494,14 +406,14 @@ def render_chart(
     g = ASCII if ascii else UNICODE
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         msg = "chart: window too small" if width >= 23 else "too small"
-        return _message(msg, width, height)
+        return message_block(msg, width, height)
     if view == "weight" and result.log10_weight_grad is None:
         import textwrap
 
         wrapped = textwrap.wrap(WEIGHT_ONLY_SAMPLED, width)[:height]
-        text = "\n".join(_fit(line, width) for line in wrapped + [""] * (height - len(wrapped)))
+        text = "\n".join(fit(line, width) for line in wrapped + [""] * (height - len(wrapped)))
         return asciify(text) if ascii else text
-    with _lock:
+    with LOCK:
         text = _render(result, width, height, color, g, view, pinned, overlay, cursor, threshold)
     if ascii:
         text = asciify(text)
@@ -533,7 +445,7 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
     label_w = max((len(s) for s in labels), default=1)
     columns = width - label_w - 1
     if columns < 4:
-        return _message("too small", width, height)
+        return message_block("too small", width, height)
 
     bars = _bars(n, columns)
     vals = _aggregate(values, n, bars.group)
@@ -649,7 +561,7 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
     axis_line, label_line = frame[rows], frame[rows + 1]
     if cursor_bar is not None:
         at = left + bars.centre(cursor_bar)
-        axis_line = axis_line[:at] + _sgr(g.pointer, style("cursor", True)) + axis_line[at + 1:]
+        axis_line = axis_line[:at] + sgr(g.pointer, style("cursor", True)) + axis_line[at + 1:]
     if label_w >= 5 and label_line[:label_w].strip() == "":
         label_line = "layer".rjust(label_w) + label_line[label_w:]
     lines += [axis_line, label_line]
@@ -659,9 +571,9 @@ def _render(result, width, height, color, g: Glyphs, view, pinned, overlay, curs
     legend = _legend(used, view, g, yaxis, overlay, threshold, ref_shown)
     if has_title:
         title = _pick(_title_texts(view, g), agg, width)
-        title = _fit(title, width)
+        title = fit(title, width)
         bare = title.rstrip()
-        lines.insert(0, _sgr(bare, style("title")) + " " * (len(title) - len(bare)))
+        lines.insert(0, sgr(bare, style("title")) + " " * (len(title) - len(bare)))
         lines.append(_pick_legend(legend, width, color, ""))
     else:
         suffix = agg[-1] if bars.group > 1 else ""
@@ -777,7 +689,7 @@ def _pick_legend(items, width: int, color: bool, suffix: str) -> str:
     def build(gap: str, styled: bool) -> str:
         parts = []
         for item, t in zip(items, tier):
-            glyph = _sgr(item[0], item[1]) if styled else item[0]
+            glyph = sgr(item[0], item[1]) if styled else item[0]
             word = item[t] if t <= 4 else ""
             parts.append(f"{glyph} {word}" if word else glyph)
         return gap.join(parts) + suffix
@@ -793,7 +705,7 @@ def _pick_legend(items, width: int, color: bool, suffix: str) -> str:
             continue
         open_ = [i for i, t in enumerate(tier) if t <= 4]
         if not open_:
-            return _fit(plain, width)
+            return fit(plain, width)
         i = max(open_, key=lambda j: (len(items[j][tier[j]]), j))
         tier[i] += 1
 

@@ -46,3 +46,36 @@ def test_log_axis_keeps_at_least_a_decade():
     assert labels == ["0.2", "0.5", "1"]
     lo, hi, ticks, labels = y_axis(-12.0, 3.0, 5)
     assert len(ticks) <= 5 and all("e" in s for s in labels)
+
+
+def test_loss_and_bar_chart_repaint_identically_in_turn():
+    """The loss curve and the bar chart share plotext's one figure through render.plot: each
+    repaint of one leaves nothing behind for the other."""
+    from gradtui.chart import render_chart
+    from gradtui.engine import compute
+
+    r = train(Config(depth=4, activation="tanh", width=16), TrainConfig(steps=30))
+    result = compute(Config(depth=8, activation="sigmoid"))
+    loss, chart = render_loss(r, 50, 16).plain, render_chart(result, 70, 20)
+    for _ in range(3):
+        assert render_chart(result, 70, 20) == chart
+        assert render_loss(r, 50, 16).plain == loss
+
+
+def test_only_the_plot_driver_imports_plotext():
+    import ast
+    from pathlib import Path
+
+    import gradtui
+
+    def imports_plotext(path: Path) -> bool:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "plotext" for a in node.names):
+                return True
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "plotext":
+                return True
+        return False
+
+    root = Path(gradtui.__file__).parent
+    importers = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py") if imports_plotext(p))
+    assert importers == ["render/plot.py"]

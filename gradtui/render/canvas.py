@@ -1,6 +1,6 @@
 """What the theory renderers share: the map/spectrum glyphs, ANSI runs, fitting text to cells.
 
-Drawing follows ``gradtui.chart``: plotext 6 builds the frame (axes, ticks, labels) and the canvas
+Drawing follows the bar chart's (``gradtui.chart``): plotext 6 builds the frame (axes, ticks, labels) and the canvas
 inside it is painted cell by cell. plotext's own ``heatmap`` is not used because it draws every cell
 with one symbol, so under NO_COLOR (or on a monochrome terminal) the map would be a blank block; it
 also has no way to put the χ₁ = 1 boundary and the cursor on cells. Here every cell has a glyph from
@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
-from gradtui.chart import asciify, plotext_frame
 from gradtui.engine.result import EXPLODING, VANISHING
 
 from .palette import SGR
+from .plot import plotext_frame
+from .text import asciify, fit, pick, sgr
 
 
 @dataclass(frozen=True)
@@ -53,41 +54,10 @@ COLOR = {
 
 
 def to_ascii(text: str) -> str:
-    """``chart.asciify`` plus the few characters only these views use."""
+    """``asciify`` plus the few characters only these views use."""
     for u, a in (("ξ", "xi"), ("◆", "O")):
         text = text.replace(u, a)
     return asciify(text)
-
-
-def sgr(text: str, style: str | None, color: bool) -> str:
-    return f"\x1b[{style}m{text}\x1b[0m" if (style and color) else text
-
-
-def fit(text: str, width: int) -> str:
-    while text and cell_len(text) > width:
-        text = text[:-1]
-    return text + " " * (width - cell_len(text))
-
-
-def pick(options: list[str], width: int) -> str:
-    """The first option that fits in ``width`` cells (the last one, cut, if none does)."""
-    for o in options:
-        if cell_len(o) <= width:
-            return o
-    return fit(options[-1], width).rstrip()
-
-
-def runs(cells: list[tuple[str, str]], color: bool) -> str:
-    out, run, style = [], [], None
-    for ch, st in cells:
-        if st != style and run:
-            out.append(sgr("".join(run), style, color))
-            run = []
-        style = st
-        run.append(ch)
-    if run:
-        out.append(sgr("".join(run), style, color))
-    return "".join(out)
 
 
 def frame_lines(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, yticks, ylabels, ascii: bool):
@@ -118,8 +88,3 @@ def title(options: list[str], width: int, color: bool, ascii: bool, busy: bool) 
     return sgr(text, COLOR["title"], color) + " " * (width - cell_len(text))
 
 
-def message_block(text: str, width: int, height: int) -> str:
-    """``text`` on the first of ``height`` lines of ``width`` cells (nothing if the block is empty)."""
-    if width <= 0 or height <= 0:
-        return ""
-    return "\n".join([fit(text, width)] + [" " * width] * (height - 1))

@@ -15,7 +15,8 @@ from gradtui.chart import format_pow10
 from gradtui.engine import Config
 from gradtui.engine.theory import PhaseMap, cursor_of
 
-from .canvas import ASCII, COLOR, UNICODE, MapGlyphs, fit, frame_lines, message_block, runs, sgr, thin, title, to_ascii
+from .canvas import ASCII, COLOR, UNICODE, MapGlyphs, frame_lines, thin, title, to_ascii
+from .text import fit, message_block, runs, sgr
 
 #: y-axis label width of the phase map (labels are at most 4 cells: "0.05", "100")
 _MAP_LABEL_W = 4

@@ -15,7 +15,8 @@ from gradtui.chart import format_pow10
 from gradtui.engine.result import regime_of
 from gradtui.engine.theory import Spectrum, spectrum_summary
 
-from .canvas import ASCII, COLOR, UNICODE, fit, frame_lines, message_block, runs, sgr, thin, title, to_ascii
+from .canvas import ASCII, COLOR, UNICODE, frame_lines, thin, title, to_ascii
+from .text import fit, message_block, runs, sgr
 
 
 def _count_ticks(top: int, rows: int) -> tuple[int, list[int]]:
