@@ -51,7 +51,7 @@ def test_log_axis_keeps_at_least_a_decade():
 def test_loss_and_bar_chart_repaint_identically_in_turn():
     """The loss curve and the bar chart share plotext's one figure through render.plot: each
     repaint of one leaves nothing behind for the other."""
-    from gradtui.chart import render_chart
+    from gradtui.render.bars import render_chart
     from gradtui.engine import compute
 
     r = train(Config(depth=4, activation="tanh", width=16), TrainConfig(steps=30))

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from gradtui.engine import PRESET_ORDER, PRESETS, Config
-from gradtui.render.glyphs import fmt_log10
+from gradtui.render.numbers import fmt_log10
 from gradtui.tui.app import GradApp
 from gradtui.tui.controls import (
     CONTROL_KEYS, CONTROLS, DEPTHS, WEIGHT_SCALES, cycle, step_control, step_grid, with_mode,
@@ -299,7 +299,7 @@ async def test_forward_view():
 
 async def test_weight_view_with_clip_norm():
     pytest.importorskip("gradtui.engine.sampled")
-    from gradtui.chart import UNICODE
+    from gradtui.render.glyphs import BARS_UNICODE as UNICODE
 
     app = GradApp(config=Config(mode="sampled", depth=8, width=32, batch=8))
     async with app.run_test(size=SIZE) as pilot:
@@ -320,7 +320,7 @@ async def test_weight_view_with_clip_norm():
         assert UNICODE.clip * 10 in chart and "clip 1" in chart
         assert "total ‖∇W‖" in screen and "clip 1" in screen
         assert "k: clip 1" in app.query_one(ChartView).border_subtitle
-        from gradtui.chart import clip_text
+        from gradtui.render.verdict import clip_text
 
         assert clip_text(app.result, 1.0) in screen
         await pilot.press("v")  # back to the gradients: no clip line, no readout

@@ -1,7 +1,7 @@
-"""What the theory renderers share: the map/spectrum glyphs, ANSI runs, fitting text to cells.
+"""What the theory renderers share: plotext's frame, thinned tick labels, the title line.
 
-Drawing follows the bar chart's (``gradtui.chart``): plotext 6 builds the frame (axes, ticks, labels) and the canvas
-inside it is painted cell by cell. plotext's own ``heatmap`` is not used because it draws every cell
+Drawing follows the bar chart's (:mod:`gradtui.render.bars`): plotext 6 builds the frame (axes,
+ticks, labels) and the canvas inside it is painted cell by cell. plotext's own ``heatmap`` is not used because it draws every cell
 with one symbol, so under NO_COLOR (or on a monochrome terminal) the map would be a blank block; it
 also has no way to put the χ₁ = 1 boundary and the cursor on cells. Here every cell has a glyph from
 a shade ramp *and* a colour, so the map reads without colour, and ``ascii=True`` keeps to ASCII.
@@ -9,48 +9,11 @@ a shade ramp *and* a colour, so the map reads without colour, and ``ascii=True``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.cells import cell_len
 
-from gradtui.engine.result import EXPLODING, VANISHING
-
-from .palette import SGR
+from .palette import MAP_COLOR
 from .plot import plotext_frame
 from .text import asciify, fit, pick, sgr
-
-
-@dataclass(frozen=True)
-class MapGlyphs:
-    vanishing: tuple[str, str, str]
-    stable: str
-    exploding: tuple[str, str, str]
-    boundary: str
-    cursor: str
-    up: str
-    right: str
-    unknown: str
-    bar: dict
-    ref: str
-    dot: str
-
-
-UNICODE = MapGlyphs(
-    vanishing=("▒", "░", "·"), stable="█", exploding=("▓", "▚", "╳"), boundary="│", cursor="◆",
-    up="▲", right="▶", unknown="?",
-    bar={"vanishing": "░", "stable": "█", "exploding": "▓"}, ref="┊", dot="·",
-)
-ASCII = MapGlyphs(
-    vanishing=(":", "-", "."), stable="#", exploding=("+", "x", "X"), boundary="|", cursor="O",
-    up="^", right=">", unknown="?",
-    bar={"vanishing": ":", "stable": "#", "exploding": "@"}, ref="|", dot=".",
-)
-
-#: SGR codes: the regime palette, then darker steps of each ramp away from stable
-COLOR = {
-    **SGR, "v0": SGR[VANISHING], "v1": "34", "v2": "90", "x0": SGR[EXPLODING], "x1": "31", "x2": "35",
-    "boundary": "1;93", "cursor": "1;97", "unknown": "1;95", "title": "1", "ref": "90", "dim": "90",
-}
 
 
 def to_ascii(text: str) -> str:
@@ -85,6 +48,6 @@ def title(options: list[str], width: int, color: bool, ascii: bool, busy: bool) 
     if busy:
         options = [t + " · computing…" for t in options]
     text = pick([to_ascii(t) if ascii else t for t in options], width)
-    return sgr(text, COLOR["title"], color) + " " * (width - cell_len(text))
+    return sgr(text, MAP_COLOR["title"], color) + " " * (width - cell_len(text))
 
 

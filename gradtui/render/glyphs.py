@@ -1,11 +1,15 @@
-"""The few characters the chrome draws, in a Unicode and an ASCII-only set (``--ascii``)."""
+"""Every glyph gradtui draws, in a Unicode and an ASCII-only set (``--ascii``), in one table each.
+
+    glyphs(ascii)       the chrome: markers, arrows, regime marks, key names
+    bar_glyphs(ascii)   the bar chart: a bar glyph per regime and its markers
+    map_glyphs(ascii)   the phase map's shade ramps and the spectrum's bars
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from gradtui.numbers import format_pow10
+from gradtui.engine.result import EXPLODING, STABLE, VANISHING
 
 
 @dataclass(frozen=True)
@@ -47,16 +51,68 @@ def glyphs(ascii: bool) -> Glyphs:
     return ASCII if ascii else UNICODE
 
 
-def fmt_log10(log10: float, digits: int = 3) -> str:
-    """10**log10 with ``digits`` significant digits, even far outside float64 (``1.00e-400``)."""
-    return format_pow10(log10, digits)
+@dataclass(frozen=True)
+class BarGlyphs:
+    bar: dict[str, str]
+    zero: str
+    below: str
+    above: str
+    overflow: str
+    pin: str
+    overlay: str
+    join: str
+    ref: str
+    cursor: str
+    pointer: str
+    sep: str
+    divide: str
+    dash: str
+    times: str
+    clip: str
 
 
-def fmt_value(x: float, digits: int = 3) -> str:
-    """A finite float shown compactly (3 significant digits)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "unknown"
-    x = float(x)
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
-    return f"{x:#.{digits}g}".rstrip(".")
+BARS_UNICODE = BarGlyphs(
+    bar={VANISHING: "░", STABLE: "█", EXPLODING: "▓"},
+    zero="0", below="▼", above="▲", overflow="!", pin="═", overlay="•", join="·", ref="─",
+    cursor="┊", pointer="▲", sep="·", divide="÷", dash="–", times="×", clip="╌",
+)
+BARS_ASCII = BarGlyphs(
+    bar={VANISHING: ":", STABLE: "#", EXPLODING: "@"},
+    zero="0", below="v", above="^", overflow="!", pin="=", overlay="o", join=".", ref="-",
+    cursor="|", pointer="^", sep="-", divide="/", dash="-", times="x", clip="~",
+)
+
+
+@dataclass(frozen=True)
+class MapGlyphs:
+    vanishing: tuple[str, str, str]
+    stable: str
+    exploding: tuple[str, str, str]
+    boundary: str
+    cursor: str
+    up: str
+    right: str
+    unknown: str
+    bar: dict
+    ref: str
+    dot: str
+
+
+MAP_UNICODE = MapGlyphs(
+    vanishing=("▒", "░", "·"), stable="█", exploding=("▓", "▚", "╳"), boundary="│", cursor="◆",
+    up="▲", right="▶", unknown="?",
+    bar={"vanishing": "░", "stable": "█", "exploding": "▓"}, ref="┊", dot="·",
+)
+MAP_ASCII = MapGlyphs(
+    vanishing=(":", "-", "."), stable="#", exploding=("+", "x", "X"), boundary="|", cursor="O",
+    up="^", right=">", unknown="?",
+    bar={"vanishing": ":", "stable": "#", "exploding": "@"}, ref="|", dot=".",
+)
+
+
+def bar_glyphs(ascii: bool) -> BarGlyphs:
+    return BARS_ASCII if ascii else BARS_UNICODE
+
+
+def map_glyphs(ascii: bool) -> MapGlyphs:
+    return MAP_ASCII if ascii else MAP_UNICODE

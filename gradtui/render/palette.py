@@ -26,6 +26,19 @@ SGR = {r: ("1;" if bold else "") + _SGR_OF[name] for r, (name, bold) in _PALETTE
 STYLE = {r: ("bold " if bold else "") + name for r, (name, bold) in _PALETTE.items()}
 
 
+#: the bar chart's colours: the regimes, then its markers
+BAR_COLOR = {
+    **SGR,
+    "zero": "90", "below": SGR[VANISHING], "above": SGR[EXPLODING], "pin": "97", "overlay": "1;93", "join": "93",
+    "ref": "90", "cursor": "97", "title": "1", "clip": "1;96",
+}
+#: the phase map's and spectrum's colours: the regimes, then darker steps of each ramp away from stable
+MAP_COLOR = {
+    **SGR, "v0": SGR[VANISHING], "v1": "34", "v2": "90", "x0": SGR[EXPLODING], "x1": "31", "x2": "35",
+    "boundary": "1;93", "cursor": "1;97", "unknown": "1;95", "title": "1", "ref": "90", "dim": "90",
+}
+
+
 def css_variables() -> dict[str, str]:
     """``regime-<name>`` CSS variables for Textual (an App merges them in ``get_css_variables``)."""
     return {f"regime-{r}": f"ansi_{name}" for r, (name, _) in _PALETTE.items()}

@@ -11,11 +11,13 @@ import math
 import numpy as np
 from rich.cells import cell_len
 
-from gradtui.chart import format_pow10
 from gradtui.engine import Config
 from gradtui.engine.theory import PhaseMap, cursor_of
 
-from .canvas import ASCII, COLOR, UNICODE, MapGlyphs, frame_lines, thin, title, to_ascii
+from .canvas import frame_lines, thin, title, to_ascii
+from .glyphs import MapGlyphs, map_glyphs
+from .numbers import format_pow10
+from .palette import MAP_COLOR as COLOR
 from .text import fit, message_block, runs, sgr
 
 #: y-axis label width of the phase map (labels are at most 4 cells: "0.05", "100")
@@ -61,7 +63,7 @@ def render_phase_map(
     Line 1 is the title, then plotext's frame with the painted cells, then the legend. The cursor
     is at ``config``'s (σ_w, σ_b) when given (the map's own cursor otherwise).
     """
-    g = ASCII if ascii else UNICODE
+    g = map_glyphs(ascii)
     nx, ny = pm.shape
     if (nx, ny) != phase_map_grid(width, height) or nx < 8 or ny < 3:
         return message_block("phase map: window too small" if nx < 8 or ny < 3 else "", width, height)
@@ -154,7 +156,7 @@ def _map_legend(pm: PhaseMap, g: MapGlyphs, width: int, color: bool, ascii: bool
 
 def phase_readout(summary: dict, log10_grad_first: float | None, config: Config, *, ascii: bool = False) -> str:
     """Two lines (≤ 78 cells) under the map: the cursor's numbers, then ξ and the critical σ_w."""
-    g = ASCII if ascii else UNICODE
+    g = map_glyphs(ascii)
     sep = " · "
     sw, sb = summary["sigma_w"], summary["sigma_b"]
     chi = summary["chi1"]

@@ -11,11 +11,13 @@ import math
 import numpy as np
 from rich.cells import cell_len
 
-from gradtui.chart import format_pow10
 from gradtui.engine.result import regime_of
 from gradtui.engine.theory import Spectrum, spectrum_summary
 
-from .canvas import ASCII, COLOR, UNICODE, frame_lines, thin, title, to_ascii
+from .canvas import frame_lines, thin, title, to_ascii
+from .glyphs import map_glyphs
+from .numbers import format_pow10
+from .palette import MAP_COLOR as COLOR
 from .text import fit, message_block, runs, sgr
 
 
@@ -32,7 +34,7 @@ def render_spectrum(
     spec: Spectrum, width: int, height: int, *, color: bool = True, ascii: bool = False, busy: bool = False,
 ) -> str:
     """Histogram of log10 singular values (log-x), exactly ``height`` lines of ``width`` cells."""
-    g = ASCII if ascii else UNICODE
+    g = map_glyphs(ascii)
     c = spec.config
     if not spec.ok:
         text = (f"Jacobian spectrum: the forward pass overflows float64 at layer {spec.overflow_layer}"

@@ -14,7 +14,8 @@ from rich.text import Text
 
 from gradtui.engine.train import TrainResult
 
-from .glyphs import fmt_log10, glyphs
+from .glyphs import glyphs
+from .numbers import fmt_log10
 from .palette import STYLE
 from .plot import colorize, figure, marker
 

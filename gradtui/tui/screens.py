@@ -85,7 +85,7 @@ def help_plain(ascii: bool) -> str:
 
 
 def _asciify(s: str) -> str:
-    from gradtui.chart import asciify
+    from gradtui.render.text import asciify
 
     for u, a in (("⇄", "<->"), ("…", "..."), ("^¼", "^(1/4)")):
         s = s.replace(u, a)

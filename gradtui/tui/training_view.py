@@ -24,7 +24,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from gradtui.engine import Config
 from gradtui.engine.train import DEFAULT_LR, LR_RANGE, OPTIMIZERS, TrainConfig, TrainResult, train
-from gradtui.render.glyphs import fmt_log10, fmt_value, glyphs
+from gradtui.render.glyphs import glyphs
+from gradtui.render.numbers import fmt_log10, fmt_value
 from gradtui.render.palette import STYLE
 from gradtui.render.training import (
     BROKEN,

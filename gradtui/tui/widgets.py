@@ -14,7 +14,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from gradtui.engine import Config, Result, regime_of
-from gradtui.render.glyphs import fmt_log10, fmt_value, glyphs
+from gradtui.render.glyphs import glyphs
+from gradtui.render.numbers import fmt_log10, fmt_value
 from gradtui.render.palette import REGIMES
 
 from .controls import CONTROLS
@@ -107,7 +108,7 @@ class ChartView(Widget):
             self.clip, width, height,
         )
         if key != self._cache_key or self._cache_text is None:
-            from gradtui.chart import render_chart
+            from gradtui.render.bars import render_chart
 
             try:
                 ansi = render_chart(
