@@ -25,12 +25,13 @@ function of the arguments.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from gradtui.engine.result import OVERFLOW, STABLE, Result, regime_of
 
-from .bars_layout import Canvas, aggregate, bar_layout, view_values, x_ticks, y_axis
+from .bars_layout import Bars, Canvas, YAxis, aggregate, bar_layout, view_values, x_ticks, y_axis
 from .bars_legend import aggregation_texts, legend_items, pick_legend, pick_title, title_texts
 from .glyphs import BarGlyphs, bar_glyphs
 from .numbers import decade_label
@@ -94,6 +95,31 @@ def render_chart(
     return text
 
 
+@dataclass
+class _Painter:
+    """The canvas inside the frame and what every painter needs to put cells on it."""
+
+    canvas: Canvas
+    g: BarGlyphs
+    yaxis: YAxis
+    bars: Bars
+    color: bool
+    used: set[str] = field(default_factory=set)  # what is on screen, for the legend
+
+    @property
+    def rows(self) -> int:
+        return self.canvas.rows
+
+    def style(self, key: str, bold: bool = False) -> str:
+        if not self.color:
+            return ""
+        code = BAR_COLOR[key]
+        return f"1;{code}" if bold and not code.startswith("1;") else code
+
+    def visible(self, v: float) -> bool:
+        return -0.5 <= self.yaxis.row(v) <= self.rows - 0.5
+
+
 def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, cursor, threshold) -> str:
     n = result.depth
     values = view_values(result, view)
@@ -112,8 +138,7 @@ def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, c
     if clip_log is not None:
         extra.append(np.array([clip_log]))
     everything = np.concatenate([values, *extra]) if extra else values
-    finite = everything[np.isfinite(everything)]
-    finite = np.clip(finite, -CLIP, CLIP)
+    finite = np.clip(everything[np.isfinite(everything)], -CLIP, CLIP)
     yaxis = y_axis(finite, rows)
     labels = [decade_label(t) for t in yaxis.ticks]
     label_w = max((len(s) for s in labels), default=1)
@@ -123,133 +148,138 @@ def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, c
 
     bars = bar_layout(n, columns)
     vals = aggregate(values, n, bars.group)
-    pin_vals = aggregate(view_values(pinned, view), n, bars.group) if pinned is not None else None
-    ov_vals = aggregate(view_values(overlay, view), n, bars.group) if overlay is not None else None
     cursor_bar = (cursor - 1) // bars.group if cursor is not None and 1 <= cursor <= n else None
     # bars are coloured by the regime of the gradient reaching the layer (the grad view's)
     regime_vals = aggregate(result.log10_grad, n, bars.group) if view == "weight" else vals
 
-    canvas = Canvas(columns, rows)
-    used: set[str] = set()
-    floor_row = -0.5  # bottom edge of the canvas, in rows
-    top_row = rows - 0.5
-
-    def style(key: str, bold: bool = False) -> str:
-        if not color:
-            return ""
-        code = BAR_COLOR[key]
-        return f"1;{code}" if bold and not code.startswith("1;") else code
-
-    # the reference line at 1 (log10 0): behind everything else
+    p = _Painter(Canvas(columns, rows), g, yaxis, bars, color)
     zero_row = int(round(yaxis.row(0.0)))
-    for c in range(columns):
-        canvas.put(c, zero_row, g.ref, style("ref"))
-
-    for k in range(bars.count):
-        v = float(vals[k])
-        cols = range(bars.starts[k], bars.starts[k] + bars.width)
-        hot = k == cursor_bar
-        mid = bars.centre(k)
-        if math.isnan(v):
-            canvas.put(mid, rows - 1, g.overflow, style(OVERFLOW))
-            used.add("overflow")
-            continue
-        if v == -math.inf:
-            canvas.put(mid, 0, g.zero, style("zero", hot))
-            used.add("zero")
-            continue
-        r = yaxis.row(v)
-        if r < floor_row:
-            canvas.put(mid, 0, g.below, style("below", hot))
-            used.add("below")
-            continue
-        rv = float(regime_vals[k])
-        # a layer whose gradient is unknown but whose weight gradient is known is drawn plain
-        regime = STABLE if math.isnan(rv) else regime_of(rv)
-        used.add(regime)
-        top = min(rows - 1, int(round(r)))
-        for row in range(0, top + 1):
-            for c in cols:
-                canvas.put(c, row, g.bar[regime], style(regime, hot))
-        if r > top_row:
-            for c in cols:
-                canvas.put(c, rows - 1, g.above, style("above", hot))
-            used.add("above")
-
-    if cursor_bar is not None:  # a guide line above the bar (and a pointer on the axis, below)
-        c = bars.centre(cursor_bar)
-        for row in range(rows):
-            if canvas.get(c, row) in (" ", g.ref):
-                canvas.put(c, row, g.cursor, style("cursor"))
-
+    _paint_reference(p, zero_row)
+    _paint_bars(p, vals, regime_vals, cursor_bar)
+    if cursor_bar is not None:
+        _paint_cursor(p, cursor_bar)
     ref_shown = True
-    if clip_log is not None:  # the clip norm: over the bars, under the pin and the overlay
-        clip_row = int(round(yaxis.row(clip_log)))
-        for c in range(columns):
-            if canvas.get(c, clip_row) != g.cursor:
-                canvas.put(c, clip_row, g.clip, style("clip"))
-        used.add("clip")
-        ref_shown = clip_row != zero_row
+    if clip_log is not None:
+        ref_shown = _paint_clip(p, clip_log) != zero_row
+    if pinned is not None:
+        _paint_pin(p, aggregate(view_values(pinned, view), n, bars.group))
+    if overlay is not None:
+        _paint_overlay(p, aggregate(view_values(overlay, view), n, bars.group))
 
-    if pin_vals is not None:
-        for k in range(bars.count):
-            v = float(pin_vals[k])
-            if not math.isfinite(v):
-                continue
-            r = yaxis.row(v)
-            if floor_row <= r <= top_row:
-                for c in range(bars.starts[k], bars.starts[k] + bars.width):
-                    canvas.put(c, int(round(r)), g.pin, style("pin"))
-                used.add("pin")
-
-    if ov_vals is not None:
-        points = []
-        for k in range(bars.count):
-            v = float(ov_vals[k])
-            if math.isfinite(v) and floor_row <= yaxis.row(v) <= top_row:
-                points.append((bars.centre(k), yaxis.row(v)))
-            else:
-                points.append(None)
-        for a, b in zip(points, points[1:]):
-            if a is None or b is None:
-                continue
-            (c0, r0), (c1, r1) = a, b
-            for c in range(c0 + 1, c1):
-                r = r0 + (r1 - r0) * (c - c0) / (c1 - c0)
-                ch = canvas.get(c, int(round(r)))
-                if ch in (" ", g.ref):
-                    canvas.put(c, int(round(r)), g.join, style("join"))
-        for p in points:
-            if p is not None:
-                canvas.put(p[0], int(round(p[1])), g.overlay, style("overlay"))
-                used.add("overlay")
-
-    # -- the plotext frame ----------------------------------------------------------------------
     xt_cols, xt_labels = x_ticks(n, bars, columns, cursor)
     frame = plotext_frame(width, fig_h, columns, xt_cols, xt_labels, (yaxis.lo, yaxis.hi), yaxis.ticks, labels)
+    lines = _framed(p, frame, width, label_w, cursor_bar)
 
-    left = width - columns
-    lines = []
-    for r in range(rows):
-        lines.append(frame[r][:left] + canvas.line(r, color))
-    axis_line, label_line = frame[rows], frame[rows + 1]
-    if cursor_bar is not None:
-        at = left + bars.centre(cursor_bar)
-        axis_line = axis_line[:at] + sgr(g.pointer, style("cursor", True)) + axis_line[at + 1:]
-    if label_w >= 5 and label_line[:label_w].strip() == "":
-        label_line = "layer".rjust(label_w) + label_line[label_w:]
-    lines += [axis_line, label_line]
-
-    # -- title and legend -----------------------------------------------------------------------
     agg = aggregation_texts(bars.group, g)
-    legend = legend_items(used, view, g, yaxis, overlay, threshold, ref_shown)
+    legend = legend_items(p.used, view, g, yaxis, overlay, threshold, ref_shown)
     if has_title:
-        title = pick_title(title_texts(view, g), agg, width)
-        title = fit(title, width)
+        title = fit(pick_title(title_texts(view, g), agg, width), width)
         bare = title.rstrip()
-        lines.insert(0, sgr(bare, style("title")) + " " * (len(title) - len(bare)))
+        lines.insert(0, sgr(bare, p.style("title")) + " " * (len(title) - len(bare)))
         lines.append(pick_legend(legend, width, color, ""))
     else:
         suffix = agg[-1] if bars.group > 1 else ""
         lines.append(pick_legend(legend, width, color, suffix))
     return "\n".join(lines)
+
+
+def _paint_reference(p: _Painter, zero_row: int) -> None:
+    """The line at 1 (log10 0): behind everything else."""
+    for c in range(p.canvas.columns):
+        p.canvas.put(c, zero_row, p.g.ref, p.style("ref"))
+
+
+def _paint_bars(p: _Painter, vals: np.ndarray, regime_vals: np.ndarray, cursor_bar: int | None) -> None:
+    """A bar per group in its regime's glyph and colour; a marker for unknown, zero, off-scale."""
+    canvas, g, rows = p.canvas, p.g, p.rows
+    for k in range(p.bars.count):
+        v = float(vals[k])
+        cols = range(p.bars.starts[k], p.bars.starts[k] + p.bars.width)
+        hot = k == cursor_bar
+        mid = p.bars.centre(k)
+        if math.isnan(v):
+            canvas.put(mid, rows - 1, g.overflow, p.style(OVERFLOW))
+            p.used.add("overflow")
+            continue
+        if v == -math.inf:
+            canvas.put(mid, 0, g.zero, p.style("zero", hot))
+            p.used.add("zero")
+            continue
+        r = p.yaxis.row(v)
+        if r < -0.5:
+            canvas.put(mid, 0, g.below, p.style("below", hot))
+            p.used.add("below")
+            continue
+        rv = float(regime_vals[k])
+        # a layer whose gradient is unknown but whose weight gradient is known is drawn plain
+        regime = STABLE if math.isnan(rv) else regime_of(rv)
+        p.used.add(regime)
+        top = min(rows - 1, int(round(r)))
+        for row in range(0, top + 1):
+            for c in cols:
+                canvas.put(c, row, g.bar[regime], p.style(regime, hot))
+        if r > rows - 0.5:
+            for c in cols:
+                canvas.put(c, rows - 1, g.above, p.style("above", hot))
+            p.used.add("above")
+
+
+def _paint_cursor(p: _Painter, cursor_bar: int) -> None:
+    """A guide line above the cursor's bar (the pointer on the axis is drawn with the frame)."""
+    c = p.bars.centre(cursor_bar)
+    for row in range(p.rows):
+        if p.canvas.get(c, row) in (" ", p.g.ref):
+            p.canvas.put(c, row, p.g.cursor, p.style("cursor"))
+
+
+def _paint_clip(p: _Painter, clip_log: float) -> int:
+    """The clip norm: over the bars, under the pin and the overlay. Returns its row."""
+    clip_row = int(round(p.yaxis.row(clip_log)))
+    for c in range(p.canvas.columns):
+        if p.canvas.get(c, clip_row) != p.g.cursor:
+            p.canvas.put(c, clip_row, p.g.clip, p.style("clip"))
+    p.used.add("clip")
+    return clip_row
+
+
+def _paint_pin(p: _Painter, pin_vals: np.ndarray) -> None:
+    """The pinned result: a mark across each bar at its top."""
+    for k in range(p.bars.count):
+        v = float(pin_vals[k])
+        if math.isfinite(v) and p.visible(v):
+            for c in range(p.bars.starts[k], p.bars.starts[k] + p.bars.width):
+                p.canvas.put(c, int(round(p.yaxis.row(v))), p.g.pin, p.style("pin"))
+            p.used.add("pin")
+
+
+def _paint_overlay(p: _Painter, ov_vals: np.ndarray) -> None:
+    """The other engine's result: a point per bar, joined by dots where the canvas is empty."""
+    points = []
+    for k in range(p.bars.count):
+        v = float(ov_vals[k])
+        points.append((p.bars.centre(k), p.yaxis.row(v)) if math.isfinite(v) and p.visible(v) else None)
+    for a, b in zip(points, points[1:]):
+        if a is None or b is None:
+            continue
+        (c0, r0), (c1, r1) = a, b
+        for c in range(c0 + 1, c1):
+            r = int(round(r0 + (r1 - r0) * (c - c0) / (c1 - c0)))
+            if p.canvas.get(c, r) in (" ", p.g.ref):
+                p.canvas.put(c, r, p.g.join, p.style("join"))
+    for point in points:
+        if point is not None:
+            p.canvas.put(point[0], int(round(point[1])), p.g.overlay, p.style("overlay"))
+            p.used.add("overlay")
+
+
+def _framed(p: _Painter, frame: list[str], width: int, label_w: int, cursor_bar: int | None) -> list[str]:
+    """plotext's frame with the canvas inside it, the cursor's pointer and "layer" on the axis."""
+    rows, left = p.rows, width - p.canvas.columns
+    lines = [frame[r][:left] + p.canvas.line(r, p.color) for r in range(rows)]
+    axis_line, label_line = frame[rows], frame[rows + 1]
+    if cursor_bar is not None:
+        at = left + p.bars.centre(cursor_bar)
+        axis_line = axis_line[:at] + sgr(p.g.pointer, p.style("cursor", True)) + axis_line[at + 1:]
+    if label_w >= 5 and label_line[:label_w].strip() == "":
+        label_line = "layer".rjust(label_w) + label_line[label_w:]
+    return lines + [axis_line, label_line]
