@@ -14,13 +14,15 @@ import pytest
 from rich.cells import cell_len
 from rich.text import Text
 
+from gradtui.engine import Config, Result
 from gradtui.render.bars import render_chart
-from gradtui.render.glyphs import BARS_ASCII as ASCII
-from gradtui.render.glyphs import BARS_UNICODE as UNICODE
+from gradtui.render.glyphs import ASCII as ALL_ASCII
+from gradtui.render.glyphs import UNICODE as ALL_UNICODE
 from gradtui.render.numbers import format_pow10
 from gradtui.render.text import asciify
 from gradtui.render.verdict import depth_scale_text, verdict
-from gradtui.engine import Config, Result
+
+UNICODE, ASCII = ALL_UNICODE.bars, ALL_ASCII.bars  # the bar chart's glyphs
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -60,22 +60,3 @@ def test_loss_and_bar_chart_repaint_identically_in_turn():
     for _ in range(3):
         assert render_chart(result, 70, 20) == chart
         assert render_loss(r, 50, 16).plain == loss
-
-
-def test_only_the_plot_driver_imports_plotext():
-    import ast
-    from pathlib import Path
-
-    import gradtui
-
-    def imports_plotext(path: Path) -> bool:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "plotext" for a in node.names):
-                return True
-            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "plotext":
-                return True
-        return False
-
-    root = Path(gradtui.__file__).parent
-    importers = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.py") if imports_plotext(p))
-    assert importers == ["render/plot.py"]

@@ -33,7 +33,7 @@ from gradtui.engine.result import OVERFLOW, STABLE, Result, regime_of
 
 from .bars_layout import Bars, Canvas, YAxis, aggregate, bar_layout, view_values, x_ticks, y_axis
 from .bars_legend import aggregation_texts, legend_items, pick_legend, pick_title, title_texts
-from .glyphs import BarGlyphs, bar_glyphs
+from .glyphs import BarGlyphs, glyphs
 from .numbers import decade_label
 from .palette import BAR_COLOR
 from .plot import LOCK, plotext_frame
@@ -78,7 +78,7 @@ def render_chart(
         raise ValueError(f"view: unknown value {view!r}; choose one of {', '.join(VIEWS)}")
     if threshold is not None and not (math.isfinite(threshold) and threshold > 0):
         raise ValueError(f"threshold: {threshold!r} is not a positive number")
-    g = bar_glyphs(ascii)
+    g = glyphs(ascii).bars
     if width < MIN_WIDTH or height < MIN_HEIGHT:
         msg = "chart: window too small" if width >= 23 else "too small"
         return message_block(msg, width, height)

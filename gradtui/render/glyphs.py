@@ -1,54 +1,15 @@
-"""Every glyph gradtui draws, in a Unicode and an ASCII-only set (``--ascii``), in one table each.
+"""Every glyph gradtui draws: one Unicode set and one ASCII-only set (``--ascii``).
 
-    glyphs(ascii)       the chrome: markers, arrows, regime marks, key names
-    bar_glyphs(ascii)   the bar chart: a bar glyph per regime and its markers
-    map_glyphs(ascii)   the phase map's shade ramps and the spectrum's bars
+    glyphs(ascii)          the set: the chrome's markers, arrows, regime marks and key names,
+    glyphs(ascii).bars     the bar chart's bar glyph per regime and its markers (the spectrum's bars too),
+    glyphs(ascii).map      the phase map's shade ramps, boundary and cursor, the spectrum's σ = 1 line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from gradtui.engine.result import EXPLODING, STABLE, VANISHING
-
-
-@dataclass(frozen=True)
-class Glyphs:
-    marker: str
-    times: str
-    sigma_b: str
-    alpha: str
-    ellipsis: str
-    arrow: str
-    regime: dict[str, str] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
-
-
-UNICODE = Glyphs(
-    marker="▸",
-    times="×",
-    sigma_b="σ_b",
-    alpha="α",
-    ellipsis="…",
-    arrow="→",
-    regime={"vanishing": "▼", "stable": "●", "exploding": "▲", "overflow": "‼"},
-    keys={"up": "↑", "down": "↓", "left": "←", "right": "→"},
-)
-
-ASCII = Glyphs(
-    marker=">",
-    times="x",
-    sigma_b="sd",
-    alpha="alpha",
-    ellipsis="...",
-    arrow="->",
-    regime={"vanishing": "v", "stable": "=", "exploding": "^", "overflow": "!"},
-    keys={"up": "^", "down": "v", "left": "<", "right": ">"},
-)
-
-
-def glyphs(ascii: bool) -> Glyphs:
-    return ASCII if ascii else UNICODE
+from gradtui.engine.result import EXPLODING, OVERFLOW, STABLE, VANISHING
 
 
 @dataclass(frozen=True)
@@ -71,18 +32,6 @@ class BarGlyphs:
     clip: str
 
 
-BARS_UNICODE = BarGlyphs(
-    bar={VANISHING: "░", STABLE: "█", EXPLODING: "▓"},
-    zero="0", below="▼", above="▲", overflow="!", pin="═", overlay="•", join="·", ref="─",
-    cursor="┊", pointer="▲", sep="·", divide="÷", dash="–", times="×", clip="╌",
-)
-BARS_ASCII = BarGlyphs(
-    bar={VANISHING: ":", STABLE: "#", EXPLODING: "@"},
-    zero="0", below="v", above="^", overflow="!", pin="=", overlay="o", join=".", ref="-",
-    cursor="|", pointer="^", sep="-", divide="/", dash="-", times="x", clip="~",
-)
-
-
 @dataclass(frozen=True)
 class MapGlyphs:
     vanishing: tuple[str, str, str]
@@ -93,26 +42,53 @@ class MapGlyphs:
     up: str
     right: str
     unknown: str
-    bar: dict
     ref: str
-    dot: str
 
 
-MAP_UNICODE = MapGlyphs(
-    vanishing=("▒", "░", "·"), stable="█", exploding=("▓", "▚", "╳"), boundary="│", cursor="◆",
-    up="▲", right="▶", unknown="?",
-    bar={"vanishing": "░", "stable": "█", "exploding": "▓"}, ref="┊", dot="·",
+@dataclass(frozen=True)
+class Glyphs:
+    marker: str
+    times: str
+    sigma_b: str
+    alpha: str
+    ellipsis: str
+    arrow: str
+    regime: dict[str, str]
+    keys: dict[str, str]
+    bars: BarGlyphs
+    map: MapGlyphs
+
+
+UNICODE = Glyphs(
+    marker="▸", times="×", sigma_b="σ_b", alpha="α", ellipsis="…", arrow="→",
+    regime={VANISHING: "▼", STABLE: "●", EXPLODING: "▲", OVERFLOW: "‼"},
+    keys={"up": "↑", "down": "↓", "left": "←", "right": "→"},
+    bars=BarGlyphs(
+        bar={VANISHING: "░", STABLE: "█", EXPLODING: "▓"},
+        zero="0", below="▼", above="▲", overflow="!", pin="═", overlay="•", join="·", ref="─",
+        cursor="┊", pointer="▲", sep="·", divide="÷", dash="–", times="×", clip="╌",
+    ),
+    map=MapGlyphs(
+        vanishing=("▒", "░", "·"), stable="█", exploding=("▓", "▚", "╳"), boundary="│", cursor="◆",
+        up="▲", right="▶", unknown="?", ref="┊",
+    ),
 )
-MAP_ASCII = MapGlyphs(
-    vanishing=(":", "-", "."), stable="#", exploding=("+", "x", "X"), boundary="|", cursor="O",
-    up="^", right=">", unknown="?",
-    bar={"vanishing": ":", "stable": "#", "exploding": "@"}, ref="|", dot=".",
+
+ASCII = Glyphs(
+    marker=">", times="x", sigma_b="sd", alpha="alpha", ellipsis="...", arrow="->",
+    regime={VANISHING: "v", STABLE: "=", EXPLODING: "^", OVERFLOW: "!"},
+    keys={"up": "^", "down": "v", "left": "<", "right": ">"},
+    bars=BarGlyphs(
+        bar={VANISHING: ":", STABLE: "#", EXPLODING: "@"},
+        zero="0", below="v", above="^", overflow="!", pin="=", overlay="o", join=".", ref="-",
+        cursor="|", pointer="^", sep="-", divide="/", dash="-", times="x", clip="~",
+    ),
+    map=MapGlyphs(
+        vanishing=(":", "-", "."), stable="#", exploding=("+", "x", "X"), boundary="|", cursor="O",
+        up="^", right=">", unknown="?", ref="|",
+    ),
 )
 
 
-def bar_glyphs(ascii: bool) -> BarGlyphs:
-    return BARS_ASCII if ascii else BARS_UNICODE
-
-
-def map_glyphs(ascii: bool) -> MapGlyphs:
-    return MAP_ASCII if ascii else MAP_UNICODE
+def glyphs(ascii: bool) -> Glyphs:
+    return ASCII if ascii else UNICODE

@@ -6,6 +6,8 @@
     setting_text(x)       a setting as typed: 1, 10, 1000, 1e6, 0.5
     factor_text(log10)    a per-layer factor: 0.25, 1.00, then 10**… as format_pow10
     decade_label(k)       an axis tick at 10**k: 1, 1e-5, 1e3
+    fraction_text(x)      a power of two as a fraction below 1: 1/4, 1/2, 1, 2
+    one_digit_text(x)     one significant digit for a 1-2-5 tick: 5e-3, 1e24
 
 No NumPy, no plotext: cheap to import for the first frame.
 """
@@ -66,3 +68,16 @@ def factor_text(log10: float) -> str:
 def decade_label(decade: int) -> str:
     """The label of an axis tick at 10**decade: ``1``, ``1e-5``, ``1e3``."""
     return "1" if decade == 0 else f"1e{decade}"
+
+
+def fraction_text(x: float) -> str:
+    """A scale factor as people say it: ``1/4``, ``1/2`` below 1, else as :func:`setting_text`."""
+    if x >= 1:
+        return setting_text(x)
+    return f"1/{round(1 / x):d}"
+
+
+def one_digit_text(x: float) -> str:
+    """``5e-3``, ``1e24``: one significant digit (for ticks on 1-2-5 values)."""
+    mant, exp = f"{x:.0e}".split("e")
+    return f"{mant}e{int(exp)}"

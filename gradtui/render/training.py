@@ -15,7 +15,7 @@ from rich.text import Text
 from gradtui.engine.train import TrainResult
 
 from .glyphs import glyphs
-from .numbers import fmt_log10
+from .numbers import fmt_log10, one_digit_text
 from .palette import STYLE
 from .plot import colorize, figure, marker
 
@@ -138,12 +138,6 @@ def _axis(lo: int, hi: int, indent: int, width: int) -> Text:
     return Text(" " * indent + "".join(cells).rstrip(), style="dim")
 
 
-def _tick_label(v: float) -> str:
-    """``5e-3``, ``1e24``: one significant digit (ticks sit on 1-2-5 values)."""
-    mant, exp = f"{v:.0e}".split("e")
-    return f"{mant}e{int(exp)}"
-
-
 def y_axis(lo: float, hi: float, max_ticks: int) -> tuple[float, float, list[float], list[str]]:
     """Limits and ticks (log10 positions, labels) of a log axis showing at least one decade.
 
@@ -169,7 +163,7 @@ def y_axis(lo: float, hi: float, max_ticks: int) -> tuple[float, float, list[flo
     if all(1e-3 <= v < 1e4 for v in values):
         labels = [f"{v:.3g}" for v in values]
     else:
-        labels = [_tick_label(v) for v in values]
+        labels = [one_digit_text(v) for v in values]
     return lo, hi, ticks, labels
 
 
