@@ -30,7 +30,9 @@ __all__ = ["main"]
 
 
 def _print_text(config: Config, options: Options) -> str:
-    from gradtui.chart import asciify, render_chart, verdict
+    from gradtui.render.bars import render_chart
+    from gradtui.render.text import asciify
+    from gradtui.render.verdict import verdict
     from gradtui.engine import compute
 
     result = compute(config)
@@ -48,7 +50,7 @@ def _print_text(config: Config, options: Options) -> str:
         out[:0] = textwrap.wrap(caption, width=max(20, width)) or [caption]
     out.append(verdict(result, ascii=options.ascii))
     if options.theory:
-        from gradtui.chart import depth_scale_text
+        from gradtui.render.verdict import depth_scale_text
 
         out.append(str(depth_scale_text(config, ascii=options.ascii)))
     out.append(command_line(config))
@@ -56,7 +58,7 @@ def _print_text(config: Config, options: Options) -> str:
 
 
 def _list_presets(options: Options) -> str:
-    from gradtui.chart import asciify
+    from gradtui.render.text import asciify
 
     width = max(len(n) for n in PRESET_ORDER)
     text = "\n".join(f"{name:<{width}}  {PRESETS[name].caption}" for name in PRESET_ORDER) + "\n"
@@ -92,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         message = f"{PROG}: error: {error}"
         if not _speaks_unicode(sys.stderr):
-            from gradtui.chart import asciify
+            from gradtui.render.text import asciify
 
             message = asciify(message)
         print(message, file=sys.stderr)

@@ -121,7 +121,8 @@ def test_preset_json_matches_the_engine(preset_runs, name):
 
 @pytest.mark.parametrize("name", PRESET_ORDER)
 def test_preset_print_is_the_chart_verdict_and_command(preset_runs, name):
-    from gradtui.chart import render_chart, verdict
+    from gradtui.render.bars import render_chart
+    from gradtui.render.verdict import verdict
 
     proc = preset_runs[(name, "--print")]
     assert proc.returncode == 0, proc.stderr

@@ -17,7 +17,7 @@ import time
 import pytest
 
 
-from gradtui.chart import verdict
+from gradtui.render.verdict import verdict
 from gradtui.engine import Config, compute
 from gradtui.tui import screens
 from gradtui.tui.app import GradApp

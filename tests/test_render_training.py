@@ -46,3 +46,17 @@ def test_log_axis_keeps_at_least_a_decade():
     assert labels == ["0.2", "0.5", "1"]
     lo, hi, ticks, labels = y_axis(-12.0, 3.0, 5)
     assert len(ticks) <= 5 and all("e" in s for s in labels)
+
+
+def test_loss_and_bar_chart_repaint_identically_in_turn():
+    """The loss curve and the bar chart share plotext's one figure through render.plot: each
+    repaint of one leaves nothing behind for the other."""
+    from gradtui.render.bars import render_chart
+    from gradtui.engine import compute
+
+    r = train(Config(depth=4, activation="tanh", width=16), TrainConfig(steps=30))
+    result = compute(Config(depth=8, activation="sigmoid"))
+    loss, chart = render_loss(r, 50, 16).plain, render_chart(result, 70, 20)
+    for _ in range(3):
+        assert render_chart(result, 70, 20) == chart
+        assert render_loss(r, 50, 16).plain == loss

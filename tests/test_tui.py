@@ -7,7 +7,7 @@ import math
 import pytest
 
 from gradtui.engine import PRESET_ORDER, PRESETS, Config
-from gradtui.render.glyphs import fmt_log10
+from gradtui.render.numbers import fmt_log10
 from gradtui.tui.app import GradApp
 from gradtui.tui.controls import (
     CONTROL_KEYS, CONTROLS, DEPTHS, WEIGHT_SCALES, cycle, step_control, step_grid, with_mode,
@@ -285,32 +285,34 @@ async def test_forward_view():
 
 
 async def test_weight_view_with_clip_norm():
-    from gradtui.chart import UNICODE
+    from gradtui.render.glyphs import UNICODE
+
+    clip = UNICODE.bars.clip
 
     app = GradApp(config=Config(mode="sampled", depth=8, width=32, batch=8))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("k")  # outside the weight view: only a note, no line
-        assert app.clip == 1.0 and UNICODE.clip not in chart_text(app)
+        assert app.clip == 1.0 and clip not in chart_text(app)
         await pilot.press("k", "k", "k", "k")
         assert app.clip is None
         await pilot.press("v", "v")
         assert app.view == "weight"
         chart = chart_text(app)
-        assert "absolute" in chart and UNICODE.clip not in chart
+        assert "absolute" in chart and clip not in chart
         assert "total ‖∇W‖" in screen_text(app) and "k sets a clip norm" in screen_text(app)
         await pilot.press("k")
         await pilot.pause()
         assert app.clip == 1.0
         chart, screen = chart_text(app), screen_text(app)
-        assert UNICODE.clip * 10 in chart and "clip 1" in chart
+        assert clip * 10 in chart and "clip 1" in chart
         assert "total ‖∇W‖" in screen and "clip 1" in screen
         assert "k: clip 1" in app.query_one(ChartView).border_subtitle
-        from gradtui.chart import clip_text
+        from gradtui.render.verdict import clip_text
 
         assert clip_text(app.result, 1.0) in screen
         await pilot.press("v")  # back to the gradients: no clip line, no readout
-        assert UNICODE.clip not in chart_text(app) and "total ‖∇W‖" not in screen_text(app)
+        assert clip not in chart_text(app) and "total ‖∇W‖" not in screen_text(app)
 
 
 async def test_direct_keys_mode_residual_seed_defaults():

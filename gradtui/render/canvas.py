@@ -1,7 +1,7 @@
-"""What the theory renderers share: the map/spectrum glyphs, ANSI runs, fitting text to cells.
+"""What the theory renderers share: plotext's frame, thinned tick labels, the title line.
 
-Drawing follows ``gradtui.chart``: plotext 6 builds the frame (axes, ticks, labels) and the canvas
-inside it is painted cell by cell. plotext's own ``heatmap`` is not used because it draws every cell
+Drawing follows the bar chart's (:mod:`gradtui.render.bars`): plotext 6 builds the frame (axes,
+ticks, labels) and the canvas inside it is painted cell by cell. plotext's own ``heatmap`` is not used because it draws every cell
 with one symbol, so under NO_COLOR (or on a monochrome terminal) the map would be a blank block; it
 also has no way to put the χ₁ = 1 boundary and the cursor on cells. Here every cell has a glyph from
 a shade ramp *and* a colour, so the map reads without colour, and ``ascii=True`` keeps to ASCII.
@@ -9,83 +9,18 @@ a shade ramp *and* a colour, so the map reads without colour, and ``ascii=True``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.cells import cell_len
 
-from gradtui.chart import asciify, plotext_frame
-
-
-@dataclass(frozen=True)
-class MapGlyphs:
-    vanishing: tuple[str, str, str]
-    stable: str
-    exploding: tuple[str, str, str]
-    boundary: str
-    cursor: str
-    up: str
-    right: str
-    unknown: str
-    bar: dict
-    ref: str
-    dot: str
-
-
-UNICODE = MapGlyphs(
-    vanishing=("▒", "░", "·"), stable="█", exploding=("▓", "▚", "╳"), boundary="│", cursor="◆",
-    up="▲", right="▶", unknown="?",
-    bar={"vanishing": "░", "stable": "█", "exploding": "▓"}, ref="┊", dot="·",
-)
-ASCII = MapGlyphs(
-    vanishing=(":", "-", "."), stable="#", exploding=("+", "x", "X"), boundary="|", cursor="O",
-    up="^", right=">", unknown="?",
-    bar={"vanishing": ":", "stable": "#", "exploding": "@"}, ref="|", dot=".",
-)
-
-#: SGR codes from the 16-colour palette (the chart's regime colours: blue / green / red)
-COLOR = {
-    "v0": "94", "v1": "34", "v2": "90", "stable": "32", "x0": "91", "x1": "31", "x2": "35",
-    "boundary": "1;93", "cursor": "1;97", "unknown": "1;95", "title": "1", "ref": "90",
-    "vanishing": "94", "exploding": "91", "dim": "90",
-}
+from .palette import MAP_COLOR
+from .plot import plotext_frame
+from .text import asciify, fit, pick, sgr
 
 
 def to_ascii(text: str) -> str:
-    """``chart.asciify`` plus the few characters only these views use."""
+    """``asciify`` plus the few characters only these views use."""
     for u, a in (("ξ", "xi"), ("◆", "O")):
         text = text.replace(u, a)
     return asciify(text)
-
-
-def sgr(text: str, style: str | None, color: bool) -> str:
-    return f"\x1b[{style}m{text}\x1b[0m" if (style and color) else text
-
-
-def fit(text: str, width: int) -> str:
-    while text and cell_len(text) > width:
-        text = text[:-1]
-    return text + " " * (width - cell_len(text))
-
-
-def pick(options: list[str], width: int) -> str:
-    """The first option that fits in ``width`` cells (the last one, cut, if none does)."""
-    for o in options:
-        if cell_len(o) <= width:
-            return o
-    return fit(options[-1], width).rstrip()
-
-
-def runs(cells: list[tuple[str, str]], color: bool) -> str:
-    out, run, style = [], [], None
-    for ch, st in cells:
-        if st != style and run:
-            out.append(sgr("".join(run), style, color))
-            run = []
-        style = st
-        run.append(ch)
-    if run:
-        out.append(sgr("".join(run), style, color))
-    return "".join(out)
 
 
 def frame_lines(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, yticks, ylabels, ascii: bool):
@@ -113,11 +48,6 @@ def title(options: list[str], width: int, color: bool, ascii: bool, busy: bool) 
     if busy:
         options = [t + " · computing…" for t in options]
     text = pick([to_ascii(t) if ascii else t for t in options], width)
-    return sgr(text, COLOR["title"], color) + " " * (width - cell_len(text))
+    return sgr(text, MAP_COLOR["title"], color) + " " * (width - cell_len(text))
 
 
-def message_block(text: str, width: int, height: int) -> str:
-    """``text`` on the first of ``height`` lines of ``width`` cells (nothing if the block is empty)."""
-    if width <= 0 or height <= 0:
-        return ""
-    return "\n".join([fit(text, width)] + [" " * width] * (height - 1))

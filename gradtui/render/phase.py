@@ -11,11 +11,14 @@ import math
 import numpy as np
 from rich.cells import cell_len
 
-from gradtui.chart import format_pow10
 from gradtui.engine import Config
 from gradtui.engine.theory import PhaseMap, cursor_of
 
-from .canvas import ASCII, COLOR, UNICODE, MapGlyphs, fit, frame_lines, message_block, runs, sgr, thin, title, to_ascii
+from .canvas import frame_lines, thin, title, to_ascii
+from .glyphs import MapGlyphs, glyphs
+from .numbers import format_pow10, fraction_text, setting_text
+from .palette import MAP_COLOR as COLOR
+from .text import fit, message_block, runs, sgr
 
 #: y-axis label width of the phase map (labels are at most 4 cells: "0.05", "100")
 _MAP_LABEL_W = 4
@@ -26,16 +29,6 @@ RAMP_EDGES = (1.0, 4.0, 16.0)
 def phase_map_grid(width: int, height: int) -> tuple[int, int]:
     """(nx, ny) cells of the map drawn in a width × height block (title and legend lines included)."""
     return max(0, width - _MAP_LABEL_W - 1), max(0, height - 4)
-
-
-def _sw_label(v: float) -> str:
-    if v >= 1:
-        return f"{v:g}"
-    return f"1/{round(1 / v):d}"
-
-
-def _sb_label(v: float) -> str:
-    return "0" if v == 0 else f"{v:g}"
 
 
 _SB_TICKS = (100.0, 50.0, 20.0, 10.0, 5.0, 2.0, 1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01)
@@ -60,7 +53,7 @@ def render_phase_map(
     Line 1 is the title, then plotext's frame with the painted cells, then the legend. The cursor
     is at ``config``'s (σ_w, σ_b) when given (the map's own cursor otherwise).
     """
-    g = ASCII if ascii else UNICODE
+    g = glyphs(ascii).map
     nx, ny = pm.shape
     if (nx, ny) != phase_map_grid(width, height) or nx < 8 or ny < 3:
         return message_block("phase map: window too small" if nx < 8 or ny < 3 else "", width, height)
@@ -82,10 +75,10 @@ def render_phase_map(
     xs = [2.0**k for k in range(math.ceil(lo2 - 1e-9), math.floor(hi2 + 1e-9) + 1)]
     xcols = [(math.log2(v) - lo2) / (hi2 - lo2) * (columns - 1) for v in xs]
     order = sorted(range(len(xs)), key=lambda k: (abs(math.log2(xs[k])), k))  # 1 first, then out
-    xcols, xlabels = thin([xcols[k] for k in order], [_sw_label(xs[k]) for k in order])
+    xcols, xlabels = thin([xcols[k] for k in order], [fraction_text(xs[k]) for k in order])
     ys = [0.0, pm.y_max] + [v for v in _SB_TICKS if v < pm.y_max]
     yrows = [math.sqrt(v / pm.y_max) * (rows - 1) for v in ys]
-    yrows, ylabels = thin(yrows, [_sb_label(v) for v in ys], gap=0)
+    yrows, ylabels = thin(yrows, [setting_text(v) for v in ys], gap=0)
     ylabels = [lab.rjust(_MAP_LABEL_W) for lab in ylabels]
     frame = frame_lines(width, rows + 2, columns, xcols, xlabels, (0, rows - 1), yrows, ylabels, ascii)
     left = width - columns
@@ -153,7 +146,7 @@ def _map_legend(pm: PhaseMap, g: MapGlyphs, width: int, color: bool, ascii: bool
 
 def phase_readout(summary: dict, log10_grad_first: float | None, config: Config, *, ascii: bool = False) -> str:
     """Two lines (≤ 78 cells) under the map: the cursor's numbers, then ξ and the critical σ_w."""
-    g = ASCII if ascii else UNICODE
+    g = glyphs(ascii).map
     sep = " · "
     sw, sb = summary["sigma_w"], summary["sigma_b"]
     chi = summary["chi1"]

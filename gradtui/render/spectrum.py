@@ -11,14 +11,14 @@ import math
 import numpy as np
 from rich.cells import cell_len
 
-from gradtui.chart import format_pow10
+from gradtui.engine.result import regime_of
 from gradtui.engine.theory import Spectrum, spectrum_summary
 
-from .canvas import ASCII, COLOR, UNICODE, fit, frame_lines, message_block, runs, sgr, thin, title, to_ascii
-
-
-def _regime(lg: float) -> str:
-    return "vanishing" if lg < -1 else "exploding" if lg > 1 else "stable"
+from .canvas import frame_lines, thin, title, to_ascii
+from .glyphs import glyphs
+from .numbers import format_pow10
+from .palette import MAP_COLOR as COLOR
+from .text import fit, message_block, runs, sgr
 
 
 def _count_ticks(top: int, rows: int) -> tuple[int, list[int]]:
@@ -34,7 +34,8 @@ def render_spectrum(
     spec: Spectrum, width: int, height: int, *, color: bool = True, ascii: bool = False, busy: bool = False,
 ) -> str:
     """Histogram of log10 singular values (log-x), exactly ``height`` lines of ``width`` cells."""
-    g = ASCII if ascii else UNICODE
+    g = glyphs(ascii).map
+    bar = glyphs(ascii).bars.bar
     c = spec.config
     if not spec.ok:
         text = (f"Jacobian spectrum: the forward pass overflows float64 at layer {spec.overflow_layer}"
@@ -83,11 +84,11 @@ def render_spectrum(
         n = int(counts[b])
         if n == 0:
             continue
-        reg = _regime(lo + (b + 0.5) * bw)
+        reg = regime_of(lo + (b + 0.5) * bw)
         height_rows = max(1, int(round(n / top * (rows - 1))) + 1)
         for col in range(starts[b], starts[b + 1]):
             for r in range(min(rows, height_rows)):
-                canvas[r][col] = (g.bar[reg], COLOR[reg])
+                canvas[r][col] = (bar[reg], COLOR[reg])
     # x ticks: whole decades, thinned; 1 (σ = 1) first
     step = 1
     for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
@@ -119,9 +120,9 @@ def render_spectrum(
     ], width, color, ascii, busy))
     zero = spec.zero_count
     items = [
-        (g.bar["vanishing"], "vanishing", " σ < 0.1"),
-        (g.bar["stable"], "stable", " 0.1–10"),
-        (g.bar["exploding"], "exploding", " > 10"),
+        (bar["vanishing"], "vanishing", " σ < 0.1"),
+        (bar["stable"], "stable", " 0.1–10"),
+        (bar["exploding"], "exploding", " > 10"),
         (g.ref, "ref", " σ = 1"),
     ]
     extra = f"  {zero} exactly 0 (not drawn)" if zero else ""

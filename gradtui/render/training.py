@@ -14,14 +14,16 @@ from rich.text import Text
 
 from gradtui.engine.train import TrainResult
 
-from .glyphs import fmt_log10, glyphs
+from .glyphs import glyphs
+from .numbers import fmt_log10, one_digit_text
+from .palette import STYLE
+from .plot import colorize, figure, marker
 
 #: a layer whose update is below this fraction of the largest layer's is "frozen"
 FROZEN_RATIO = 1e-3
 
 FROZEN, MOVING, JUMPING, BROKEN = "vanishing", "stable", "exploding", "overflow"
 #: update regimes reuse the bars' regime names (DESIGN §2), so glyphs and colours match theirs
-STYLE = {FROZEN: "yellow", MOVING: "green", JUMPING: "red", BROKEN: "magenta"}
 #: plotext colours (ANSI 16-colour codes, so the terminal's own palette is used)
 LOSS_COLOR, MARK_COLOR = 12, 9
 
@@ -136,12 +138,6 @@ def _axis(lo: int, hi: int, indent: int, width: int) -> Text:
     return Text(" " * indent + "".join(cells).rstrip(), style="dim")
 
 
-def _tick_label(v: float) -> str:
-    """``5e-3``, ``1e24``: one significant digit (ticks sit on 1-2-5 values)."""
-    mant, exp = f"{v:.0e}".split("e")
-    return f"{mant}e{int(exp)}"
-
-
 def y_axis(lo: float, hi: float, max_ticks: int) -> tuple[float, float, list[float], list[str]]:
     """Limits and ticks (log10 positions, labels) of a log axis showing at least one decade.
 
@@ -167,7 +163,7 @@ def y_axis(lo: float, hi: float, max_ticks: int) -> tuple[float, float, list[flo
     if all(1e-3 <= v < 1e4 for v in values):
         labels = [f"{v:.3g}" for v in values]
     else:
-        labels = [_tick_label(v) for v in values]
+        labels = [one_digit_text(v) for v in values]
     return lo, hi, ticks, labels
 
 
@@ -184,45 +180,41 @@ def _int_ticks(n: int, max_ticks: int) -> list[int]:
 def render_loss(result: TrainResult, width: int, height: int, *, ascii: bool = False,
                 color: bool = True) -> Text:
     """The loss curve on a log10 axis (plotext); a marker at the step where it stopped being finite."""
-    import plotext
-
     loss = result.loss
     n = loss.shape[0]
     steps = np.arange(n)
     ok = np.isfinite(loss) & (loss > 0)
-    f = plotext.figure
-    f.clear()
-    f.theme("simple" if color else "colorless")
-    f.plot_size(width, height)
-    rows = max(2, (height - 4) // 2)
-    if ok.any():
-        ly = np.log10(loss[ok])
-        lo, hi, ticks, labels = y_axis(float(ly.min()), float(ly.max()), rows)
-        few = int(ok.sum()) <= 3
-        symbol = ("o" if few else "*") if ascii else ("●" if few else "hd")
-        s = f.signal(steps[ok].tolist(), ly.tolist(),
-                     marker=plotext.marker(symbol, LOSS_COLOR if color else None))
-        if not few:
-            s.lines()
-        f.draw(s)
-    else:
-        lo, hi, ticks, labels = -1.0, 1.0, [-1.0, 0.0, 1.0], ["1e-1", "1e0", "1e1"]
-    bad = np.flatnonzero(~np.isfinite(loss))
-    if bad.size:
-        k = int(bad[0])
-        y = hi - 0.04 * (hi - lo)
-        word = "inf" if math.isinf(loss[k]) else "nan"
-        label = f"loss {word} at step {k} {'!' if ascii else '‼'}"
-        f.draw(f.text(k, y, plotext.colorize(label, MARK_COLOR) if color else label,
-                      alignment="right"))
-    f.ruler("y").lim(lo, hi)
-    f.ruler("y").ticks(ticks, labels)
-    xt = _int_ticks(max(n, 2), max(2, width // 10))
-    f.ruler("x").lim(0, max(n - 1, 1))
-    f.ruler("x").ticks(xt, [str(t) for t in xt])
-    f.label("step")
-    ansi = f.build().string(colorless=not color)
-    f.clear()
+    with figure() as f:
+        f.theme("simple" if color else "colorless")
+        f.plot_size(width, height)
+        rows = max(2, (height - 4) // 2)
+        if ok.any():
+            ly = np.log10(loss[ok])
+            lo, hi, ticks, labels = y_axis(float(ly.min()), float(ly.max()), rows)
+            few = int(ok.sum()) <= 3
+            symbol = ("o" if few else "*") if ascii else ("●" if few else "hd")
+            s = f.signal(steps[ok].tolist(), ly.tolist(),
+                         marker=marker(symbol, LOSS_COLOR if color else None))
+            if not few:
+                s.lines()
+            f.draw(s)
+        else:
+            lo, hi, ticks, labels = -1.0, 1.0, [-1.0, 0.0, 1.0], ["1e-1", "1e0", "1e1"]
+        bad = np.flatnonzero(~np.isfinite(loss))
+        if bad.size:
+            k = int(bad[0])
+            y = hi - 0.04 * (hi - lo)
+            word = "inf" if math.isinf(loss[k]) else "nan"
+            label = f"loss {word} at step {k} {'!' if ascii else '‼'}"
+            f.draw(f.text(k, y, colorize(label, MARK_COLOR) if color else label,
+                          alignment="right"))
+        f.ruler("y").lim(lo, hi)
+        f.ruler("y").ticks(ticks, labels)
+        xt = _int_ticks(max(n, 2), max(2, width // 10))
+        f.ruler("x").lim(0, max(n - 1, 1))
+        f.ruler("x").ticks(xt, [str(t) for t in xt])
+        f.label("step")
+        ansi = f.build().string(colorless=not color)
     if ascii:
         ansi = ansi.translate(_BOX_TO_ASCII)
     return Text.from_ansi(ansi, no_wrap=True, end="")

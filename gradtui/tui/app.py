@@ -21,7 +21,9 @@ from textual.widgets import Footer
 
 from gradtui.argv import command_line
 from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
-from gradtui.render.glyphs import fmt_log10, glyphs
+from gradtui.render.glyphs import glyphs
+from gradtui.render.numbers import fmt_log10
+from gradtui.render.palette import css_variables
 
 from .controls import CONTROLS, with_mode
 from .host import ConfigApp
@@ -72,7 +74,7 @@ def run_job(job: Job) -> Outcome:
         overlay = job.overlay
         if job.config.mode == "sampled" and overlay is None:
             overlay = compute(job.config.replace(mode="expected"))
-        import gradtui.chart  # noqa: F401  (plotext is slow to import: do it here, off the UI thread)
+        import gradtui.render.bars  # noqa: F401  (plotext is slow to import: do it here, off the UI thread)
 
         return Outcome(job, result, overlay, seconds=seconds)
     except ValueError as error:
@@ -172,6 +174,10 @@ class GradApp(ConfigApp):
         self._warming = False
 
     # -- layout -----------------------------------------------------------------------------
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and the regime palette's (``$regime-vanishing`` … in app.tcss)."""
+        return {**super().get_css_variables(), **css_variables()}
+
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
             with Horizontal(id="body"):
@@ -467,7 +473,7 @@ class GradApp(ConfigApp):
         if outcome.error is not None or outcome.result is None:
             self._error(outcome.error or "no result")
             return
-        from gradtui.chart import verdict
+        from gradtui.render.verdict import verdict
 
         self.result, self.overlay = outcome.result, outcome.overlay
         c = self.result.config
@@ -542,7 +548,7 @@ class GradApp(ConfigApp):
             # the readout of the result on screen (never computed before the first frame)
             text = Text(_depth_scale(shown.replace(depth=1), self.ascii), style="dim")
         if text is None and self.view == "weight" and self.result is not None:
-            from gradtui.chart import clip_text
+            from gradtui.render.verdict import clip_text
 
             readout = clip_text(self.result, self.clip, ascii=self.ascii)
             text = Text(readout) if readout is not None else None
@@ -571,7 +577,7 @@ CLIP_NORMS = (1.0, 10.0, 100.0, 1000.0)
 @lru_cache(maxsize=256)
 def _depth_scale(config: Config, ascii: bool) -> str:
     """χ₁, ξ and layers per 10× (independent of depth: callers pass depth 1 to share the cache)."""
-    from gradtui.chart import depth_scale_text
+    from gradtui.render.verdict import depth_scale_text
 
     try:
         return depth_scale_text(config, ascii=ascii)

@@ -97,7 +97,7 @@ def help_plain(bindings, ascii: bool) -> str:
 
 
 def _asciify(s: str) -> str:
-    from gradtui.chart import asciify
+    from gradtui.render.text import asciify
 
     for u, a in (("⇄", "<->"), ("…", "..."), ("^¼", "^(1/4)")):
         s = s.replace(u, a)

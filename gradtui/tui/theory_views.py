@@ -32,9 +32,9 @@ from gradtui.engine.theory import (
     phase_map,
     theory_summary,
 )
-from gradtui.render.canvas import message_block
 from gradtui.render.phase import phase_map_grid, phase_readout, render_phase_map
 from gradtui.render.spectrum import render_spectrum, spectrum_readout
+from gradtui.render.text import message_block
 
 from .controls import BIAS_STDS, WEIGHT_SCALES, step_grid, with_mode
 

@@ -137,7 +137,7 @@ class TourScreen(ModalScreen[None]):
     def _text(self, s: str) -> str:
         if not self.ascii:
             return s
-        from gradtui.chart import asciify
+        from gradtui.render.text import asciify
 
         return asciify(s)
 

@@ -24,7 +24,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from gradtui.engine import Config
 from gradtui.engine.train import DEFAULT_LR, LR_RANGE, OPTIMIZERS, TrainConfig, TrainResult, train
-from gradtui.render.glyphs import fmt_log10, fmt_value, glyphs
+from gradtui.render.glyphs import glyphs
+from gradtui.render.numbers import fmt_log10, fmt_value
+from gradtui.render.palette import STYLE
 from gradtui.render.training import (
     BROKEN,
     FROZEN,
@@ -374,7 +376,7 @@ class TrainingScreen(Screen[None]):
             k = r.diverged_at
             bad = "inf" if math.isinf(r.final_loss) else "nan"
             return Text.assemble(
-                (f"{g.regime[BROKEN]} loss became {bad} at step {k}", "bold magenta"),
+                (f"{g.regime[BROKEN]} loss became {bad} at step {k}", STYLE[BROKEN]),
                 f" (started at {fmt_value(r.first_loss)}{clip}): the weights blew up. "
                 f"Try a smaller lr ({g.keys['left']}), clipping (c) or a smaller init.",
             )
@@ -399,7 +401,7 @@ class TrainingScreen(Screen[None]):
         )
         if frozen:
             text.append(f"; {frozen} {g.regime[FROZEN]} frozen (<1e-3 of the most)",
-                        style="yellow" if not self.app.no_color else "")
+                        style=STYLE[FROZEN] if not self.app.no_color else "")
         elif all(x == MOVING for x in regimes):
-            text.append(f"; {g.regime[MOVING]} every layer learns", style="green" if not self.app.no_color else "")
+            text.append(f"; {g.regime[MOVING]} every layer learns", style=STYLE[MOVING] if not self.app.no_color else "")
         return text
