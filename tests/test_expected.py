@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from gradtui.engine import ACTIVATIONS, PRESETS, Config, compute
+from gradtui.engine.norms import NORM_EPS
 from gradtui.engine.expected import (
-    LN_EPS,
     _moments,
     compute_expected,
     gaussian_expectation,
@@ -149,9 +149,9 @@ def test_layer_norm_divides_by_the_pre_activation_std():
     c = Config(depth=6, activation="relu", init="he_normal", weight_scale=3.0, norm="layer")
     r = compute(c)
     q = r.q
-    chi = c.sigma_w2 * 0.5 / (q + LN_EPS)  # relu: E[f'²] = 1/2 at any variance
+    chi = c.sigma_w2 * 0.5 / (q + NORM_EPS)  # relu: E[f'²] = 1/2 at any variance
     np.testing.assert_allclose(10 ** (2 * r.log10_factor), chi, rtol=1e-10)
-    np.testing.assert_allclose(r.norm_gain, 1 / np.sqrt(q + LN_EPS), rtol=1e-12)
+    np.testing.assert_allclose(r.norm_gain, 1 / np.sqrt(q + NORM_EPS), rtol=1e-12)
 
 
 def test_bias_raises_the_variance():

@@ -1,4 +1,4 @@
-"""Activation and init registries: derivatives, variances, orthogonality."""
+"""Activation, init and normalisation registries: derivatives, variances, orthogonality."""
 
 import math
 
@@ -7,6 +7,7 @@ import pytest
 
 from gradtui.engine import ACTIVATIONS, INITS
 from gradtui.engine.inits import base_draw
+from gradtui.engine.norms import NORM_EPS, NORMALISATIONS
 
 Z = np.concatenate([np.linspace(-12, -1e-2, 300), np.linspace(1e-2, 12, 300)])
 
@@ -73,3 +74,64 @@ def test_orthogonal_sign_correction_makes_diagonal_unbiased():
 def test_uniform_bounds():
     w = INITS["he_uniform"].sample(np.random.default_rng(0), 64)
     assert np.abs(w).max() <= math.sqrt(6 / 64)
+
+
+# -- normalisations --------------------------------------------------------------------------------
+def _forward(norm, z):
+    out = np.array(z, dtype=float)
+    stats = norm.forward(out)
+    return out, stats
+
+
+@pytest.mark.parametrize("name", sorted(NORMALISATIONS))
+def test_normalisation_backward_matches_finite_differences(name):
+    norm = NORMALISATIONS[name]
+    rng = np.random.default_rng(7)
+    z = rng.standard_normal((3, 6)) * 2.0 + 0.5
+    r = rng.standard_normal((3, 6))  # loss = Σ r ⊙ norm(z)
+    zhat, stats = _forward(norm, z)
+    g = r.copy()
+    norm.backward(g, zhat, stats)
+    h = 1e-6
+    fd = np.empty_like(z)
+    for i in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[i] = h
+        fd[i] = (np.sum(r * _forward(norm, z + e)[0]) - np.sum(r * _forward(norm, z - e)[0])) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(NORMALISATIONS))
+def test_normalisation_jvp_matches_finite_differences_and_its_image_normal(name):
+    norm = NORMALISATIONS[name]
+    rng = np.random.default_rng(8)
+    z = rng.standard_normal((1, 7)) * 1.5 - 0.3
+    t = rng.standard_normal((7, 3))  # three tangents
+    zhat, stats = _forward(norm, z)
+    jt = norm.jvp(t, zhat[0], stats)
+    h = 1e-6
+    fd = np.stack([(_forward(norm, z + h * t[:, j])[0][0] - _forward(norm, z - h * t[:, j])[0][0]) / (2 * h)
+                   for j in range(3)], axis=1)
+    np.testing.assert_allclose(jt, fd, rtol=1e-6, atol=1e-8)
+    normal = norm.image_normal(zhat[0])
+    if normal is not None:
+        np.testing.assert_allclose(normal @ jt, 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(NORMALISATIONS))
+def test_normalisation_mean_field_matches_a_wide_layer(name):
+    """At large width ln q̂ and ln n² of the mean field are the variance f sees and the gain²."""
+    norm = NORMALISATIONS[name]
+    for q in (1e-4, 0.3, 50.0):
+        z = np.random.default_rng(9).standard_normal((4, 200_000)) * math.sqrt(q)
+        zhat, stats = _forward(norm, z)
+        lq = np.array([math.log(q)])
+        assert math.exp(norm.log_seen(lq)[0]) == pytest.approx(np.mean(zhat * zhat), rel=0.02)
+        assert math.exp(0.5 * norm.log_gain2(lq)[0]) == pytest.approx(norm.gain(stats), rel=0.02)
+        assert norm.log_seen_scalar(math.log(q)) == pytest.approx(norm.log_seen(lq)[0], rel=1e-15)
+
+
+def test_layer_norm_uses_the_one_epsilon():
+    z = np.array([[1.0, -1.0]])  # variance 1
+    _, stats = _forward(NORMALISATIONS["layer"], z)
+    assert stats[0] == 1.0 / math.sqrt(1.0 + NORM_EPS)

@@ -9,10 +9,12 @@ import pytest
 
 from gradtui.engine import ACTIVATIONS, Config, compute
 from gradtui.engine import sampled as S
+from gradtui.engine import weights
+from gradtui.engine.kernels import BLOCK
+from gradtui.engine.norms import NORM_EPS, NORMALISATIONS
 from gradtui.engine.config import sampled_activation_bytes
 from gradtui.engine.result import Result
 
-LN_EPS = 1e-5  # DESIGN / expected engine
 
 
 def sampled(**kw) -> Config:
@@ -31,15 +33,32 @@ def ref_loss(net: S.Network, weights, inject_at=None, perturb=None) -> np.ndarra
         z = h @ np.swapaxes(weights[l], -1, -2)
         if net.bias is not None:
             z = z + net.bias[l]
-        if c.norm == "layer":
-            mu = z.mean(axis=-1, keepdims=True)
-            var = ((z - mu) ** 2).mean(axis=-1, keepdims=True)
-            z = (z - mu) / np.sqrt(var + LN_EPS)
+        z = REF_NORMS.get(c.norm, _registry_norm(c.norm))(z)
         y = net.activation.f(z)
         h = h + c.residual_scale * y if c.residual else y
         if inject_at == l + 1:
             h = h + perturb
     return (h @ net.readout).sum(axis=-1)
+
+
+def _layer_norm(z):
+    mu = z.mean(axis=-1, keepdims=True)
+    var = ((z - mu) ** 2).mean(axis=-1, keepdims=True)
+    return (z - mu) / np.sqrt(var + NORM_EPS)
+
+
+#: independent references of the normalisations (written plainly, batched over any leading axes)
+REF_NORMS = {"none": lambda z: z, "layer": _layer_norm}
+
+
+def _registry_norm(name):
+    """A normalisation without its own reference above: its registry forward on (B, N) slices."""
+    def apply(z):
+        out = np.array(z, dtype=float)
+        for i in np.ndindex(out.shape[:-2]):
+            NORMALISATIONS[name].forward(out[i])
+        return out
+    return apply
 
 
 def fd_gradient(loss_of, shape, step: float, five_point: bool) -> np.ndarray:
@@ -55,11 +74,12 @@ def fd_gradient(loss_of, shape, step: float, five_point: bool) -> np.ndarray:
 # piecewise-linear activations: plain central differences with a tiny step are exact between kinks;
 # elu has a jump in f'': a small 2-point step; the smooth ones: 5-point stencil, larger step
 FD_STEP = {"relu": (1e-6, False), "leaky_relu": (1e-6, False), "elu": (1e-5, False)}
+#: every normalisation of the registry, plain and residual (α 0.7 without a norm, 1.3 with one)
 VARIANTS = {
-    "plain": {},
-    "residual": {"residual": True, "residual_scale": 0.7},
-    "layernorm": {"norm": "layer"},
-    "residual_layernorm": {"residual": True, "norm": "layer", "residual_scale": 1.3},
+    f"{'residual_' if residual else ''}{'plain' if name == 'none' else name}": {
+        "norm": name, **({"residual": True, "residual_scale": 0.7 if name == "none" else 1.3}
+                         if residual else {})}
+    for name in NORMALISATIONS for residual in (False, True)
 }
 SHAPES = [(4, 6, 3), (3, 8, 2), (5, 4, 2)]
 
@@ -129,7 +149,7 @@ def test_fused_activation_kernels_are_bit_identical_to_the_registry(activation):
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
 def test_f_and_df_into_matches_the_registry_on_large_arrays(activation):
     act = ACTIVATIONS[activation]
-    z = np.random.default_rng(4).standard_normal((5, S._BLOCK // 2 + 7)) * 6  # several blocks
+    z = np.random.default_rng(4).standard_normal((5, BLOCK // 2 + 7)) * 6  # several blocks
     f, d, w1, w2 = (np.empty_like(z) for _ in range(4))
     S.f_and_df_into(act, z, f, d, w1, w2)
     np.testing.assert_array_equal(f, act.f(z))
@@ -283,7 +303,7 @@ def test_weights_are_regenerated_when_the_stack_does_not_fit(monkeypatch):
     S.clear_cache()
     fits = S.compute_sampled(config)
     assert S.network(config).held
-    monkeypatch.setattr(S, "WEIGHT_CACHE_BYTES", 10 * 64 * 64 * 8 - 1)
+    monkeypatch.setattr(weights, "WEIGHT_CACHE_BYTES", 10 * 64 * 64 * 8 - 1)
     S.clear_cache()
     assert not S.network(config).held
     regenerated = S.compute_sampled(config)

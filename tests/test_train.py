@@ -12,9 +12,14 @@ import warnings
 import numpy as np
 import pytest
 
-from gradtui.engine import PRESETS, Config
+from gradtui.engine import PRESETS, Config, compute
 from gradtui.engine import train as T
-from gradtui.engine.train import TrainConfig, gradient_norms, train
+from gradtui.engine.train import TrainConfig, train
+
+
+def tied_grads(config: Config, tied: bool = True) -> np.ndarray:
+    """log10 grad_l of the bars' network (the sampled engine), tied or not."""
+    return compute(config.replace(mode="sampled", tied=tied)).log10_grad
 
 
 def run_quietly(config: Config, tc: TrainConfig, **kw) -> T.TrainResult:
@@ -191,7 +196,7 @@ def test_tied_rnn_explodes_above_one_and_vanishes_below(scale, regime):
     """Linear activation, orthogonal W scaled by s, tied over 50 steps: grad_1 = s^49 exactly."""
     c = Config(depth=50, activation="linear", init="orthogonal", weight_scale=scale, width=64,
                batch=16)
-    log10_grad = gradient_norms(c, tied=True)
+    log10_grad = tied_grads(c, tied=True)
     assert log10_grad[-1] == 0.0
     assert log10_grad[0] == pytest.approx(49 * math.log10(scale), abs=1e-9)
     if regime == "exploding":
@@ -204,18 +209,18 @@ def test_tied_rnn_explodes_above_one_and_vanishes_below(scale, regime):
 
 def test_tied_tanh_rnn_vanishes_below_one():
     c = Config(depth=50, activation="tanh", init="orthogonal", weight_scale=0.8, width=64, batch=16)
-    assert gradient_norms(c, tied=True)[0] < -4
+    assert tied_grads(c, tied=True)[0] < -4
 
 
-def test_gradient_norms_underflow_is_a_number():
+def test_tied_gradient_underflow_is_a_number():
     c = Config(depth=2000, activation="linear", init="orthogonal", weight_scale=0.5, width=8,
                batch=2, mode="sampled")
-    g = gradient_norms(c, tied=True)
+    g = tied_grads(c, tied=True)
     assert g[0] == pytest.approx(1999 * math.log10(0.5), rel=1e-9)  # ~1e-602
 
 
-def test_zero_init_gradient_norms_are_exact_zeros():
-    g = gradient_norms(PRESETS["zero_init"].config().replace(width=16, batch=4), tied=False)
+def test_zero_init_gradients_are_exact_zeros():
+    g = tied_grads(PRESETS["zero_init"].config().replace(width=16, batch=4), tied=False)
     assert g[-1] == 0.0 and np.all(g[:-1] == -np.inf)
 
 
@@ -271,9 +276,9 @@ def test_train_imports_without_textual_or_plotext():
     code = (
         "import json, sys\n"
         "from gradtui.engine import Config\n"
-        "from gradtui.engine.train import train, TrainConfig, gradient_norms\n"
+        "from gradtui.engine.train import train, TrainConfig\n"
         "train(Config(depth=3, width=8), TrainConfig(steps=2))\n"
-        "gradient_norms(Config(depth=3, width=8))\n"
+        "train(Config(depth=3, width=8, norm='layer', residual=True), TrainConfig(steps=2, tied=True))\n"
         "print(json.dumps(sorted(m for m in sys.modules "
         "if m.split('.')[0] in ('textual', 'plotext', 'rich'))))\n"
     )

@@ -6,7 +6,6 @@ registry (finite differences of f against f', Gaussian expectations against a re
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -138,7 +137,3 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("softplus", _softplus, _sigmoid, "log(1 + e^z)"),
     )
 }
-
-#: the derivative of leaky_relu below zero, exported for documentation and tests
-LEAKY_SLOPE = _LEAK
-SQRT2PI = math.sqrt(2.0 * math.pi)

@@ -30,10 +30,10 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from .config import Config
+from .norms import NORMALISATIONS
 from .result import Result
+from .special import logaddexp as _logaddexp
 
-#: layer norm's ε, the same as the sampled engine's (and PyTorch's default)
-LN_EPS = 1e-5
 LN10 = math.log(10.0)
 NEG_INF = -math.inf
 
@@ -213,15 +213,6 @@ def tables(activation: str) -> MeanFieldTables:
 # ---------------------------------------------------------------------------------------------
 # The recursion
 # ---------------------------------------------------------------------------------------------
-def _lae(a: float, b: float) -> float:
-    """ln(e^a + e^b) for Python floats, -inf allowed."""
-    if a < b:
-        a, b = b, a
-    if b == NEG_INF:
-        return a
-    return a + math.log1p(math.exp(b - a))
-
-
 def _signed_add(la: float, sa: float, lb: float, sb: float) -> tuple[float, float]:
     """(ln|x|, sign x) of x = sa·e^la + sb·e^lb."""
     if lb == NEG_INF or sb == 0.0:
@@ -229,7 +220,7 @@ def _signed_add(la: float, sa: float, lb: float, sb: float) -> tuple[float, floa
     if la == NEG_INF or sa == 0.0:
         return lb, sb
     if sa == sb:
-        return _lae(la, lb), sa
+        return _logaddexp(la, lb), sa
     if la == lb:
         return NEG_INF, 0.0
     if la > lb:
@@ -270,8 +261,8 @@ def trajectory(config: Config) -> Trajectory:
     t = tables(config.activation)
     lsw2 = _ln(config.sigma_w2)
     lsb2 = _ln(config.bias_std**2)
-    leps = math.log(LN_EPS)
-    norm = config.norm == "layer"
+    nm = NORMALISATIONS[config.norm]
+    norm, seen = not nm.identity, nm.log_seen_scalar
     depth = config.depth
     log_q = [0.0] * depth
     f_v, f_var, f_ratio = t.log_v.scalar, t.log_var.scalar, t.mean_ratio.scalar
@@ -279,9 +270,9 @@ def trajectory(config: Config) -> Trajectory:
     if not config.residual:
         lp = 0.0  # ln E[h_0²] = ln 1
         for i in range(depth):
-            lq = _lae(lsw2 + lp, lsb2)
+            lq = _logaddexp(lsw2 + lp, lsb2)
             log_q[i] = lq
-            lqa = lq - _lae(lq, leps) if norm else lq
+            lqa = seen(lq) if norm else lq
             lp = f_v(lqa)
         return Trajectory(np.array(log_q), None, None, None)
 
@@ -292,14 +283,14 @@ def trajectory(config: Config) -> Trajectory:
     log_m = [0.0] * depth
     sign_m = [0.0] * depth
     for i in range(depth):
-        lq = _lae(lsw2 + lp, lsb2)
+        lq = _logaddexp(lsw2 + lp, lsb2)
         log_q[i] = lq
-        lqa = lq - _lae(lq, leps) if norm else lq
-        lvar = _lae(lvar, l_alpha2 + f_var(lqa))
+        lqa = seen(lq) if norm else lq
+        lvar = _logaddexp(lvar, l_alpha2 + f_var(lqa))
         r = f_ratio(lqa)
         if r != 0.0:
             lm, sm = _signed_add(lm, sm, l_alpha + _ln(abs(r)) + 0.5 * f_v(lqa), math.copysign(1.0, r))
-        lp = _lae(lvar, 2.0 * lm) if sm != 0.0 else lvar
+        lp = _logaddexp(lvar, 2.0 * lm) if sm != 0.0 else lvar
         log_var[i], log_m[i], sign_m[i] = lvar, lm, sm
     return Trajectory(np.array(log_q), np.array(log_var), np.array(log_m), np.array(sign_m))
 
@@ -310,13 +301,11 @@ def compute_expected(config: Config) -> Result:
     traj = trajectory(config)
     lq = traj.log_q
     lsw2 = _ln(config.sigma_w2)
-    norm = config.norm == "layer"
-    leps = math.log(LN_EPS)
+    nm = NORMALISATIONS[config.norm]
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        l_qeps = np.logaddexp(lq, leps)
-        lqa = lq - l_qeps if norm else lq
+        lqa = nm.log_seen(lq)
         log_d = t.log_d(lqa)
-        log_norm2 = -l_qeps if norm else np.zeros_like(lq)
+        log_norm2 = nm.log_gain2(lq)
         log_chi = lsw2 + log_d + log_norm2  # ln χ_l (lsw2 = -inf for zero init: χ = 0)
         if config.residual:
             l_alpha2 = 2.0 * math.log(config.residual_scale)
@@ -361,8 +350,7 @@ def log10_grad_first_grid(
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         lsw2 = np.log(sw2.ravel())
         lsb2 = np.log(sb2.ravel())
-        leps = math.log(LN_EPS)
-        is_norm = norm == "layer"
+        nm = NORMALISATIONS[norm]
         l_alpha2 = 2.0 * math.log(residual_scale)
         lp = np.zeros_like(lsw2)
         lvar = np.zeros_like(lsw2)
@@ -371,9 +359,8 @@ def log10_grad_first_grid(
         total = np.zeros_like(lsw2)
         for layer in range(1, depth + 1):
             lq = np.logaddexp(lsw2 + lp, lsb2)
-            l_qeps = np.logaddexp(lq, leps)
-            lqa = lq - l_qeps if is_norm else lq
-            log_chi = lsw2 + t.log_d(lqa) - (l_qeps if is_norm else 0.0)
+            lqa = nm.log_seen(lq)
+            log_chi = lsw2 + t.log_d(lqa) + nm.log_gain2(lq)
             lf = 0.5 * (np.logaddexp(0.0, l_alpha2 + log_chi) if residual else log_chi)
             if layer >= 2:  # grad_1 is the product of factors 2..L
                 total = total + lf
@@ -389,7 +376,7 @@ def log10_grad_first_grid(
 
 
 __all__ = [
-    "LN_EPS", "MeanFieldTables", "Trajectory", "compute_expected", "gaussian_expectation",
+    "MeanFieldTables", "Trajectory", "compute_expected", "gaussian_expectation",
     "gaussian_rule", "log10_grad_first_grid", "tables", "trajectory",
 ]
 

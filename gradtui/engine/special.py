@@ -118,3 +118,12 @@ def npdf(z: np.ndarray) -> np.ndarray:
     z = np.asarray(z, dtype=float)
     with np.errstate(under="ignore", over="ignore"):
         return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+def logaddexp(a: float, b: float) -> float:
+    """ln(e^a + e^b) for Python floats, -inf allowed (no NumPy call overhead: the hot loops' own)."""
+    if a < b:
+        a, b = b, a
+    if b == -math.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))

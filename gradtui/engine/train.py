@@ -1,7 +1,7 @@
 """Watch it (not) learn: a few steps of training on the network of DESIGN §1 (NumPy only).
 
 The network is exactly the one the bars describe — ``L`` square layers of width ``N``, plain or
-residual (``h_l = h_{l-1} + α·f(z_l)``), optional layer norm on ``z_l`` (eps 1e-5, no affine), bias,
+residual (``h_l = h_{l-1} + α·f(z_l)``), optional normalisation of ``z_l`` (no affine), bias,
 activations and inits from the registries, float64 — trained on a small synthetic regression task:
 
 * **data**: a fixed training set of ``batch`` inputs ``x ~ N(0, 1)`` (entries), drawn from the seed;
@@ -20,8 +20,8 @@ Clipping (``clip_norm``) rescales the *total* gradient (all W and b together) to
 is larger, before the optimiser sees it, and counts how often it fired.
 
 ``tied=True`` is the unrolled recurrent net: one ``W`` and one ``b`` for every layer (time step);
-its gradient is the sum of the per-layer terms. :func:`gradient_norms` gives the per-layer
-gradient norms of either net with the bars' own loss (DESIGN §1), for the RNN explode/vanish picture.
+its gradient is the sum of the per-layer terms. Each layer is the engines' one step
+(:class:`~gradtui.engine.layer.Layer`), forward and backward.
 
 Nothing here raises or warns on overflow: the whole computation runs under ``np.errstate(all=
 "ignore")``; a loss that is not finite ends the run and is recorded (``diverged_at``), and
@@ -31,160 +31,26 @@ non-finite weights show up as ``inf`` relative updates.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from .activations import ACTIVATIONS
 from .blas import single_thread
-from .config import MEMORY_BUDGET, Config, _as_float, canonical_name, closest
+from .config import MEMORY_BUDGET, Config
 from .inits import INITS, base_draw
+from .layer import Layer
+from .train_config import (
+    ADAM_BETAS, ADAM_EPS, DEFAULT_LR, LR_RANGE, MAX_STEPS, OPTIMIZERS, TrainConfig, TrainResult,
+)
 
-OPTIMIZERS = ("sgd", "adam")
-#: learning rates that train ReLU + He at depth 10–50, width 64–512 without blowing up, and are
-#: small enough that a too-large init still diverges within a few steps
-DEFAULT_LR = {"sgd": 0.002, "adam": 1e-4}
-#: layer norm epsilon (DESIGN §1: layer norm without affine parameters)
-NORM_EPS = 1e-5
 #: hidden units of the teacher network
 TEACHER_HIDDEN = 16
 #: E[tanh(u)²] for u ~ N(0, 1): the teacher's output weights are scaled by it so Var y ≈ 1
 _TANH2 = 0.3942944903
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
-
-MAX_STEPS = 10_000
-MAX_BATCH = 4096
-LR_RANGE = (1e-8, 100.0)
 
 #: independent random streams spawned from the seed (fixed order: never reorder, only append)
 _STREAMS = ("weights", "biases", "readout", "teacher", "data")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train: validated on construction (``ValueError`` naming field, value and range)."""
-
-    steps: int = 100
-    #: learning rate; ``None`` = the optimizer's default (:data:`DEFAULT_LR`)
-    lr: float | None = None
-    optimizer: str = "sgd"
-    #: total-gradient-norm clipping threshold; ``None`` or ``0`` = off (stored as ``None``)
-    clip_norm: float | None = None
-    #: size of the fixed training set (every step uses all of it)
-    batch: int = 64
-    #: one W and b for every layer (an unrolled recurrent net)
-    tied: bool = False
-
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "optimizer", canonical_name(self.optimizer))
-        if self.optimizer not in OPTIMIZERS:
-            hint = closest(self.optimizer, OPTIMIZERS)
-            did = f"; did you mean {hint}?" if hint else ""
-            raise ValueError(
-                f"optimizer: unknown value {self.optimizer!r}; choose one of "
-                f"{', '.join(OPTIMIZERS)}{did}"
-            )
-        for name, hi in (("steps", MAX_STEPS), ("batch", MAX_BATCH)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"{name}: {value!r} is not a whole number")
-            if not 1 <= value <= hi:
-                raise ValueError(f"{name}: {value} is out of range; allowed 1–{hi}")
-            set_(self, name, int(value))
-        lr = DEFAULT_LR[self.optimizer] if self.lr is None else _finite(self.lr, "lr")
-        lo, hi = LR_RANGE
-        if not lo <= lr <= hi:
-            raise ValueError(f"lr: {lr:g} is out of range; allowed {lo:g}–{hi:g}")
-        set_(self, "lr", lr)
-        if self.clip_norm is not None:
-            clip = _finite(self.clip_norm, "clip_norm")
-            if clip < 0:
-                raise ValueError(f"clip_norm: {clip:g} is out of range; allowed 0 (off) or > 0")
-            set_(self, "clip_norm", clip if clip > 0 else None)
-        if not isinstance(self.tied, bool):
-            raise ValueError(f"tied: {self.tied!r} is not true or false")
-
-
-def _finite(value, name: str) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{name}: {value!r} is not a number")
-    return _as_float(name, value)
-
-
-@dataclass(frozen=True, eq=False)
-class TrainResult:
-    """What a run did. Arrays over layers are indexed 0..L-1 for layers 1..L (1 = input side)."""
-
-    config: Config
-    train_config: TrainConfig
-    #: training loss after 0, 1, …, K updates (float64, length K + 1 for a full run); a run that
-    #: diverged ends with its first inf/nan entry (at index ``diverged_at``), a cancelled one early
-    loss: np.ndarray
-    #: ‖W_l(end) − W_l(start)‖_F / ‖W_l(start)‖_F per layer (0/0 → 0, x/0 → inf, non-finite
-    #: weights → inf). Tied: the one shared W, repeated for every layer
-    rel_update: np.ndarray
-    #: per step and layer: ‖ΔW_l‖_F / ‖W_l‖_F of that step, shape (steps taken, L)
-    rel_update_steps: np.ndarray
-    #: ‖Δθ‖ of every step (all W and b together, after clipping and the optimiser)
-    step_norm: np.ndarray
-    #: ‖∇θ loss‖ of every step, before clipping
-    grad_norm: np.ndarray
-    #: steps on which clipping rescaled the gradient
-    clip_fired: int
-    #: number of updates after which the loss was not finite (the run stopped there), else None
-    diverged_at: int | None
-    cancelled: bool
-    #: tied only: each layer's (time step's) share of the update, ‖Σ_steps lr·∂loss/∂W|_l‖ / ‖W‖
-    #: (the plain-gradient update that layer's term alone asks for); None when untied
-    layer_contrib: np.ndarray | None = None
-    extras: dict = field(default_factory=dict)
-
-    @property
-    def depth(self) -> int:
-        return int(self.rel_update.shape[0])
-
-    @property
-    def steps_run(self) -> int:
-        """Losses evaluated (K + 1 for a full run, counting the initial one and a non-finite one)."""
-        return int(self.loss.shape[0])
-
-    @property
-    def steps_taken(self) -> int:
-        """Updates applied."""
-        return int(self.step_norm.shape[0])
-
-    @property
-    def diverged(self) -> bool:
-        return self.diverged_at is not None
-
-    @property
-    def finished(self) -> bool:
-        return not self.cancelled and not self.diverged
-
-    @property
-    def loss_finite(self) -> np.ndarray:
-        return np.isfinite(self.loss)
-
-    @property
-    def max_step_norm(self) -> float:
-        return float(np.max(self.step_norm)) if self.step_norm.size else 0.0
-
-    @property
-    def log10_rel_update(self) -> np.ndarray:
-        """log10 of the relative update; -inf for a layer that did not move."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log10(self.rel_update)
-
-    @property
-    def first_loss(self) -> float:
-        return float(self.loss[0]) if self.loss.size else math.nan
-
-    @property
-    def final_loss(self) -> float:
-        return float(self.loss[-1]) if self.loss.size else math.nan
 
 
 # -- the network ---------------------------------------------------------------------------------
@@ -197,6 +63,10 @@ class _Net:
     W: np.ndarray
     b: np.ndarray
 
+    @property
+    def step(self) -> Layer:
+        return Layer.of(self.config)
+
     def index(self, layer: int) -> int:
         return 0 if self.tied else layer
 
@@ -204,11 +74,11 @@ class _Net:
 @dataclass
 class _Cache:
     """What the backward pass needs: the layer inputs h_{l-1}, the (normalised) pre-activations and
-    the layer-norm 1/std."""
+    the normalisation's statistics."""
 
     inputs: list[np.ndarray]
     zhat: list[np.ndarray]
-    inv_std: list[np.ndarray | None]
+    stats: list[np.ndarray | None]
     out: np.ndarray
 
 
@@ -230,45 +100,27 @@ def _draw_net(config: Config, tied: bool, rngs: dict[str, np.random.Generator]) 
 
 
 def _forward(net: _Net, x: np.ndarray) -> _Cache:
-    c = net.config
-    act = ACTIVATIONS[c.activation]
-    layer_norm = c.norm == "layer"
+    step = net.step
     h = x
-    inputs, zhat, inv_std = [], [], []
-    for layer in range(c.depth):
+    inputs, zhat, stats = [], [], []
+    for layer in range(net.config.depth):
         i = net.index(layer)
-        z = h @ net.W[i].T + net.b[i]
-        if layer_norm:
-            z = z - z.mean(axis=1, keepdims=True)
-            s = 1.0 / np.sqrt(np.mean(z * z, axis=1, keepdims=True) + NORM_EPS)
-            z = z * s
-        else:
-            s = None
-        a = act.f(z)
+        z = step.pre_activation(h, net.W[i], bias=net.b[i])
         inputs.append(h)
+        h, _, st = step.forward(h, z)
         zhat.append(z)
-        inv_std.append(s)
-        h = h + c.residual_scale * a if c.residual else a
-    return _Cache(inputs, zhat, inv_std, h)
+        stats.append(st)
+    return _Cache(inputs, zhat, stats, h)
 
 
 def _backward_layer(net: _Net, cache: _Cache, layer: int, g_h: np.ndarray, need_prev: bool = True):
     """Given ∂loss/∂h_l, return (∂loss/∂z_l before norm, ∂loss/∂h_{l-1} or None)."""
-    c = net.config
-    df = ACTIVATIONS[c.activation].df
-    g = g_h * df(cache.zhat[layer])
-    if c.residual:
-        g = g * c.residual_scale
-    s = cache.inv_std[layer]
-    if s is not None:
-        zh = cache.zhat[layer]
-        g = s * (g - g.mean(axis=1, keepdims=True) - zh * np.mean(g * zh, axis=1, keepdims=True))
+    step = net.step
+    zh = cache.zhat[layer]
+    g = step.backward(g_h, step.activation.df(zh), zh, cache.stats[layer])
     if not need_prev:
         return g, None
-    g_prev = g @ net.W[net.index(layer)]
-    if c.residual:
-        g_prev = g_prev + g_h
-    return g, g_prev
+    return g, step.backward_input(g, g_h, net.W[net.index(layer)])
 
 
 def _gradients(net: _Net, cache: _Cache, g_out: np.ndarray, gW: np.ndarray, gb: np.ndarray,
@@ -461,37 +313,7 @@ def _train(config, tc, progress, cancel) -> TrainResult:
     )
 
 
-# -- per-layer gradient norms (the bars, tied or not) ---------------------------------------------
-def gradient_norms(config: Config, *, tied: bool = True) -> np.ndarray:
-    """log10 ``grad_l = ‖∂loss/∂h_l‖ / ‖∂loss/∂h_L‖`` for layers 1..L (DESIGN §2 meaning).
-
-    The net is the bars' one (DESIGN §1: ``config.batch`` inputs ``x ~ N(0, 1)``, loss
-    ``Σ_batch ⟨r, h_L⟩`` with ``r ~ N(0, I)``) drawn from ``config.seed``, with one shared W and b
-    when ``tied``. The backward signal is renormalised at every layer and its log-norm accumulated,
-    so 1e-400 is an answer, not an underflow; a forward pass that overflowed gives ``nan`` there.
-    With ``linear`` activation and ``orthogonal`` init, tied, the result is exactly
-    ``(L − l)·log10(weight_scale)``: a recurrent matrix with gain > 1 explodes, < 1 vanishes.
-    """
-    with np.errstate(all="ignore"), single_thread():
-        rngs = _streams(config.seed)
-        net = _draw_net(config, tied, rngs)
-        x = rngs["data"].standard_normal((config.batch, config.width))
-        r = rngs["readout"].standard_normal(config.width)
-        cache = _forward(net, x)
-        g_h = np.broadcast_to(r, cache.out.shape).copy()
-        L = config.depth
-        out = np.zeros(L)
-        log_norm = 0.0
-        g_h = g_h / float(np.sqrt(np.sum(g_h * g_h)))
-        for layer in range(L - 1, -1, -1):
-            out[layer] = log_norm
-            if layer == 0:
-                break
-            _, g_h = _backward_layer(net, cache, layer, g_h)
-            n = float(np.sqrt(np.sum(g_h * g_h)))
-            if n > 0 and math.isfinite(n):
-                log_norm += math.log10(n)
-                g_h = g_h / n
-            else:
-                log_norm += -math.inf if n == 0 else math.nan
-        return out
+__all__ = [
+    "ADAM_BETAS", "ADAM_EPS", "DEFAULT_LR", "LR_RANGE", "MAX_STEPS", "OPTIMIZERS", "TrainConfig",
+    "TrainResult", "check_size", "train", "train_bytes",
+]

@@ -1,0 +1,220 @@
+"""The sampled engine's drawn network: inputs, readout, biases and weights, with the weight cache.
+
+Weights are unit-gain base draws (``inits.base_draw``), one generator per layer derived from the
+seed, scaled by √σ_w²·weight_scale at use (the matmul output is scaled, the draw never is). The base
+stack of a (seed, width, family) is cached (at most two stacks, at most 512 MiB together, and only
+while stack + activations stay within 1 GiB); otherwise each layer's weights are redrawn from its own
+generator, so cached and regenerated networks give bit-identical results.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .activations import ACTIVATIONS, Activation
+from .config import Config
+from .inits import INITS, base_draw
+from .workspace import workspace_bytes
+
+#: held base weight stacks: how many, and how many bytes together
+MAX_STACKS = 2
+WEIGHT_CACHE_BYTES = 512 << 20
+#: held activations + held weights of one call stay below this
+TOTAL_BYTES = 1 << 30
+#: independent random streams under one seed
+_STREAM_WEIGHTS, _STREAM_INPUT, _STREAM_READOUT, _STREAM_BIAS = 1, 2, 3, 4
+
+
+# -- random draws ------------------------------------------------------------------------------
+def _rng(seed: int, *key: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def layer_base_weight(seed: int, family: str, width: int, layer: int) -> np.ndarray:
+    """The unit-gain base draw of one layer (0-based), from that layer's own generator."""
+    if family == "zeros":
+        return np.zeros((width, width))
+    return base_draw(_rng(seed, _STREAM_WEIGHTS, layer), family, width)
+
+
+@lru_cache(maxsize=4)
+def _input(seed: int, width: int, batch: int) -> np.ndarray:
+    return _readonly(_rng(seed, _STREAM_INPUT).standard_normal((batch, width)))
+
+
+@lru_cache(maxsize=4)
+def _readout(seed: int, width: int) -> np.ndarray:
+    return _readonly(_rng(seed, _STREAM_READOUT).standard_normal(width))
+
+
+@lru_cache(maxsize=4)
+def _bias_base(seed: int, width: int, depth: int) -> np.ndarray:
+    # row l is the same for every depth ≥ l+1: the generator fills rows in order
+    return _readonly(_rng(seed, _STREAM_BIAS).standard_normal((depth, width)))
+
+
+# -- the weight cache --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Stack:
+    base: np.ndarray  # (depth, N, N) unit-gain draws, read-only
+    norms: np.ndarray  # ‖base[l]‖_F
+
+    @property
+    def nbytes(self) -> int:
+        return self.base.nbytes
+
+
+_CACHE: OrderedDict[tuple[int, int, str], _Stack] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_STATS = {"hits": 0, "draws": 0, "layers_drawn": 0}
+
+
+def _trim(allowed: int, keep: tuple | None = None, stacks: int = MAX_STACKS) -> None:
+    """Evict least recently used stacks (never ``keep``) until the cache holds ≤ ``allowed`` bytes
+    in ≤ ``stacks`` stacks."""
+    while True:
+        total = sum(s.nbytes for s in _CACHE.values())
+        if total <= allowed and len(_CACHE) <= stacks:
+            return
+        victim = next((k for k in _CACHE if k != keep), None)
+        if victim is None:
+            return
+        del _CACHE[victim]
+
+
+def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) -> _Stack | None:
+    """The cached base stack covering ``depth`` layers, drawn if needed; None if it may not be held."""
+    key = (seed, width, family)
+    need = depth * width * width * 8
+    with _CACHE_LOCK:
+        if need > allowed:
+            _trim(allowed)
+            return None
+        hit = _CACHE.get(key)
+        if hit is not None and hit.base.shape[0] >= depth and hit.nbytes <= allowed:
+            _CACHE.move_to_end(key)
+            _trim(allowed, keep=key)
+            _STATS["hits"] += 1
+            return hit
+        old = _CACHE.pop(key, None)
+        if old is not None and old.base.shape[0] >= depth:  # deeper than may be held now
+            old = None
+        _trim(allowed - need, stacks=MAX_STACKS - 1)
+        base = np.empty((depth, width, width))
+        norms = np.empty(depth)
+        start = 0
+        if old is not None:  # a shallower stack of the same draws: keep its layers
+            start = old.base.shape[0]
+            base[:start] = old.base
+            norms[:start] = old.norms
+            del old
+        for layer in range(start, depth):
+            base[layer] = layer_base_weight(seed, family, width, layer)
+            norms[layer] = np.linalg.norm(base[layer])
+        stack = _Stack(_readonly(base), _readonly(norms))
+        _CACHE[key] = stack
+        _STATS["draws"] += 1
+        _STATS["layers_drawn"] += depth - start
+        return stack
+
+
+def clear_weights() -> None:
+    """Drop the cached weights, inputs, readouts and biases."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+    for f in (_input, _readout, _bias_base):
+        f.cache_clear()
+
+
+def cache_info() -> dict:
+    """Held stacks (key → depth) and counters of hits and draws."""
+    with _CACHE_LOCK:
+        return {
+            "stacks": {k: s.base.shape[0] for k, s in _CACHE.items()},
+            "bytes": sum(s.nbytes for s in _CACHE.values()),
+            **_STATS,
+        }
+
+
+
+# -- the network -------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Network:
+    """One drawn network. ``weight(l)`` and ``bias[l]`` are layer l+1's true W and b (0-based)."""
+
+    config: Config
+    activation: Activation
+    #: √σ_w²·weight_scale: the true weights are scale·base
+    scale: float
+    x: np.ndarray  # (B, N)
+    readout: np.ndarray  # (N,)
+    bias: np.ndarray | None  # (L, N), None when bias_std = 0
+    family: str
+    stack: _Stack | None  # held base draws, or None: regenerated per layer
+
+    @property
+    def held(self) -> bool:
+        return self.stack is not None
+
+    def base_weight(self, layer: int) -> np.ndarray:
+        if self.config.tied:  # an unrolled RNN: layer 1's matrix at every step
+            layer = 0
+        if self.stack is not None:
+            return self.stack.base[layer]
+        c = self.config
+        return layer_base_weight(c.seed, self.family, c.width, layer)
+
+    def weight(self, layer: int) -> np.ndarray:
+        return self.scale * self.base_weight(layer)
+
+
+def network(config: Config, hold_weights: bool | None = None) -> Network:
+    """Draw (or fetch from the cache) the network of ``config``.
+
+    ``hold_weights``: None decides by memory; True holds the whole base stack (cached); False
+    regenerates each layer's weights from its own generator whenever they are needed.
+    """
+    c = config
+    init = INITS[c.init]
+    family = init.family
+    scale = math.sqrt(init.sigma_w2(c.width)) * c.weight_scale
+    stack = None
+    if family != "zeros" and hold_weights is not False:
+        allowed = min(WEIGHT_CACHE_BYTES, TOTAL_BYTES - workspace_bytes(c))
+        if hold_weights:
+            allowed = max(allowed, c.depth * c.width * c.width * 8)
+        stack = _held_stack(c.seed, c.width, family, 1 if c.tied else c.depth, allowed)
+    bias = None
+    if c.bias_std > 0:
+        bias = c.bias_std * _bias_base(c.seed, c.width, c.depth)
+        if c.tied:
+            bias = np.repeat(bias[:1], c.depth, axis=0)
+        bias = _readonly(bias)
+    return Network(
+        config=c,
+        activation=ACTIVATIONS[c.activation],
+        scale=scale,
+        x=_input(c.seed, c.width, c.batch),
+        readout=_readout(c.seed, c.width),
+        bias=bias,
+        family=family,
+        stack=stack,
+    )
+
+
+
+__all__ = [
+    "MAX_STACKS", "Network", "TOTAL_BYTES", "WEIGHT_CACHE_BYTES", "cache_info", "clear_weights",
+    "layer_base_weight", "network",
+]
