@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
 from rich.text import Text
@@ -22,11 +21,13 @@ from textual.widgets import Footer
 from gradtui.argv import command_line
 from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
 from gradtui.render.glyphs import glyphs
-from gradtui.render.numbers import fmt_log10
 from gradtui.render.palette import css_variables
 
 from .controls import CONTROLS, with_mode
 from .host import ConfigApp
+from .status import (
+    CLIP_NORMS, NEXT_VIEW, chart_subtitle, chart_title, clip_label, pinned_note, status_text,
+)
 from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
 )
@@ -329,19 +330,9 @@ class GradApp(ConfigApp):
             self._say("unpinned")
         elif self.result is not None:
             self.pinned = self.result
-            self._say(self._pinned_note())
+            self._say(pinned_note(self.pinned, self.glyphs, self.ascii))
         self.query_one(ChartView).pin(self.pinned)
         self._update_chart_title()
-
-    def _pinned_note(self) -> Text:
-        r = self.pinned
-        assert r is not None
-        g = self.glyphs
-        return Text.assemble(
-            ("pinned: ", "bold"),
-            f"{g.regime.get(r.regime, '?')} {r.regime}, layer 1 gets {fmt_log10(r.log10_grad_first)}",
-            " -- change something to compare; p unpins" if self.ascii else " — change something to compare; p unpins",
-        )
 
     def action_view(self) -> None:
         self.view = NEXT_VIEW[self.view]
@@ -354,7 +345,7 @@ class GradApp(ConfigApp):
         if self.message is not None and not self._message_is_error:
             self._say(None)
         if self.view != "weight":
-            self._say(f"clip norm {'off' if self.clip is None else f'{self.clip:g}'}: shown in the weight view (v)")
+            self._say(f"clip norm {clip_label(self.clip)}: shown in the weight view (v)")
 
     def watch_cursor(self) -> None:
         # the inspector needs the rows: a note (preset caption, pin) gives way, an error stays
@@ -518,22 +509,10 @@ class GradApp(ConfigApp):
             chart = self.query_one(ChartView)
         except Exception:
             return
-        c = self.config
-        if c.mode == "sampled":
-            title = f"sampled: width {c.width}, batch {c.batch}, seed {c.seed}"
-        else:
-            title = "expected: mean-field theory, infinite width"
-        notes = []
-        if self.pinned is not None:
-            notes.append("pinned shown (p unpins)")
-        notes.append(VIEW_HINT[self.view])
-        if self.view == "weight":
-            notes.append("k: clip " + ("off" if self.clip is None else f"{self.clip:g}"))
-        sub = "; ".join(notes)
-        if self.computing:
-            sub = "computing" + self.glyphs.ellipsis
-        chart.border_title = title
-        chart.border_subtitle = sub
+        chart.border_title = chart_title(self.config)
+        chart.border_subtitle = chart_subtitle(
+            self.view, self.clip, self.pinned is not None, self.computing, self.glyphs
+        )
         chart.set_class(self.computing, "-stale")
         self.query_one(Verdict).set_class(self.computing, "-stale")
 
@@ -542,16 +521,7 @@ class GradApp(ConfigApp):
             status = self.query_one("#status", TextLine)
         except Exception:
             return
-        text = self.message
-        shown = self.result.config if self.result is not None else None
-        if text is None and shown is not None and self.config.mode == "expected":
-            # the readout of the result on screen (never computed before the first frame)
-            text = Text(_depth_scale(shown.replace(depth=1), self.ascii), style="dim")
-        if text is None and self.view == "weight" and self.result is not None:
-            from gradtui.render.verdict import clip_text
-
-            readout = clip_text(self.result, self.clip, ascii=self.ascii)
-            text = Text(readout) if readout is not None else None
+        text = status_text(self.message, self.result, self.config, self.view, self.clip, self.ascii)
         status.set_text(text or Text(""))
         status.display = bool(text)
 
@@ -564,25 +534,6 @@ class GradApp(ConfigApp):
         except Exception:
             return
         command.set_text(Text.assemble(("$ ", "dim"), self._command()))
-
-
-#: v steps through the chart's views in this order
-NEXT_VIEW = {"grad": "forward", "forward": "weight", "weight": "grad"}
-#: the chart's subtitle: where v goes next
-VIEW_HINT = {"grad": "v: forward view", "forward": "v: weight grads", "weight": "v: gradients"}
-#: the clip norms ``k`` steps through (after them: off)
-CLIP_NORMS = (1.0, 10.0, 100.0, 1000.0)
-
-
-@lru_cache(maxsize=256)
-def _depth_scale(config: Config, ascii: bool) -> str:
-    """χ₁, ξ and layers per 10× (independent of depth: callers pass depth 1 to share the cache)."""
-    from gradtui.render.verdict import depth_scale_text
-
-    try:
-        return depth_scale_text(config, ascii=ascii)
-    except Exception:  # a readout only: never let it break the main view
-        return ""
 
 
 def run_app(config: Config, *, ascii: bool = False, tour: list | None = None) -> int:
