@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from gradtui.engine import PRESETS, Config
-from gradtui.engine.config import canonical_name, closest
+from gradtui.engine.config import ConfigError, canonical_name, closest
 
 #: keys a step may have besides Config's fields
 STEP_KEYS = ("preset", "title", "caption", "notice")
@@ -179,9 +179,8 @@ def _step(i: int, raw: dict[str, Any], name: str, where: "_KeyLines") -> TourSte
     )
     try:
         step.config
-    except ValueError as error:
-        message = str(error)
-        key = message.split(":", 1)[0].strip()
+    except ConfigError as error:
+        message, key = str(error), error.field
         if key in raw:
             raise fail(key, message) from None
         # a setting that comes from the preset itself: point at the preset line

@@ -1,4 +1,4 @@
-"""The plotext chart (gradtui/chart.py): layout, glyphs, markers, purity, sizes.
+"""The bar chart (gradtui/render/bars.py) and its words (render/verdict.py): layout, glyphs, markers, purity, sizes.
 
 Built on synthetic ``Result`` objects so the chart is tested without either engine.
 """
@@ -14,8 +14,15 @@ import pytest
 from rich.cells import cell_len
 from rich.text import Text
 
-from gradtui.chart import ASCII, UNICODE, asciify, format_pow10, render_chart, verdict
 from gradtui.engine import Config, Result
+from gradtui.render.bars import render_chart
+from gradtui.render.glyphs import ASCII as ALL_ASCII
+from gradtui.render.glyphs import UNICODE as ALL_UNICODE
+from gradtui.render.numbers import format_pow10
+from gradtui.render.text import asciify
+from gradtui.render.verdict import depth_scale_text, verdict
+
+UNICODE, ASCII = ALL_UNICODE.bars, ALL_ASCII.bars  # the bar chart's glyphs
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -443,7 +450,7 @@ def test_weight_view_ascii_is_pure_ascii():
 
 
 def test_total_norm_and_clip_text():
-    from gradtui.chart import clip_text, total_weight_grad_log10
+    from gradtui.render.verdict import clip_text, total_weight_grad_log10
 
     result = with_weight_grads(synth([0.0, 0.0]), [math.log10(3.0), math.log10(4.0)])
     assert total_weight_grad_log10(result) == pytest.approx(math.log10(5.0))
@@ -456,3 +463,14 @@ def test_total_norm_and_clip_text():
     assert clip_text(huge, 1.0, ascii=True).isascii()
     with pytest.raises(ValueError):
         render_chart(result, 70, 20, view="weight", threshold=-1.0)
+
+
+def test_depth_scale_line_for_the_verdict():
+    assert depth_scale_text(Config(activation="relu", init="he_normal")) == "fixed point χ₁ = 1, ξ = ∞: critical, no change with depth"
+    line = depth_scale_text(Config(activation="relu"))  # xavier: χ₁ = ½
+    assert line.startswith("fixed point χ₁ = 0.5, ξ = 1.44: 10× smaller every 6.64 layers")
+    assert max(len(depth_scale_text(Config(activation=a, weight_scale=w))) for a in ("tanh", "sigmoid") for w in (0.5, 1.5, 3)) <= 78
+    assert "explodes with scale |ξ|" in depth_scale_text(Config(activation="tanh", weight_scale=1.5))
+    assert depth_scale_text(Config(init="zeros")).startswith("χ₁ = 0")
+    assert depth_scale_text(Config(residual=True)).startswith("residual")
+    assert depth_scale_text(Config(activation="sigmoid"), ascii=True).isascii()

@@ -23,7 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradtui import __version__
-from gradtui.cli import FLAGS, Options, build_parser, command_line, config_to_argv, main, parse_args
+from gradtui.argv import FLAGS, Options, UsageError, build_parser, command_line, config_to_argv, parse_args
+from gradtui.cli import main
 from gradtui.engine import ACTIVATIONS, INITS, MODES, NORMS, PRESET_ORDER, PRESETS, Config
 from gradtui.engine.config import MAX_DEPTH, MAX_SEED
 
@@ -120,7 +121,8 @@ def test_preset_json_matches_the_engine(preset_runs, name):
 
 @pytest.mark.parametrize("name", PRESET_ORDER)
 def test_preset_print_is_the_chart_verdict_and_command(preset_runs, name):
-    from gradtui.chart import render_chart, verdict
+    from gradtui.render.bars import render_chart
+    from gradtui.render.verdict import verdict
 
     proc = preset_runs[(name, "--print")]
     assert proc.returncode == 0, proc.stderr
@@ -230,6 +232,9 @@ BAD = [
     (["--bias-std", "-0.5"], ["--bias-std", "-0.5", "[0, 100]"]),
     (["--residual-scale", "11"], ["--residual-scale", "11", "(0, 10]"]),
     (["--residual_scale", "0"], ["--residual_scale", "0", "(0, 10]"]),
+    # the value as it was given, not rounded onto the bound it passes
+    (["--weight-scale", "1000.0000000000001"], ["1000.0000000000001 is out of range", "(0, 1000]"]),
+    (["--bias-std", "100.00000000000001"], ["100.00000000000001 is out of range", "[0, 100]"]),
     (["--print", "--json"], ["--print", "--json"]),
     (["--residual", "--no-residual"], ["--residual", "--no-residual"]),
     (["--frobnicate"], ["--frobnicate"]),
@@ -378,6 +383,30 @@ def test_flags_table_matches_config():
     assert list(FLAGS) == [f.name for f in fields(Config)]
 
 
+def test_flags_and_ranges_come_from_configs_limits_table():
+    from gradtui.engine.config import LIMITS
+
+    parser = build_parser()
+    options = {o: a for a in parser._actions for o in a.option_strings}
+    for field, limit in LIMITS.items():
+        flag = FLAGS[field]
+        assert options[flag].dest == field
+        if limit.kind == "bool":
+            assert options["--no-" + flag[2:]].dest == field
+            continue
+        if limit.kind == "choice":
+            words = " ".join(str(options[flag].metavar).split("|")) + " " + options[flag].help
+            assert all(c.replace("_", "-") in words or c in words for c in limit.choices), field
+            continue
+        # a value that is not a number names the range Config itself refuses values outside of
+        for mode in MODES:
+            allowed = limit.allowed(mode)
+            with pytest.raises(ValueError, match=re.escape(allowed)):
+                Config(**{field: limit.upper(mode) * 2 + 1, "mode": mode})
+            with pytest.raises(UsageError, match=re.escape(f"{flag}: 'x' is not a") + ".*" + re.escape(allowed)):
+                parse_args(["--mode", mode, flag, "x"])
+
+
 # -- small programs -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -426,10 +455,10 @@ def test_print_honours_columns_and_no_color():
     assert max(len(line) for line in proc.stdout.splitlines()[:-2]) <= 60
 
 
-def test_json_never_has_nan_or_infinity():
-    from gradtui.cli import result_json
+def test_json_never_has_nan_or_infinity(monkeypatch, capsys):
     import numpy as np
 
+    import gradtui.engine
     from gradtui.engine import Result
 
     n = 4
@@ -440,7 +469,9 @@ def test_json_never_has_nan_or_infinity():
         overflow=np.array([False, True, True, False]),
         log10_grad=np.array([-np.inf, np.nan, -400.0, 0.0]),
     )
-    data = strict_json(result_json(result))
+    monkeypatch.setattr(gradtui.engine, "compute", lambda config: result)
+    assert main(["--json", "--depth", str(n)]) == 0
+    data = strict_json(capsys.readouterr().out)
     assert data["layers"][0]["grad"] == 0.0
     assert data["layers"][1]["log10_grad"] is None
     assert data["layers"][2]["grad"] is None and data["layers"][2]["log10_grad"] == -400.0

@@ -23,7 +23,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gradtui.chart import render_chart, verdict
+from gradtui.render.bars import render_chart
+from gradtui.render.verdict import verdict
 from gradtui.cli import main
 from gradtui.engine import ACTIVATIONS, INITS, Config, compute
 from gradtui.engine.result import EXPLODING, HIGH, LOW, OVERFLOW, STABLE, VANISHING, regime_of

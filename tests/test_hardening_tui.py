@@ -17,20 +17,16 @@ import time
 import pytest
 
 
-from gradtui.chart import verdict
+from gradtui.render.verdict import verdict
 from gradtui.engine import Config, compute
 from gradtui.tui import screens
 from gradtui.tui.app import GradApp
 from gradtui.tui.controls import CONTROL_KEYS
 from gradtui.tui.widgets import MIN_HEIGHT, MIN_WIDTH, ChartView, TooSmall, Verdict
 from test_tui import no_leftover_computation  # noqa: F401  (autouse: joins leftover compute threads)
-from tui_helpers import settle
+from tui_helpers import screen_text, settle
 
 SIZE = (80, 24)
-
-
-def screen_text(app: GradApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def shown_verdict(app: GradApp) -> str:
@@ -328,7 +324,7 @@ async def test_held_arrow_key_under_load():
                 await asyncio.sleep(min(delay, 0.01))
                 lags.append(time.perf_counter() - s - min(delay, 0.01))
         released = time.perf_counter()
-        busy_at_release = app._busy
+        busy_at_release = app.busy
         assert app.config == start.replace(weight_scale=expected_ws)
         await settle(pilot, rounds=100_000)
         settle_s = time.perf_counter() - released

@@ -35,8 +35,6 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_snapshot(snap_compare, case, size):
     keys, config = CASES[case]
-    if config is not None and config.mode == "sampled":
-        pytest.importorskip("gradtui.engine.sampled")
     app = GradApp(config=config)
     assert snap_compare(app, run_before=press_then_settle(*keys), terminal_size=size)
 
@@ -51,6 +49,5 @@ def test_snapshot_too_small(snap_compare):
 
 
 def test_snapshot_weight_view_with_clip(snap_compare):
-    pytest.importorskip("gradtui.engine.sampled")
     app = GradApp(config=Config(mode="sampled", depth=8, width=32, batch=8))
     assert snap_compare(app, run_before=press_then_settle("v", "v", "k", "k"), terminal_size=(80, 24))

@@ -6,25 +6,15 @@ they do not depend on timing. Update with ``--snapshot-update`` and look at the 
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from gradtui.engine import PRESETS, Config
-from gradtui.engine.train import TrainConfig, train
+from gradtui.engine.train import TrainConfig
 from gradtui.tour import load_tour
 from gradtui.tui.tour_view import TourScreen, TourStepChanged
-from gradtui.tui.training_view import (
-    LossChart,
-    TrainingScreen,
-    render_bars,
-    render_loss,
-    update_regimes,
-    y_axis,
-)
+from gradtui.tui.training_view import LossChart, TrainingScreen
 
 SIZE = (80, 24)
 
@@ -186,42 +176,6 @@ async def test_a_run_too_large_for_memory_is_a_message():
         await finish(pilot)
         status = app.screen.query_one("#train-status").render().plain
         assert status.startswith("cannot train: width: 1024 at depth 2000")
-
-
-def test_repeated_renders_are_identical():
-    """plotext keeps one global figure: every render starts from a clean one."""
-    r = train(Config(depth=4, activation="tanh", width=16), TrainConfig(steps=30))
-    bad = train(PRESETS["too_large"].config().replace(width=32), TrainConfig(steps=5))
-    first = render_loss(r, 40, 15).plain
-    render_loss(bad, 30, 10)
-    assert render_loss(r, 40, 15).plain == first
-    assert render_loss(r, 40, 15, ascii=True).plain.isascii()
-
-
-def test_bars_show_every_regime_with_a_glyph():
-    values = np.array([0.0, 1e-9, 0.01, 0.02, 5.0, math.inf, math.nan])
-    assert update_regimes(values) == [
-        "vanishing", "vanishing", "stable", "stable", "exploding", "overflow", "overflow",
-    ]
-    text = render_bars(values, 30, 10, ascii=True, color=False).plain
-    lines = text.splitlines()
-    assert len(lines) == 8  # 7 layers and the axis
-    assert [line.split()[1] for line in lines[:7]] == ["v", "v", "=", "=", "^", "!", "!"]
-    assert text.isascii()
-
-
-def test_bars_sample_deep_networks():
-    text = render_bars(np.logspace(-8, -2, 200), 30, 12).plain
-    labels = [int(line.split()[0]) for line in text.splitlines()[:-1]]
-    assert labels[0] == 1 and labels[-1] == 200 and len(labels) == 11
-
-
-def test_log_axis_keeps_at_least_a_decade():
-    lo, hi, ticks, labels = y_axis(math.log10(0.918), math.log10(0.979), 5)
-    assert hi - lo == pytest.approx(1.0)
-    assert labels == ["0.2", "0.5", "1"]
-    lo, hi, ticks, labels = y_axis(-12.0, 3.0, 5)
-    assert len(ticks) <= 5 and all("e" in s for s in labels)
 
 
 async def test_tour_moves_and_posts_configs():

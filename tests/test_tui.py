@@ -7,14 +7,14 @@ import math
 import pytest
 
 from gradtui.engine import PRESET_ORDER, PRESETS, Config
+from gradtui.render.numbers import fmt_log10
 from gradtui.tui.app import GradApp
 from gradtui.tui.controls import (
     CONTROL_KEYS, CONTROLS, DEPTHS, WEIGHT_SCALES, cycle, step_control, step_grid, with_mode,
 )
-from gradtui.tui.glyphs import fmt_log10
-from gradtui.tui.screens import KEYS, HelpScreen, PresetsScreen
+from gradtui.tui.screens import HelpScreen, PresetsScreen
 from gradtui.tui.widgets import ChartView, Inspector, TooSmall, Verdict
-from tui_helpers import settle
+from tui_helpers import screen_text, settle
 
 SIZE = (80, 24)
 
@@ -32,10 +32,6 @@ def no_leftover_computation():
 
 def chart_text(app: GradApp) -> str:
     return app.query_one(ChartView).render().plain
-
-
-def screen_text(app: GradApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def select(pilot, key: str) -> None:
@@ -111,8 +107,6 @@ async def test_first_frame_shows_chart_verdict_and_command():
 
 @pytest.mark.parametrize("key", CONTROL_KEYS)
 async def test_every_control_changes_config_and_chart(key):
-    if key in ("seed", "tied"):
-        pytest.importorskip("gradtui.engine.sampled")
     # xavier_normal → xavier_uniform draws differently but has the same σ_w²; width changes the
     # expected chart only through the unscaled `normal` init; seed only when sampled
     start = {
@@ -193,28 +187,22 @@ async def test_keys_do_nothing_under_a_modal():
 
 
 async def test_help_lists_every_key():
+    from gradtui.tui.screens import help_markdown, help_rows, key_name
+
     app = GradApp()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
-        from gradtui.tui.screens import help_markdown
-
-        md = help_markdown()
-        for keys, _ in KEYS:
-            assert f"`{keys}`" in md
-        # every binding of the main screen is in the key list
-        listed = " ".join(k for k, _ in KEYS)
+        # the list is generated from the bindings: every key of the main screen has its line
+        md = help_markdown(app.screen.bindings)
+        rows = help_rows(GradApp.BINDINGS)
+        for keys, what in rows:
+            assert f"- `{keys}` — {what}" in md
+        listed = " ".join(k for k, _ in rows)
         for binding in GradApp.BINDINGS:
+            assert binding.id and binding.tooltip, binding
             for key in binding.key.split(","):
-                shown = {
-                    "question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]",
-                    "comma": ",", "full_stop": ".", "left_curly_bracket": "{",
-                    "right_curly_bracket": "}", "less_than_sign": "<", "greater_than_sign": ">",
-                    "home": "Home", "end": "End", "f1": "F1", "escape": "esc", "up": "↑",
-                    "down": "↓", "left": "←", "right": "→",
-                }.get(key, key)
-                if key.isdigit() and key != "0":
-                    shown = "1 … 9"
+                shown = "1 … 9" if key.isdigit() and key != "0" else key_name(key)
                 assert shown in listed, key
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
@@ -271,7 +259,6 @@ async def test_layer_inspector():
 
 
 async def test_inspector_shows_dead_and_saturated_in_sampled_mode():
-    pytest.importorskip("gradtui.engine.sampled")
     app = GradApp(config=Config(mode="sampled", activation="relu", depth=8, width=64, batch=16))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -298,33 +285,34 @@ async def test_forward_view():
 
 
 async def test_weight_view_with_clip_norm():
-    pytest.importorskip("gradtui.engine.sampled")
-    from gradtui.chart import UNICODE
+    from gradtui.render.glyphs import UNICODE
+
+    clip = UNICODE.bars.clip
 
     app = GradApp(config=Config(mode="sampled", depth=8, width=32, batch=8))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("k")  # outside the weight view: only a note, no line
-        assert app.clip == 1.0 and UNICODE.clip not in chart_text(app)
+        assert app.clip == 1.0 and clip not in chart_text(app)
         await pilot.press("k", "k", "k", "k")
         assert app.clip is None
         await pilot.press("v", "v")
         assert app.view == "weight"
         chart = chart_text(app)
-        assert "absolute" in chart and UNICODE.clip not in chart
+        assert "absolute" in chart and clip not in chart
         assert "total ‖∇W‖" in screen_text(app) and "k sets a clip norm" in screen_text(app)
         await pilot.press("k")
         await pilot.pause()
         assert app.clip == 1.0
         chart, screen = chart_text(app), screen_text(app)
-        assert UNICODE.clip * 10 in chart and "clip 1" in chart
+        assert clip * 10 in chart and "clip 1" in chart
         assert "total ‖∇W‖" in screen and "clip 1" in screen
         assert "k: clip 1" in app.query_one(ChartView).border_subtitle
-        from gradtui.chart import clip_text
+        from gradtui.render.verdict import clip_text
 
         assert clip_text(app.result, 1.0) in screen
         await pilot.press("v")  # back to the gradients: no clip line, no readout
-        assert UNICODE.clip not in chart_text(app) and "total ‖∇W‖" not in screen_text(app)
+        assert clip not in chart_text(app) and "total ‖∇W‖" not in screen_text(app)
 
 
 async def test_direct_keys_mode_residual_seed_defaults():
@@ -425,7 +413,6 @@ async def test_300_rapid_arrow_presses_end_in_the_implied_state():
 
 
 async def test_300_presses_in_sampled_mode_compute_only_the_latest():
-    pytest.importorskip("gradtui.engine.sampled")
     keys, config = storm_keys(("depth", "seed"), 300)
     start = Config(mode="sampled", width=32, batch=8)
     config = config.replace(mode="sampled", width=32, batch=8)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 
-async def settle(pilot, rounds: int = 200) -> None:
-    """Wait until no result is in flight and the chart shows the current config."""
+def screen_text(app) -> str:
+    """The current screen as plain text, one line per row."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def settle(pilot, rounds: int = 3000) -> None:
+    """Wait until nothing is in flight: the app's chart (if the app has one) and the current
+    screen's numbers (a theory view's ``settled``) show the current config. Background work runs
+    on the app's runner, in threads Textual does not know of: poll, 20 ms at a time."""
     app = pilot.app
     for _ in range(rounds):
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if app.settled:
+        if getattr(app, "settled", True) and getattr(app.screen, "settled", True):
+            await pilot.pause()
             return
+        await pilot.pause(0.02)
     raise AssertionError("the app never settled")
 
 

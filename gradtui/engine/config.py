@@ -1,8 +1,9 @@
 """The one configuration object every part of gradtui shares (DESIGN §1, §4).
 
 A frozen dataclass: the TUI holds one in a reactive and replaces it on every key, the CLI builds one
-from flags, the engines read it. Construction validates every field and raises ``ValueError`` with a
-message naming the field, the value and what is allowed.
+from flags, the engines read it. Construction validates every field against :data:`LIMITS` (one
+table: each field's kind, bounds and choices, which the command line reads too) and raises
+:class:`ConfigError`, a ``ValueError`` whose message names the field, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, Mapping
 
 from .activations import ACTIVATIONS
 from .inits import INITS
@@ -38,14 +39,109 @@ def closest(value: str, choices) -> str | None:
     return match[0] if match else None
 
 
-def _choice_error(field: str, value: Any, choices) -> ValueError:
-    hint = closest(str(value), choices)
-    did = f"; did you mean {hint}?" if hint else ""
-    return ValueError(f"{field}: unknown value {value!r}; choose one of {', '.join(choices)}{did}")
+def float_text(x: float) -> str:
+    """Shortest text that reads back as exactly ``x`` (``2``, ``0.1``, ``1000.0000000000001``)."""
+    x = float(x)
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+class ConfigError(ValueError):
+    """A field Config refuses: ``str()`` is ``"field: reason"``.
+
+    ``kind`` says which check failed: ``"choice"`` (unknown name), ``"type"`` (not a number / not a
+    whole number / not true or false), ``"range"`` (outside :data:`LIMITS`) or ``"memory"``.
+    """
+
+    def __init__(self, field: str, reason: str, kind: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason, self.kind = field, reason, kind
+
+
+@dataclass(frozen=True)
+class Limit:
+    """What one Config field accepts."""
+
+    #: "int", "float", "choice" or "bool"
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    #: an open end excludes its bound: ``(0, 1000]``
+    low_open: bool = False
+    high_open: bool = False
+    #: the upper bound per mode (depth), instead of ``high``
+    high_per_mode: Mapping[str, int] | None = None
+    choices: tuple[str, ...] = ()
+
+    def upper(self, mode: str) -> float | None:
+        if self.high_per_mode is not None:
+            return self.high_per_mode[mode if mode in self.high_per_mode else MODES[0]]
+        return self.high
+
+    def contains(self, x: float, mode: str) -> bool:
+        lo, hi = self.low, self.upper(mode)
+        above = lo is None or (x > lo if self.low_open else x >= lo)
+        below = hi is None or (x < hi if self.high_open else x <= hi)
+        return above and below
+
+    def allowed(self, mode: str) -> str:
+        """``allowed 1–2000 in sampled mode``, ``allowed (0, 1000]``; "" for names and flags."""
+        if self.kind == "int":
+            text = f"allowed {int(self.low)}–{int(self.upper(mode))}"
+            return text + (f" in {mode} mode" if self.high_per_mode is not None else "")
+        if self.kind == "float":
+            lo, hi = float_text(self.low), float_text(self.upper(mode))
+            return f"allowed {'(' if self.low_open else '['}{lo}, {hi}{')' if self.high_open else ']'}"
+        return ""
+
+    def convert(self, field: str, value: Any) -> Any:
+        """``value`` as this field's type (names canonical); ConfigError if it is not one."""
+        if self.kind == "choice":
+            name = canonical_name(value)
+            if name not in self.choices:
+                hint = closest(str(value), self.choices)
+                did = f"; did you mean {hint}?" if hint else ""
+                raise ConfigError(  # the value as it was written, not canonicalised
+                    field, f"unknown value {str(value)!r}; choose one of {', '.join(self.choices)}{did}",
+                    "choice",
+                )
+            return name
+        if self.kind == "int":
+            return _as_int(field, value)
+        if self.kind == "float":
+            return _as_float(field, value)
+        if not isinstance(value, bool):
+            raise ConfigError(field, f"{value!r} is not true or false", "type")
+        return value
+
+    def check(self, field: str, value: float, mode: str) -> None:
+        """ConfigError unless the converted ``value`` is inside the bounds."""
+        if self.kind in ("int", "float") and not self.contains(value, mode):
+            shown = str(value) if self.kind == "int" else float_text(value)
+            raise ConfigError(field, f"{shown} is out of range; {self.allowed(mode)}", "range")
+
+
+#: every Config field, in field order: what it accepts. The command line reads its flags, their
+#: types and the ranges it reports from here; Config's validation checks against it.
+LIMITS: dict[str, Limit] = {
+    "depth": Limit("int", 1, high_per_mode=MAX_DEPTH),
+    "activation": Limit("choice", choices=tuple(ACTIVATIONS)),
+    "init": Limit("choice", choices=tuple(INITS)),
+    "weight_scale": Limit("float", 0.0, 1000.0, low_open=True),
+    "bias_std": Limit("float", 0.0, 100.0),
+    "residual": Limit("bool"),
+    "residual_scale": Limit("float", 0.0, 10.0, low_open=True),
+    "norm": Limit("choice", choices=NORMS),
+    "mode": Limit("choice", choices=MODES),
+    "width": Limit("int", MIN_WIDTH, MAX_WIDTH),
+    "batch": Limit("int", MIN_BATCH, MAX_BATCH),
+    "seed": Limit("int", 0, MAX_SEED),
+    "tied": Limit("bool"),
+}
+#: the order fields are checked in: names first, then numbers, then switches; then the ranges
+_CONVERT_ORDER = ("choice", "int", "float", "bool")
+_RANGE_ORDER = ("int", "float")
 
 
 @dataclass(frozen=True)
@@ -67,54 +163,24 @@ class Config:
     tied: bool = False
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        for name in ("activation", "init", "norm", "mode"):
-            set_(self, name, canonical_name(getattr(self, name)))
-        if self.activation not in ACTIVATIONS:
-            raise _choice_error("activation", self.activation, ACTIVATIONS)
-        if self.init not in INITS:
-            raise _choice_error("init", self.init, INITS)
-        if self.norm not in NORMS:
-            raise _choice_error("norm", self.norm, NORMS)
-        if self.mode not in MODES:
-            raise _choice_error("mode", self.mode, MODES)
-        for name in ("depth", "width", "batch", "seed"):
-            set_(self, name, _as_int(name, getattr(self, name)))
-        for name in ("weight_scale", "bias_std", "residual_scale"):
-            set_(self, name, _as_float(name, getattr(self, name)))
-        for name in ("residual", "tied"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name}: {getattr(self, name)!r} is not true or false")
-
-        max_depth = MAX_DEPTH[self.mode]
-        if not 1 <= self.depth <= max_depth:
-            raise ValueError(
-                f"depth: {self.depth} is out of range; allowed 1–{max_depth} in {self.mode} mode"
-            )
-        if not MIN_WIDTH <= self.width <= MAX_WIDTH:
-            raise ValueError(f"width: {self.width} is out of range; allowed {MIN_WIDTH}–{MAX_WIDTH}")
-        if not MIN_BATCH <= self.batch <= MAX_BATCH:
-            raise ValueError(f"batch: {self.batch} is out of range; allowed {MIN_BATCH}–{MAX_BATCH}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"seed: {self.seed} is out of range; allowed 0–{MAX_SEED}")
-        if not 0 < self.weight_scale <= 1000:
-            raise ValueError(
-                f"weight_scale: {_fmt(self.weight_scale)} is out of range; allowed (0, 1000]"
-            )
-        if not 0 <= self.bias_std <= 100:
-            raise ValueError(f"bias_std: {_fmt(self.bias_std)} is out of range; allowed [0, 100]")
-        if not 0 < self.residual_scale <= 10:
-            raise ValueError(
-                f"residual_scale: {_fmt(self.residual_scale)} is out of range; allowed (0, 10]"
-            )
+        for kind in _CONVERT_ORDER:
+            for name, limit in LIMITS.items():
+                if limit.kind == kind:
+                    object.__setattr__(self, name, limit.convert(name, getattr(self, name)))
+        for kind in _RANGE_ORDER:
+            for name, limit in LIMITS.items():
+                if limit.kind == kind:
+                    limit.check(name, getattr(self, name), self.mode)
         if self.mode == "sampled":
             need = sampled_activation_bytes(self.depth, self.width, self.batch)
             if need > MEMORY_BUDGET:
                 w = max_affordable_width(self.depth, self.batch)
-                raise ValueError(
-                    f"width: {self.width} at depth {self.depth} and batch {self.batch} needs "
+                raise ConfigError(
+                    "width",
+                    f"{self.width} at depth {self.depth} and batch {self.batch} needs "
                     f"~{need / 2**30:.1f} GiB for the sampled network's activations (limit 1 GiB); "
-                    f"the largest affordable width here is {w}"
+                    f"the largest affordable width here is {w}",
+                    "memory",
                 )
 
     def replace(self, **changes: Any) -> "Config":
@@ -144,7 +210,7 @@ def max_affordable_width(depth: int, batch: int) -> int:
 
 def _as_int(name: str, value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"{name}: {value!r} is not a whole number")
+        raise ConfigError(name, f"{value!r} is not a whole number", "type")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -152,14 +218,14 @@ def _as_int(name: str, value: Any) -> int:
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: {value!r} is not a whole number") from None
+        raise ConfigError(name, f"{value!r} is not a whole number", "type") from None
 
 
 def _as_float(name: str, value: Any) -> float:
     try:
         x = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: {value!r} is not a number") from None
+        raise ConfigError(name, f"{value!r} is not a number", "type") from None
     if not math.isfinite(x):
-        raise ValueError(f"{name}: {value!r} is not a finite number")
+        raise ConfigError(name, f"{value!r} is not a finite number", "type")
     return x

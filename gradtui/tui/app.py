@@ -6,27 +6,28 @@ cursor); results are derived from it by the engine, off the UI thread, latest re
 
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache, partial
 from typing import Callable
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widgets import Footer
-from textual.worker import Worker, WorkerState
 
+from gradtui.argv import command_line
 from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
+from gradtui.render.glyphs import glyphs
+from gradtui.render.palette import css_variables
 
 from .controls import CONTROLS, with_mode
-from .glyphs import fmt_log10, glyphs
+from .host import ConfigApp
+from .status import (
+    CLIP_NORMS, NEXT_VIEW, chart_subtitle, chart_title, clip_label, pinned_note, status_text,
+)
 from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
 )
@@ -34,16 +35,16 @@ from .widgets import (
 #: expected-mode configs up to this depth are computed on the UI thread once their activation's
 #: tables are built (about a microsecond per layer); everything else goes to a worker thread
 INLINE_MAX_DEPTH = 1000
-#: results kept for instant back-and-forth (a result is a few per-layer arrays)
-CACHE_SIZE = 128
 
 _CONTROL = Binding.Group("control", compact=True)
 _CHANGE = Binding.Group("change", compact=True)
+_CHANGE_HELP = "change it (choices cycle; depth 1…1000; weight ×2^¼ steps)"
+_LAYER_HELP = "layer inspector: move the cursor one layer toward input / output"
+_ENDS_HELP = "inspect layer 1 (input side) / layer L (output side)"
 
 
 @dataclass(frozen=True)
 class Job:
-    serial: int
     config: Config
     #: the expected-mode result drawn under a sampled one, when already known
     overlay: Result | None = None
@@ -74,7 +75,7 @@ def run_job(job: Job) -> Outcome:
         overlay = job.overlay
         if job.config.mode == "sampled" and overlay is None:
             overlay = compute(job.config.replace(mode="expected"))
-        import gradtui.chart  # noqa: F401  (plotext is slow to import: do it here, off the UI thread)
+        import gradtui.render.bars  # noqa: F401  (plotext is slow to import: do it here, off the UI thread)
 
         return Outcome(job, result, overlay, seconds=seconds)
     except ValueError as error:
@@ -83,32 +84,7 @@ def run_job(job: Job) -> Outcome:
         return Outcome(job, None, error=f"engine error: {type(error).__name__}: {error}")
 
 
-async def in_daemon_thread(work: Callable[[], object]) -> object:
-    """Run ``work`` in a daemon thread and await its value.
-
-    Textual's thread workers run in the event loop's default executor, which the interpreter joins at
-    exit: quitting during a long sampled computation would hang until it ended. A daemon thread is
-    simply abandoned when the app quits.
-    """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future = loop.create_future()
-
-    def settle(value: object) -> None:
-        if not future.done():
-            future.set_result(value)
-
-    def target() -> None:
-        value = work()
-        try:
-            loop.call_soon_threadsafe(settle, value)
-        except RuntimeError:  # the loop has closed: the app quit meanwhile
-            pass
-
-    threading.Thread(target=target, name="gradtui-compute", daemon=True).start()
-    return await future
-
-
-class GradApp(App[None]):
+class GradApp(ConfigApp):
     """Keyboard-only explorer of vanishing and exploding gradients."""
 
     CSS_PATH = "app.tcss"
@@ -117,40 +93,65 @@ class GradApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-normal"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
 
+    #: every key of the main screen, in the order the help lists them; a binding's tooltip is its
+    #: line in the help (consecutive bindings with one tooltip share a line). Only the footer's
+    #: (shown) keys keep their relative order for the footer.
     BINDINGS = [
-        Binding("up", "select(-1)", "control", key_display="↑", group=_CONTROL, id="select.up"),
-        Binding("down", "select(1)", "control", key_display="↓", group=_CONTROL, id="select.down"),
-        Binding("left", "change(-1)", "change", key_display="←", group=_CHANGE, id="change.down"),
-        Binding("right", "change(1)", "change", key_display="→", group=_CHANGE, id="change.up"),
-        Binding("P,enter", "presets", "presets", key_display="P", id="presets"),
-        Binding("p", "pin", "pin", id="pin"),
-        Binding("v", "view", "view", id="view"),
-        Binding("k", "clip", "clip norm", show=False, id="clip"),
-        Binding("question_mark,f1", "help", "help", key_display="?", id="help"),
-        Binding("q,ctrl+c", "quit", "quit", key_display="q", id="quit"),
-        Binding("m", "mode", "mode", show=False, id="mode"),
-        Binding("r", "residual", "residual", show=False, id="residual"),
-        Binding("s", "seed", "new seed", show=False, id="seed"),
-        Binding("0", "defaults", "defaults", show=False, id="defaults"),
+        Binding("up", "select(-1)", "control", key_display="↑", group=_CONTROL, id="select.up",
+                tooltip="choose a control"),
+        Binding("down", "select(1)", "control", key_display="↓", group=_CONTROL, id="select.down",
+                tooltip="choose a control"),
+        Binding("left", "change(-1)", "change", key_display="←", group=_CHANGE, id="change.down",
+                tooltip=_CHANGE_HELP),
+        Binding("right", "change(1)", "change", key_display="→", group=_CHANGE, id="change.up",
+                tooltip=_CHANGE_HELP),
+        Binding("m", "mode", "mode", show=False, id="mode",
+                tooltip="mode: expected (theory) ⇄ sampled (one real network)"),
+        Binding("r", "residual", "residual", show=False, id="residual", tooltip="residual skip on/off"),
+        Binding("s", "seed", "new seed", show=False, id="seed",
+                tooltip="new seed (seed + 1) for the sampled network"),
         *[
-            Binding(str(n), f"preset({n})", f"preset {n}", show=False, id=f"preset.{n}")
+            Binding(str(n), f"preset({n})", f"preset {n}", show=False, id=f"preset.{n}",
+                    tooltip="load preset 1–9")
             for n in range(1, 10)
         ],
-        Binding("left_square_bracket,comma", "layer(-1)", "layer -1", show=False, id="layer.down"),
-        Binding("right_square_bracket,full_stop", "layer(1)", "layer +1", show=False, id="layer.up"),
-        Binding("left_curly_bracket,less_than_sign", "layer(-10)", "layer -10", show=False, id="layer.down10"),
-        Binding("right_curly_bracket,greater_than_sign", "layer(10)", "layer +10", show=False, id="layer.up10"),
-        Binding("home", "layer_end(0)", "first layer", show=False, id="layer.first"),
-        Binding("end", "layer_end(1)", "last layer", show=False, id="layer.last"),
-        Binding("escape", "hide_cursor", "hide cursor", show=False, id="layer.hide"),
-        Binding("c", "copy", "copy command", show=False, id="copy"),
-        Binding("M", "phase_map", "phase map", show=False, id="theory.phase_map"),
-        Binding("J", "spectrum", "Jacobian spectrum", show=False, id="theory.spectrum"),
-        Binding("t", "train", "train", show=False, id="train"),
-        Binding("T", "tour", "tour", show=False, id="tour"),
+        Binding("P,enter", "presets", "presets", key_display="P", id="presets",
+                tooltip="presets picker, with what each shows"),
+        Binding("0", "defaults", "defaults", show=False, id="defaults",
+                tooltip="back to the default settings"),
+        Binding("p", "pin", "pin", id="pin",
+                tooltip="pin this result; the next changes are drawn against it (p again: unpin)"),
+        Binding("v", "view", "view", id="view", tooltip="view: gradient per layer → forward "
+                "activation std → absolute ‖∂loss/∂W‖ (sampled)"),
+        Binding("k", "clip", "clip norm", show=False, id="clip",
+                tooltip="clip norm for the weight view: off → 1 → 10 → 100 → 1000 → off"),
+        Binding("left_square_bracket,comma", "layer(-1)", "layer -1", show=False, id="layer.down",
+                tooltip=_LAYER_HELP),
+        Binding("right_square_bracket,full_stop", "layer(1)", "layer +1", show=False, id="layer.up",
+                tooltip=_LAYER_HELP),
+        Binding("left_curly_bracket,less_than_sign", "layer(-10)", "layer -10", show=False,
+                id="layer.down10", tooltip="move the cursor ten layers"),
+        Binding("right_curly_bracket,greater_than_sign", "layer(10)", "layer +10", show=False,
+                id="layer.up10", tooltip="move the cursor ten layers"),
+        Binding("home", "layer_end(0)", "first layer", show=False, id="layer.first",
+                tooltip=_ENDS_HELP),
+        Binding("end", "layer_end(1)", "last layer", show=False, id="layer.last", tooltip=_ENDS_HELP),
+        Binding("escape", "hide_cursor", "hide cursor", show=False, id="layer.hide",
+                tooltip="hide the layer cursor"),
+        Binding("c", "copy", "copy command", show=False, id="copy",
+                tooltip="copy the command line (terminal clipboard, OSC 52)"),
+        Binding("M", "phase_map", "phase map", show=False, id="theory.phase_map", tooltip="phase map: "
+                "layer-1 gradient over weight scale × bias, the χ₁ = 1 boundary, your setting"),
+        Binding("J", "spectrum", "Jacobian spectrum", show=False, id="theory.spectrum",
+                tooltip="Jacobian spectrum of the sampled network: singular values, condition number"),
+        Binding("t", "train", "train", show=False, id="train", tooltip="training view: watch which "
+                "layers learn (SGD/Adam, clipping); esc cancels/closes"),
+        Binding("T", "tour", "tour", show=False, id="tour",
+                tooltip="lecture tour: space/→ next step, ← back, esc leaves"),
+        Binding("question_mark,f1", "help", "help", key_display="?", id="help", tooltip="this help"),
+        Binding("q,ctrl+c", "quit", "quit", key_display="q", id="quit", tooltip="quit"),
     ]
 
-    config: var[Config] = var(Config, init=False)
     selected: var[int] = var(0, init=False)
     view: var[str] = var("grad", init=False)
     #: the clip norm shown in the weight view (None: off); ``k`` steps through CLIP_NORMS
@@ -158,30 +159,26 @@ class GradApp(App[None]):
     cursor: var[int | None] = var(None, init=False)
 
     def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None) -> None:
-        super().__init__()
-        self.ascii = ascii
+        super().__init__(config, ascii=ascii)
         #: tour steps to open with (``gradtui --tour``), or None
         self.tour = tour
         self.glyphs = glyphs(ascii)
         self.color = not self.no_color
-        self.set_reactive(GradApp.config, config if config is not None else Config())
         self.result: Result | None = None
         self.overlay: Result | None = None
         self.pinned: Result | None = None
         self.message: Text | None = None
         self._message_is_error = False
-        self._cache: OrderedDict[Config, Result] = OrderedDict()
-        self._serial = 0
-        self._busy = False
-        self._pending: Job | None = None
         self._preset: str | None = None
         #: activations whose expected-mode tables are built (computing them is then instant)
         self._warm: set[str] = set()
         self._warming = False
-        #: worker computations started (requests superseded while one ran are never started)
-        self.computes_started = 0
 
     # -- layout -----------------------------------------------------------------------------
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and the regime palette's (``$regime-vanishing`` … in app.tcss)."""
+        return {**super().get_css_variables(), **css_variables()}
+
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
             with Horizontal(id="body"):
@@ -228,11 +225,8 @@ class GradApp(App[None]):
         return True
 
     # -- state changes ------------------------------------------------------------------------
-    def watch_config(self, old: Config, new: Config) -> None:
-        self._config_changed()
-        screen = self.screen
-        if hasattr(screen, "update_config") and getattr(screen, "config", None) != new:
-            screen.update_config(new)  # a theory view follows the controls
+    def watch_config(self) -> None:
+        self._config_changed()  # the other screens watch the config themselves
 
     def _config_changed(self) -> None:
         config = self.config
@@ -328,7 +322,7 @@ class GradApp(App[None]):
     def action_help(self) -> None:
         from .screens import HelpScreen
 
-        self.push_screen(HelpScreen(ascii=self.ascii))
+        self.push_screen(HelpScreen([*self.screen.BINDINGS, *self.BINDINGS], ascii=self.ascii))
 
     def action_pin(self) -> None:
         if self.pinned is not None:
@@ -336,19 +330,9 @@ class GradApp(App[None]):
             self._say("unpinned")
         elif self.result is not None:
             self.pinned = self.result
-            self._say(self._pinned_note())
+            self._say(pinned_note(self.pinned, self.glyphs, self.ascii))
         self.query_one(ChartView).pin(self.pinned)
         self._update_chart_title()
-
-    def _pinned_note(self) -> Text:
-        r = self.pinned
-        assert r is not None
-        g = self.glyphs
-        return Text.assemble(
-            ("pinned: ", "bold"),
-            f"{g.regime.get(r.regime, '?')} {r.regime}, layer 1 gets {fmt_log10(r.log10_grad_first)}",
-            " -- change something to compare; p unpins" if self.ascii else " — change something to compare; p unpins",
-        )
 
     def action_view(self) -> None:
         self.view = NEXT_VIEW[self.view]
@@ -361,7 +345,7 @@ class GradApp(App[None]):
         if self.message is not None and not self._message_is_error:
             self._say(None)
         if self.view != "weight":
-            self._say(f"clip norm {'off' if self.clip is None else f'{self.clip:g}'}: shown in the weight view (v)")
+            self._say(f"clip norm {clip_label(self.clip)}: shown in the weight view (v)")
 
     def watch_cursor(self) -> None:
         # the inspector needs the rows: a note (preset caption, pin) gives way, an error stays
@@ -385,12 +369,12 @@ class GradApp(App[None]):
     def action_phase_map(self) -> None:
         from .theory_views import PhaseMapScreen
 
-        self.push_screen(PhaseMapScreen(self.config, ascii=self.ascii))
+        self.push_screen(PhaseMapScreen(ascii=self.ascii))
 
     def action_spectrum(self) -> None:
         from .theory_views import SpectrumScreen
 
-        self.push_screen(SpectrumScreen(self.config, ascii=self.ascii))
+        self.push_screen(SpectrumScreen(ascii=self.ascii))
 
     def action_train(self) -> None:
         from .training_view import TrainingScreen
@@ -410,9 +394,9 @@ class GradApp(App[None]):
                 return
         self.push_screen(TourScreen(steps, ascii=self.ascii, base=self.config))
 
-    def on_config_changed(self, message) -> None:
-        """A theory view changed weight scale or bias with its own keys: adopt its config."""
-        self._set(lambda: message.config)
+    def change_config(self, config: Config, note: str | Text | None = None) -> None:
+        """A screen (phase map, spectrum, tour) changed the config with its own keys."""
+        self._set(lambda: config, note)
 
     def on_tour_step_changed(self, message) -> None:
         self._set(
@@ -426,37 +410,29 @@ class GradApp(App[None]):
 
     # -- computing ------------------------------------------------------------------------------
     def _request(self) -> None:
-        """Ask for the current config's result: cached, inline, or from the worker."""
-        self._serial += 1
+        """Ask the runner for the current config's result: cached, inline, or in a thread."""
         config = self.config
-        overlay = self._cache.get(config.replace(mode="expected")) if config.mode == "sampled" else None
-        job = Job(self._serial, config, overlay)
-        cached = self._cache.get(config)
+        cache = self.runner.cache
+        overlay = cache.get(config.replace(mode="expected")) if config.mode == "sampled" else None
+        job = Job(config, overlay)
+        cached = cache.get(config)
         if cached is not None and (config.mode == "expected" or overlay is not None):
-            self._pending = None
-            self._show(Outcome(job, cached, overlay))
-        elif (
+            outcome = Outcome(job, cached, overlay)
+            self.runner.submit("chart", lambda ticket: outcome, self._show, inline=True)
+            return
+        inline = (
             config.mode == "expected"
             and config.depth <= INLINE_MAX_DEPTH
             and config.activation in self._warm
-        ):
-            self._pending = None
-            self._show(run_job(job))
-        elif self._busy:
-            self._pending = job
-            self._update_chart_title()
-        else:
-            self._start(job)
-
-    def _start(self, job: Job) -> None:
-        self._busy = True
-        self._pending = None
-        self.computes_started += 1
-        self._update_chart_title()
-        self.run_worker(
-            in_daemon_thread(partial(run_job, job)), name="compute", group="compute",
-            exclusive=True, exit_on_error=False,
         )
+        self.runner.submit("chart", lambda ticket: run_job(job), self._show, keep=self._remember,
+                           inline=inline)
+        self._update_chart_title()
+
+    @property
+    def computes_started(self) -> int:
+        """Computations of the chart started in the background (superseded requests never start)."""
+        return self.runner.started["chart"]
 
     def _warm_up(self) -> None:
         """Build every activation's expected-mode tables in the background (once, after start)."""
@@ -469,45 +445,26 @@ class GradApp(App[None]):
                 except Exception:  # warming is an optimisation only
                     pass
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "warmup" and event.state == WorkerState.SUCCESS:
-            from gradtui.engine import ACTIVATIONS
+    def _warmed(self, _: object) -> None:
+        from gradtui.engine import ACTIVATIONS
 
-            self._warm.update(ACTIVATIONS)
-            return
-        if event.worker.group != "compute" or event.state not in (
-            WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED,
-        ):
-            return
-        self._busy = False
-        outcome = event.worker.result if event.state == WorkerState.SUCCESS else None
-        if isinstance(outcome, Outcome):
-            self._remember(outcome)
-            if outcome.job.serial == self._serial:
-                self._show(outcome)
-        if self._pending is not None:
-            self._start(self._pending)
-        else:
-            self._update_chart_title()
+        self._warm.update(ACTIVATIONS)
 
     def _remember(self, outcome: Outcome) -> None:
+        """Cache a finished outcome's results (superseded ones too: going back is then instant)."""
         for result in (outcome.result, outcome.overlay):
             if result is not None:
                 if result.config.mode == "expected":
                     self._warm.add(result.config.activation)
-                self._cache[result.config] = result
-                self._cache.move_to_end(result.config)
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+                self.runner.cache.put(result.config, result)
 
     def _show(self, outcome: Outcome) -> None:
-        """Display an outcome of the current config (stale outcomes never get here)."""
-        self._remember(outcome)
+        """Display an outcome of the current config (the runner drops stale ones)."""
+        self._update_chart_title()
         if outcome.error is not None or outcome.result is None:
             self._error(outcome.error or "no result")
-            self._update_chart_title()
             return
-        from gradtui.chart import verdict
+        from gradtui.render.verdict import verdict
 
         self.result, self.overlay = outcome.result, outcome.overlay
         c = self.result.config
@@ -528,10 +485,7 @@ class GradApp(App[None]):
         if not self._warming:
             self._warming = True
             self.call_after_refresh(
-                lambda: self.run_worker(
-                    in_daemon_thread(self._warm_up), name="warmup", group="warmup",
-                    exit_on_error=False,
-                )
+                lambda: self.runner.submit("warmup", lambda ticket: self._warm_up(), self._warmed)
             )
 
     # -- text around the chart ------------------------------------------------------------------
@@ -541,31 +495,24 @@ class GradApp(App[None]):
         return self.result is None or self.result.config != self.config
 
     @property
+    def busy(self) -> bool:
+        """True while a computation of the chart runs (or waits) in the background."""
+        return self.runner.busy("chart")
+
+    @property
     def settled(self) -> bool:
         """Nothing in flight and the chart shows the current config (for tests and benchmarks)."""
-        return not self._busy and self._pending is None and not self.computing
+        return not self.busy and not self.computing
 
     def _update_chart_title(self) -> None:
         try:
             chart = self.query_one(ChartView)
         except Exception:
             return
-        c = self.config
-        if c.mode == "sampled":
-            title = f"sampled: width {c.width}, batch {c.batch}, seed {c.seed}"
-        else:
-            title = "expected: mean-field theory, infinite width"
-        notes = []
-        if self.pinned is not None:
-            notes.append("pinned shown (p unpins)")
-        notes.append(VIEW_HINT[self.view])
-        if self.view == "weight":
-            notes.append("k: clip " + ("off" if self.clip is None else f"{self.clip:g}"))
-        sub = "; ".join(notes)
-        if self.computing:
-            sub = "computing" + self.glyphs.ellipsis
-        chart.border_title = title
-        chart.border_subtitle = sub
+        chart.border_title = chart_title(self.config)
+        chart.border_subtitle = chart_subtitle(
+            self.view, self.clip, self.pinned is not None, self.computing, self.glyphs
+        )
         chart.set_class(self.computing, "-stale")
         self.query_one(Verdict).set_class(self.computing, "-stale")
 
@@ -574,28 +521,12 @@ class GradApp(App[None]):
             status = self.query_one("#status", TextLine)
         except Exception:
             return
-        text = self.message
-        shown = self.result.config if self.result is not None else None
-        if text is None and shown is not None and self.config.mode == "expected":
-            # the readout of the result on screen (never computed before the first frame)
-            text = Text(_depth_scale(shown.replace(depth=1), self.ascii), style="dim")
-        if text is None and self.view == "weight" and self.result is not None:
-            from gradtui.chart import clip_text
-
-            readout = clip_text(self.result, self.clip, ascii=self.ascii)
-            text = Text(readout) if readout is not None else None
+        text = status_text(self.message, self.result, self.config, self.view, self.clip, self.ascii)
         status.set_text(text or Text(""))
         status.display = bool(text)
 
     def _command(self) -> str:
-        try:
-            from gradtui.cli import command_line
-
-            return command_line(self.config)
-        except Exception:  # until/unless the CLI module is importable
-            return "gradtui " + " ".join(
-                f"--{k.replace('_', '-')} {v}" for k, v in self.config.to_dict().items()
-            )
+        return command_line(self.config)
 
     def _update_command(self) -> None:
         try:
@@ -603,25 +534,6 @@ class GradApp(App[None]):
         except Exception:
             return
         command.set_text(Text.assemble(("$ ", "dim"), self._command()))
-
-
-#: v steps through the chart's views in this order
-NEXT_VIEW = {"grad": "forward", "forward": "weight", "weight": "grad"}
-#: the chart's subtitle: where v goes next
-VIEW_HINT = {"grad": "v: forward view", "forward": "v: weight grads", "weight": "v: gradients"}
-#: the clip norms ``k`` steps through (after them: off)
-CLIP_NORMS = (1.0, 10.0, 100.0, 1000.0)
-
-
-@lru_cache(maxsize=256)
-def _depth_scale(config: Config, ascii: bool) -> str:
-    """χ₁, ξ and layers per 10× (independent of depth: callers pass depth 1 to share the cache)."""
-    from gradtui.chart import depth_scale_text
-
-    try:
-        return depth_scale_text(config, ascii=ascii)
-    except Exception:  # a readout only: never let it break the main view
-        return ""
 
 
 def run_app(config: Config, *, ascii: bool = False, tour: list | None = None) -> int:

@@ -15,37 +15,50 @@ from gradtui.engine import PRESET_ORDER, PRESETS
 
 from .controls import CONTROLS
 
-#: (keys, what they do) -- the help screen and README's "Keys" list exactly these
-KEYS: tuple[tuple[str, str], ...] = (
-    ("↑ ↓", "choose a control"),
-    ("← →", "change it (choices cycle; depth 1…1000; weight ×2^¼ steps)"),
-    ("m", "mode: expected (theory) ⇄ sampled (one real network)"),
-    ("r", "residual skip on/off"),
-    ("s", "new seed (seed + 1) for the sampled network"),
-    ("1 … 9", "load preset 1–9"),
-    ("P  enter", "presets picker, with what each shows"),
-    ("0", "back to the default settings"),
-    ("p", "pin this result; the next changes are drawn against it (p again: unpin)"),
-    ("v", "view: gradient per layer → forward activation std → absolute ‖∂loss/∂W‖ (sampled)"),
-    ("k", "clip norm for the weight view: off → 1 → 10 → 100 → 1000 → off"),
-    ("[ ]  , .", "layer inspector: move the cursor one layer toward input / output"),
-    ("{ }  < >", "move the cursor ten layers"),
-    ("Home End", "inspect layer 1 (input side) / layer L (output side)"),
-    ("esc", "hide the layer cursor"),
-    ("c", "copy the command line (terminal clipboard, OSC 52)"),
-    ("M", "phase map: layer-1 gradient over weight scale × bias, the χ₁ = 1 boundary, your setting"),
-    ("J", "Jacobian spectrum of the sampled network: singular values, condition number"),
-    ("t", "training view: watch which layers learn (SGD/Adam, clipping); esc cancels/closes"),
-    ("T", "lecture tour: space/→ next step, ← back, esc leaves"),
-    ("? F1", "this help"),
-    ("q  ctrl+c", "quit"),
-)
-
-_ASCII_KEYS = {"↑ ↓": "up down", "← →": "left right", "1 … 9": "1 ... 9"}
+#: how the help names a key (Textual's name → what is printed on the key); others as they are
+KEY_NAMES = {
+    "question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]", "comma": ",",
+    "full_stop": ".", "left_curly_bracket": "{", "right_curly_bracket": "}", "less_than_sign": "<",
+    "greater_than_sign": ">", "home": "Home", "end": "End", "f1": "F1", "escape": "esc",
+    "up": "↑", "down": "↓", "left": "←", "right": "→",
+}
+_ASCII_NAMES = {"↑": "up", "↓": "down", "←": "left", "→": "right"}
 
 
-def help_markdown() -> str:
-    rows = "\n".join(f"- `{k}` — {what}" for k, what in KEYS)
+def key_name(key: str, ascii: bool = False) -> str:
+    name = KEY_NAMES.get(key, key)
+    return _ASCII_NAMES.get(name, name) if ascii else name
+
+
+def help_rows(bindings, ascii: bool = False) -> list[tuple[str, str]]:
+    """(keys, what they do) for the help, from bindings with a tooltip, in their order.
+
+    Consecutive bindings with the same tooltip share a row: ``↑ ↓``; each binding's alternative
+    keys follow after two spaces (``[ ]  , .``, ``P  enter``); a run of more than two is
+    ``1 … 9``.
+    """
+    rows: list[tuple[list, str]] = []
+    for binding in bindings:
+        if not getattr(binding, "tooltip", ""):
+            continue
+        if rows and rows[-1][1] == binding.tooltip:
+            rows[-1][0].append(binding)
+        else:
+            rows.append(([binding], binding.tooltip))
+    out = []
+    for group, what in rows:
+        keys = [[key_name(k.strip(), ascii) for k in b.key.split(",")] for b in group]
+        if len(group) > 2:
+            shown = f"{keys[0][0]} {'...' if ascii else '…'} {keys[-1][0]}"
+        else:
+            shown = "  ".join(" ".join(ks[i] for ks in keys if i < len(ks))
+                              for i in range(max(map(len, keys))))
+        out.append((shown, what))
+    return out
+
+
+def help_markdown(bindings) -> str:
+    rows = "\n".join(f"- `{k}` — {what}" for k, what in help_rows(bindings))
     controls = "\n".join(f"- **{c.label}** — {c.help}" for c in CONTROLS)
     return f"""\
 ## Keys
@@ -71,11 +84,10 @@ the training view and the lecture tour.
 """
 
 
-def help_plain(ascii: bool) -> str:
+def help_plain(bindings, ascii: bool) -> str:
     """The same key list as plain text (used with --ascii, where Markdown's glyphs are not wanted)."""
     lines = ["KEYS", ""]
-    for k, what in KEYS:
-        key = _ASCII_KEYS.get(k, k) if ascii else k
+    for key, what in help_rows(bindings, ascii):
         lines.append(f"  {key:<12} {_asciify(what) if ascii else what}")
     lines += ["", "CONTROLS", ""]
     for c in CONTROLS:
@@ -85,7 +97,7 @@ def help_plain(ascii: bool) -> str:
 
 
 def _asciify(s: str) -> str:
-    from gradtui.chart import asciify
+    from gradtui.render.text import asciify
 
     for u, a in (("⇄", "<->"), ("…", "..."), ("^¼", "^(1/4)")):
         s = s.replace(u, a)
@@ -93,7 +105,7 @@ def _asciify(s: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key, rendered from Markdown (plain text with --ascii)."""
+    """Every key of the given bindings, rendered from Markdown (plain text with --ascii)."""
 
     BINDINGS = [
         Binding("escape,q,question_mark,f1", "dismiss", "close", id="help.close"),
@@ -104,8 +116,9 @@ class HelpScreen(ModalScreen[None]):
         Binding("pageup", "page(-1)", "page up", show=False, id="help.pageup"),
     ]
 
-    def __init__(self, *, ascii: bool = False) -> None:
+    def __init__(self, bindings, *, ascii: bool = False) -> None:
         super().__init__(classes="-ascii" if ascii else None)
+        self.bindings = list(bindings)
         self.ascii = ascii
 
     def action_scroll(self, lines: int) -> None:
@@ -125,13 +138,13 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body", can_focus=False) as body:
             if self.ascii:
-                yield Static(Text(help_plain(True)), id="help-text")
+                yield Static(Text(help_plain(self.bindings, True)), id="help-text")
             else:
                 # Rich's Markdown in one Static: the Markdown widget builds a widget per list item
                 # and takes a second to open on a slow machine
                 from rich.markdown import Markdown
 
-                yield Static(Markdown(help_markdown(), code_theme="ansi_dark"), id="help-text")
+                yield Static(Markdown(help_markdown(self.bindings), code_theme="ansi_dark"), id="help-text")
         body.border_title = "gradtui help"
         body.border_subtitle = "esc to close"
 

@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gradtui.engine import Config
+from gradtui.render.glyphs import glyphs
 from gradtui.tour import TourStep
 
-from .glyphs import glyphs
 
 
 @dataclass
@@ -137,7 +137,7 @@ class TourScreen(ModalScreen[None]):
     def _text(self, s: str) -> str:
         if not self.ascii:
             return s
-        from gradtui.chart import asciify
+        from gradtui.render.text import asciify
 
         return asciify(s)
 

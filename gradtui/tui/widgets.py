@@ -14,9 +14,11 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from gradtui.engine import Config, Result, regime_of
+from gradtui.render.glyphs import glyphs
+from gradtui.render.numbers import fmt_log10, fmt_value
+from gradtui.render.palette import REGIMES
 
 from .controls import CONTROLS
-from .glyphs import fmt_log10, fmt_value, glyphs
 
 #: the smallest terminal the layout is drawn for
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -106,7 +108,7 @@ class ChartView(Widget):
             self.clip, width, height,
         )
         if key != self._cache_key or self._cache_text is None:
-            from gradtui.chart import render_chart
+            from gradtui.render.bars import render_chart
 
             try:
                 ansi = render_chart(
@@ -201,15 +203,6 @@ def _pct(x: float) -> str:
     return "?" if math.isnan(x) else f"{100.0 * x:.0f}%"
 
 
-#: Rich styles used for regime words inside Text (ANSI names, so 16-colour terminals keep them)
-_REGIME_STYLE = {
-    "vanishing": "yellow",
-    "stable": "green",
-    "exploding": "red",
-    "overflow": "magenta",
-}
-
-
 class TextLine(Static):
     """A Static whose text changes often: re-layout only when its number of lines changes.
 
@@ -234,7 +227,7 @@ class Verdict(TextLine):
 
     def show(self, regime: str, words: str) -> None:
         glyph = glyphs(self.ascii).regime.get(regime, "?")
-        for name in _REGIME_STYLE:
+        for name in REGIMES:
             self.set_class(name == regime, f"-{name}")
         self.set_text(Text(f"{glyph} {words}"))
 

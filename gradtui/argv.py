@@ -1,0 +1,268 @@
+"""Config ⇄ command line (DESIGN §4), used by the CLI and by the TUI.
+
+``parse_args`` turns flags into a (Config, Options) pair; ``config_to_argv`` and ``command_line``
+write the command that reproduces a config exactly: ``parse_args(config_to_argv(c))[0] == c`` for
+every valid config. The network and engine flags, their metavars and the ranges an error names come
+from Config's own table (:data:`gradtui.engine.config.LIMITS`); a bad value raises
+:class:`UsageError`, one line naming the flag as the user typed it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import shlex
+import sys
+from dataclasses import dataclass, fields, replace
+from typing import Any, Sequence
+
+from gradtui.engine.config import (
+    LIMITS, MODES, Config, ConfigError, canonical_name, closest, float_text,
+)
+from gradtui.engine.presets import PRESET_ORDER, PRESETS
+
+__all__ = [
+    "FLAGS", "Options", "UsageError", "build_parser", "command_line", "config_to_argv", "parse_args",
+]
+
+PROG = "gradtui"
+
+#: config field → its flag, in Config's field order (the order the reproducing command lists them)
+FLAGS: dict[str, str] = {name: "--" + name.replace("_", "-") for name in LIMITS}
+#: always written by ``config_to_argv`` (they say what the network is); the rest only when not default
+CORE_FIELDS = ("depth", "activation", "init")
+
+#: the network and engine flags in the order ``--help`` lists them, with their help (a default is
+#: added from Config; a switch's help is (on, off))
+_NETWORK_HELP: dict[str, Any] = {
+    "depth": "number of layers L",
+    "activation": None,  # the registry's names
+    "init": None,
+    "weight_scale": "multiplies every weight's standard deviation",
+    "bias_std": "standard deviation of the biases",
+    "residual": ("identity skip around every layer: h = h + alpha*f(z)", "plain stack h = f(z)"),
+    "residual_scale": "alpha, the residual branch scale",
+    "norm": "normalisation",
+    "tied": ("one weight matrix for every layer (an unrolled RNN; sampled mode)",
+             "independent weights per layer"),
+}
+_ENGINE_HELP: dict[str, Any] = {
+    "mode": "expected: mean-field theory (default); sampled: one random network",
+    "width": "units per layer in sampled mode",
+    "batch": "inputs per batch in sampled mode",
+    "seed": "random seed in sampled mode",
+}
+#: choices named in the metavar itself (few and short); the others say NAME and list them in help
+_CHOICE_METAVAR = ("norm", "mode")
+
+
+class UsageError(Exception):
+    """A bad invocation; its message is the one line printed after ``gradtui: error:``."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything on the command line that is not part of the Config."""
+
+    output: str | None = None  # None: open the TUI; "print" or "json"
+    ascii: bool = False
+    preset: str | None = None
+    list_presets: bool = False
+    version: bool = False
+    theory: bool = False
+    spectrum: bool = False
+    #: None: no tour; "": the shipped tour; else a path to a tour TOML file
+    tour: str | None = None
+
+
+# -- config → command line ------------------------------------------------------------------------
+
+def _value_text(field: str, value: Any) -> str:
+    kind = LIMITS[field].kind
+    if kind == "choice":
+        return str(value).replace("_", "-")
+    if kind == "float":
+        return float_text(value)
+    return str(int(value))
+
+
+def config_to_argv(config: Config) -> list[str]:
+    """Flags that rebuild ``config`` exactly; defaults are left out except depth/activation/init."""
+    default = Config()
+    argv: list[str] = []
+    for field, flag in FLAGS.items():
+        value = getattr(config, field)
+        if field not in CORE_FIELDS and value == getattr(default, field):
+            continue
+        if LIMITS[field].kind == "bool":
+            argv.append(flag if value else "--no-" + flag[2:])
+            continue
+        argv += [flag, _value_text(field, value)]
+    return argv
+
+
+def command_line(config: Config) -> str:
+    """The shell command that reproduces ``config``, e.g. ``gradtui --depth 16 --activation sigmoid …``."""
+    return shlex.join([PROG, *config_to_argv(config)])
+
+
+# -- command line → config ------------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _default_text(field: str) -> str:
+    value = getattr(Config(), field)
+    return _value_text(field, value) if LIMITS[field].kind != "bool" else ""
+
+
+def _add_config_flags(group, help_texts: dict[str, Any]) -> None:
+    S = argparse.SUPPRESS  # only flags the user gave reach the namespace (so a preset stays intact)
+    for field, text in help_texts.items():
+        limit, flag = LIMITS[field], FLAGS[field]
+        if limit.kind == "bool":
+            on, off = text
+            default_on = getattr(Config(), field)
+            pair = group.add_mutually_exclusive_group()
+            pair.add_argument(flag, dest=field, action="store_const", const=True, default=S,
+                              help=on + (" (default)" if default_on else ""))
+            pair.add_argument("--no-" + flag[2:], dest=field, action="store_const", const=False,
+                              default=S, help=off + ("" if default_on else " (default)"))
+            continue
+        if limit.kind == "choice":
+            metavar = "|".join(limit.choices) if field in _CHOICE_METAVAR else "NAME"
+            text = text or ", ".join(n.replace("_", "-") for n in limit.choices)
+        else:
+            metavar = "N" if limit.kind == "int" else "X"
+        if "(default" not in text:
+            text += f" (default {_default_text(field)})"
+        group.add_argument(flag, metavar=metavar, dest=field, default=S, help=text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="See why deep networks fail to train: the gradient that reaches each layer, "
+        "as log-scale bars. Without --print or --json the interactive view opens.",
+        epilog="Names accept - or _ (he-normal = he_normal). Example: "
+        "gradtui --depth 16 --activation sigmoid --print",
+        allow_abbrev=False,
+        exit_on_error=False,
+    )
+    _add_config_flags(p.add_argument_group("network"), _NETWORK_HELP)
+    eng = p.add_argument_group("engine")
+    _add_config_flags(eng, _ENGINE_HELP)
+    eng.add_argument("--preset", metavar="NAME", default=None,
+                     help="start from a named scenario (see --list-presets); later flags override it")
+
+    out = p.add_argument_group("output")
+    which = out.add_mutually_exclusive_group()
+    which.add_argument("--print", dest="output", action="store_const", const="print",
+                       help="print the chart, the verdict and the command line, then exit")
+    which.add_argument("--json", dest="output", action="store_const", const="json",
+                       help="print the result as JSON, then exit")
+    out.add_argument("--ascii", action="store_true", help="plain ASCII characters only")
+    out.add_argument("--theory", action="store_true",
+                     help='with --json: add "theory" (chi1, depth scale, critical sigma_w); with --print: a line')
+    out.add_argument("--spectrum", action="store_true",
+                     help='with --json: add "spectrum" (Jacobian singular values of the sampled network)')
+    out.add_argument("--tour", metavar="FILE", nargs="?", const="", default=None,
+                     help="open the lecture tour (the shipped one, or your TOML file)")
+    out.add_argument("--list-presets", dest="list_presets", action="store_true",
+                     help="list the presets and exit")
+    out.add_argument("--version", action="store_true", help="print the version and exit")
+    return p
+
+
+def _normalise(argv: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """``--weight_scale`` → ``--weight-scale``; remembers how the user spelled each flag."""
+    out, typed = [], {}
+    for token in argv:
+        token = str(token)
+        if token.startswith("--") and len(token) > 2:
+            name, eq, value = token.partition("=")
+            canon = name.replace("_", "-")
+            typed.setdefault(canon, name)
+            token = canon + eq + value
+        out.append(token)
+    return out, typed
+
+
+def _respell(message: str, typed: dict[str, str]) -> str:
+    for canon, name in typed.items():
+        if canon != name:
+            message = message.replace(canon, name)
+    return message
+
+
+def _config_error(error: ConfigError, mode: Any, typed: dict[str, str]) -> UsageError:
+    """Config's refusal as ``--flag: reason`` (the flag as the user typed it); a value that is not
+    a number also says what is allowed, from the same table Config checked it against."""
+    flag = typed.get(FLAGS[error.field], FLAGS[error.field])
+    reason = " ".join(error.reason.split())
+    if error.kind == "type":
+        mode = canonical_name(mode)
+        allowed = LIMITS[error.field].allowed(mode if mode in MODES else MODES[0])
+        if allowed:
+            reason = f"{reason}; {allowed}"
+    return UsageError(f"{flag}: {reason}")
+
+
+def _flag_hint(tokens: list[str], parser: argparse.ArgumentParser) -> str:
+    """'; did you mean --depth?' for the first unknown flag that is close to a real one."""
+    flags = [o for action in parser._actions for o in action.option_strings if o.startswith("--")]
+    for token in tokens:
+        if token.startswith("--") and token.split("=")[0] not in flags:
+            match = difflib.get_close_matches(token.split("=")[0], flags, n=1, cutoff=0.6)
+            if match:
+                return f"; did you mean {match[0]}?"
+    return ""
+
+
+def _preset_base(name: str, typed: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    canon = canonical_name(name)
+    if canon not in PRESETS:
+        hint = closest(canon, PRESET_ORDER)
+        did = f"; did you mean {hint}?" if hint else ""
+        flag = typed.get("--preset", "--preset")
+        raise UsageError(
+            f"{flag}: unknown value {name!r}; choose one of {', '.join(PRESET_ORDER)}{did}"
+        )
+    return canon, PRESETS[canon].config().to_dict()
+
+
+def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
+    """Flags → (Config, Options). Raises UsageError (one line) for anything invalid."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    tokens, typed = _normalise(argv)
+    parser = build_parser()
+    try:
+        ns = parser.parse_args(tokens)
+    except argparse.ArgumentError as error:  # exit_on_error=False routes some errors here
+        raise UsageError(_respell(" ".join(str(error).split()), typed)) from None
+    except UsageError as error:
+        message = _respell(" ".join(str(error).split()), typed)
+        if message.startswith("unrecognized arguments:"):
+            message += _flag_hint(tokens, parser)
+        raise UsageError(message) from None
+    options = Options(
+        output=ns.output, ascii=bool(ns.ascii), preset=None,
+        list_presets=bool(ns.list_presets), version=bool(ns.version),
+        theory=bool(ns.theory), spectrum=bool(ns.spectrum), tour=ns.tour,
+    )
+    if options.version or options.list_presets:
+        return Config(), options
+
+    base = Config().to_dict()
+    if ns.preset is not None:
+        name, base = _preset_base(ns.preset, typed)
+        options = replace(options, preset=name)
+    given = {f.name: getattr(ns, f.name) for f in fields(Config) if hasattr(ns, f.name)}
+    values = {**base, **given}
+    try:
+        config = Config(**values)
+    except ConfigError as error:
+        raise _config_error(error, values["mode"], typed) from None
+    return config, options

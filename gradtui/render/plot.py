@@ -1,0 +1,50 @@
+"""The one plotext driver: the only module that imports plotext.
+
+plotext 6 keeps one global figure, so every use holds :data:`LOCK` and starts from (and leaves) a
+cleared figure: a render is a pure function of its arguments, from any thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import plotext as plt
+
+from .text import fit
+
+LOCK = threading.RLock()
+
+
+@contextmanager
+def figure() -> Iterator[object]:
+    """plotext's figure, cleared, under the lock; cleared again on the way out."""
+    with LOCK:
+        f = plt.figure
+        f.clear()
+        plt.terminal.limit(False, False)  # otherwise plotext shrinks the figure to the real terminal
+        try:
+            yield f
+        finally:
+            f.clear()
+
+
+#: plotext's point marker and text colouring, for the renderers that draw their own series
+marker, colorize = plt.marker, plt.colorize
+
+
+def plotext_frame(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, yticks, ylabels) -> list[str]:
+    """plotext 6 draws the frame (y labels, axes, x ticks and labels) as ``fig_h`` plain lines of
+    ``width``; gradtui paints the cells inside it itself."""
+    with figure() as f:
+        f.plot_size(width, fig_h)
+        f.axes(False, axis="x", side="upper")
+        f.axes(False, axis="y", side="right")
+        f.ruler("y").lim(*ylim)
+        f.ruler("y").ticks([float(t) for t in yticks], list(ylabels))
+        f.ruler("x").lim(0, columns - 1)
+        f.ruler("x").ticks([float(c) for c in xticks], list(xlabels))
+        lines = f.build().string(colorless=True).split("\n")
+    lines = [fit(line, width) for line in lines[:fig_h]]
+    return lines + [" " * width] * (fig_h - len(lines))

@@ -1,0 +1,150 @@
+"""The one compute runner of the app: every screen's background work goes through it.
+
+    runner.submit("chart", work, done, owner=app)
+
+Per channel (the main chart, the phase map, its readout, the spectrum, a training run) the latest
+request wins: a request made while one runs waits, and a newer one replaces it, so a held key never
+queues work; a result whose request was superseded is dropped, and so is one whose owner (a screen)
+was dismissed meanwhile. Work runs in daemon threads, so quitting never waits for a computation
+(Textual's thread workers run in the default executor, which the interpreter joins at exit).
+``cache`` is one LRU shared by all channels, filled by the callers' ``keep`` callbacks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Hashable
+
+#: results kept for instant back-and-forth (a result is a few per-layer arrays)
+CACHE_SIZE = 128
+
+
+class LRU(OrderedDict):
+    """A dict that keeps its ``size`` most recently stored entries."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key: Hashable, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One request: what to run, whom to tell. ``stopped`` asks cooperative work to end early."""
+
+    channel: str
+    work: Callable[["Ticket"], Any]
+    done: Callable[[Any], None]
+    keep: Callable[[Any], None] | None = None
+    failed: Callable[[BaseException], None] | None = None
+    owner: Any = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+class Runner:
+    """Latest-request-wins background work for one app (see the module docstring)."""
+
+    def __init__(self, app, cache_size: int = CACHE_SIZE) -> None:
+        self.app = app
+        self.cache = LRU(cache_size)
+        #: computations started in a thread, per channel
+        self.started: Counter[str] = Counter()
+        self._latest: dict[str, Ticket] = {}
+        self._running: dict[str, Ticket] = {}
+        self._waiting: dict[str, Ticket] = {}
+
+    # -- asking -------------------------------------------------------------------------------
+    def submit(self, channel: str, work: Callable[[Ticket], Any], done: Callable[[Any], None], *,
+               keep: Callable[[Any], None] | None = None,
+               failed: Callable[[BaseException], None] | None = None,
+               owner: Any = None, inline: bool = False) -> Ticket:
+        """Run ``work(ticket)``, then ``keep(value)`` (always) and ``done(value)`` (if still wanted)
+        on the UI thread. ``inline`` runs it here and now (for work known to take microseconds)."""
+        ticket = Ticket(channel, work, done, keep, failed, owner)
+        previous = self._latest.get(channel)
+        if previous is not None:
+            previous.stop()
+        self._latest[channel] = ticket
+        self._waiting.pop(channel, None)
+        if inline:
+            try:
+                value = work(ticket)
+            except Exception as error:  # noqa: BLE001  (reported to the screen, never raised)
+                self._finish(ticket, None, error)
+            else:
+                self._finish(ticket, value, None)
+        elif channel in self._running:
+            self._waiting[channel] = ticket
+        else:
+            self._start(ticket)
+        return ticket
+
+    def busy(self, channel: str) -> bool:
+        """A request of ``channel`` is running or waiting."""
+        return channel in self._running or channel in self._waiting
+
+    def cancel(self, owner: Any) -> None:
+        """Forget ``owner``'s requests (a dismissed screen): nothing of them is delivered."""
+        for channel, ticket in list(self._latest.items()):
+            if ticket.owner is owner:
+                ticket.stop()
+                del self._latest[channel]
+                self._waiting.pop(channel, None)
+
+    # -- running ------------------------------------------------------------------------------
+    def _start(self, ticket: Ticket) -> None:
+        self._running[ticket.channel] = ticket
+        self.started[ticket.channel] += 1
+        loop = asyncio.get_running_loop()
+
+        def target() -> None:
+            value, error = None, None
+            try:
+                value = ticket.work(ticket)
+            except BaseException as exc:  # noqa: BLE001  (handed to the UI thread)
+                error = exc
+            try:
+                loop.call_soon_threadsafe(self._finished, ticket, value, error)
+            except RuntimeError:  # the loop has closed: the app quit meanwhile
+                pass
+
+        threading.Thread(target=target, name=f"gradtui-{ticket.channel}", daemon=True).start()
+
+    def _finished(self, ticket: Ticket, value: Any, error: BaseException | None) -> None:
+        if self._running.get(ticket.channel) is ticket:
+            del self._running[ticket.channel]
+        self._finish(ticket, value, error)
+        waiting = self._waiting.pop(ticket.channel, None)
+        if waiting is not None:
+            self._start(waiting)
+
+    def _finish(self, ticket: Ticket, value: Any, error: BaseException | None) -> None:
+        if error is None and ticket.keep is not None:
+            ticket.keep(value)
+        if self._latest.get(ticket.channel) is not ticket or not self._alive(ticket.owner):
+            return  # superseded, or its screen has gone
+        del self._latest[ticket.channel]
+        if error is None:
+            ticket.done(value)
+        elif ticket.failed is not None:
+            ticket.failed(error)
+
+    def _alive(self, owner: Any) -> bool:
+        if owner is None or owner is self.app:
+            return True
+        return owner in self.app.screen_stack
