@@ -27,6 +27,7 @@ from gradtui.engine.theory import (
     Spectrum,
     cursor_of,
     jacobian_spectrum,
+    spectrum_refusal,
     map_key_of,
     map_ranges,
     phase_map,
@@ -294,7 +295,9 @@ class SpectrumScreen(_TheoryScreen):
 
     @property
     def busy(self) -> bool:
-        """True until the spectrum on screen is the current config's."""
+        """True until the spectrum on screen is the current config's (or its refusal is)."""
+        if spectrum_refusal(self.config) is not None:
+            return False
         return self.spectrum is None or self._shown != self._wanted
 
     @property
@@ -303,6 +306,10 @@ class SpectrumScreen(_TheoryScreen):
         return not self.busy
 
     def _request(self) -> None:
+        if spectrum_refusal(self.config) is not None:  # _draw says why; nothing to compute
+            self.query_one("#spectrum-view", _AnsiView).refresh()
+            self._show_readout()
+            return
         key = self._key(self.config)
         cached = self.app.runner.cache.get(("spectrum", key))
         if cached is not None and key != self._shown:
@@ -327,6 +334,9 @@ class SpectrumScreen(_TheoryScreen):
             self._show_readout()
 
     def _draw(self, width: int, height: int) -> str:
+        refusal = spectrum_refusal(self.config)
+        if refusal is not None:
+            return message_block(f"Jacobian spectrum: {refusal}", width, height)
         if self.spectrum is None:
             return message_block("Jacobian spectrum: computing" + ("..." if self.ascii else "…"), width, height)
         return render_spectrum(self.spectrum, width, height, color=self.color, ascii=self.ascii,
@@ -339,5 +349,7 @@ class SpectrumScreen(_TheoryScreen):
             return
         if self.message:
             out.update(Text(self.message, style="bold red"))
+        elif spectrum_refusal(self.config) is not None:
+            out.update(Text(""))
         elif self.spectrum is not None:
             out.update(Text(spectrum_readout(self.spectrum, ascii=self.ascii)))
