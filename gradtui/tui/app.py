@@ -25,7 +25,7 @@ from gradtui.render.glyphs import glyphs
 from gradtui.render.numbers import fmt_log10
 from gradtui.render.palette import css_variables
 
-from .controls import CONTROLS, with_mode
+from .controls import CONTROLS, inactive_reason, with_mode
 from .host import ConfigApp
 from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
@@ -274,7 +274,13 @@ class GradApp(ConfigApp):
         if control.key == "mode":
             self.action_mode()
             return
-        self._set(lambda: control.step(self.config, direction))
+        try:
+            new = control.step(self.config, direction)
+        except ValueError as error:
+            self._error(str(error))
+            return
+        # a dim setting still changes; say why the view does not follow it
+        self._set(lambda: new, inactive_reason(new, control.key))
 
     def action_mode(self) -> None:
         mode = "sampled" if self.config.mode == "expected" else "expected"
