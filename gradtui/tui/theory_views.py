@@ -55,6 +55,16 @@ def _readout_job(config: Config) -> tuple[Config, dict, float | None]:
     return config, summary, lg
 
 
+def _flat_map_text(config: Config) -> str:
+    """What the phase map would show under batch norm: the same number in every cell."""
+    from gradtui.engine.batchnorm import bn_lambda
+
+    lam = bn_lambda(config.activation, config.batch)
+    return (f"phase map: flat under batch norm. σ_w and σ_b drop out (each unit is normalised over "
+            f"the batch), so every cell is the same: λ(B={config.batch}) = {lam:.4g}, a factor "
+            f"×{lam ** 0.5:.3g} per plain layer. Change the batch size instead.")
+
+
 class _AnsiView(Widget):
     """A block of ANSI text drawn by the owning screen at this widget's content size."""
 
@@ -185,7 +195,14 @@ class PhaseMapScreen(_TheoryScreen):
 
     # -- state ----------------------------------------------------------------------------------
     @property
+    def flat(self) -> bool:
+        """Batch norm: σ_w and σ_b drop out, so the map would be one colour: it is not drawn."""
+        return self.config.norm == "batch"
+
+    @property
     def busy(self) -> bool:
+        if self.flat:
+            return False
         return self.map is None or self._wanted is not None and self.map.key() != self._wanted
 
     @property
@@ -203,7 +220,7 @@ class PhaseMapScreen(_TheoryScreen):
     def _request(self) -> None:
         view = self.query_one("#phase-view", _AnsiView)
         nx, ny = phase_map_grid(*view.content_size)
-        if nx >= 8 and ny >= 3:
+        if nx >= 8 and ny >= 3 and not self.flat:
             x_range, y_max = map_ranges(self.config)
             c = self.config
             key = map_key_of(c.activation, c.depth, c.residual, c.residual_scale, c.norm, x_range, y_max, (nx, ny))
@@ -240,6 +257,8 @@ class PhaseMapScreen(_TheoryScreen):
 
     # -- drawing --------------------------------------------------------------------------------
     def _draw(self, width: int, height: int) -> str:
+        if self.flat:
+            return message_block(_flat_map_text(self.config), width, height, wrap=True)
         if self.map is None or self.map.shape != phase_map_grid(width, height):
             if self.map is None:
                 return message_block("phase map: computing" + ("..." if self.ascii else "…"), width, height)
@@ -336,7 +355,7 @@ class SpectrumScreen(_TheoryScreen):
     def _draw(self, width: int, height: int) -> str:
         refusal = spectrum_refusal(self.config)
         if refusal is not None:
-            return message_block(f"Jacobian spectrum: {refusal}", width, height)
+            return message_block(f"Jacobian spectrum: {refusal}.", width, height, wrap=True)
         if self.spectrum is None:
             return message_block("Jacobian spectrum: computing" + ("..." if self.ascii else "…"), width, height)
         return render_spectrum(self.spectrum, width, height, color=self.color, ascii=self.ascii,
