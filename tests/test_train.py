@@ -317,3 +317,13 @@ def test_a_deep_batch_normalised_relu_net_trains():
 def test_a_training_set_of_one_cannot_be_batch_normalised():
     with pytest.raises(ValueError, match="cannot be batch-normalised"):
         train(Config(depth=3, width=8, norm="batch"), TrainConfig(steps=1, batch=1))
+
+
+def test_batch_norm_updates_even_out_over_the_first_steps():
+    """At init the plain batch-normalised ReLU net's layer-1 update is ~4 decades above layer L's;
+    a few SGD steps (training-mode statistics each step) shrink that spread (docs/batchnorm.md)."""
+    from gradtui.engine import PRESETS
+
+    r = train(PRESETS["relu_batchnorm"].config().replace(width=64), TrainConfig(steps=5))
+    spread = np.ptp(np.log10(r.rel_update_steps), axis=1)
+    assert spread[0] > 3 and spread[-1] < spread[0] - 1, spread

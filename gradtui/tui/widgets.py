@@ -164,7 +164,7 @@ class Inspector(Widget):
         grad, factor = fmt_log10(lg), fmt_log10(float(r.log10_factor[i]))
         width = max(self.content_size.width, 1)
         both = f"grad {grad} · factor {factor}"
-        if r.config.norm != "none" and len(both) <= width:  # a normalised layer's split needs a line
+        if len(both) <= width:  # one line, so 80×24 shows the split and act std below it too
             lines = [both]
         else:
             lines = [f"grad     {grad}", f"factor   {factor}"]
