@@ -163,7 +163,7 @@ class Inspector(Widget):
         wg, dg, ng = float(r.weight_gain[i]), float(r.deriv_gain[i]), float(r.norm_gain[i])
         grad, factor = fmt_log10(lg), fmt_log10(float(r.log10_factor[i]))
         width = max(self.content_size.width, 1)
-        both = f"grad {grad} · factor {factor}"
+        both = f"grad {grad}{', ' if self.ascii else ' · '}factor {factor}"
         if len(both) <= width:  # one line, so 80×24 shows the split and act std below it too
             lines = [both]
         else:
