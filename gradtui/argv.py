@@ -265,4 +265,10 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
         config = Config(**values)
     except ConfigError as error:
         raise _config_error(error, values["mode"], typed) from None
+    if options.spectrum:
+        from gradtui.engine.theory import spectrum_refusal
+
+        refusal = spectrum_refusal(config)
+        if refusal is not None:
+            raise UsageError(f"{typed.get('--spectrum', '--spectrum')}: {refusal}")
     return config, options

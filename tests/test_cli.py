@@ -212,7 +212,10 @@ BAD = [
     (["--activation", "sigmod"], ["--activation", "sigmod", "did you mean sigmoid"]),
     (["--init", "he-norml"], ["--init", "he-norml", "did you mean he_normal"]),
     (["--init", "kaiming"], ["--init", "kaiming", "xavier_normal"]),
-    (["--norm", "batch"], ["--norm", "batch", "none, layer"]),
+    (["--norm", "group"], ["--norm", "group", "none, layer, rms, batch"]),
+    (["--norm", "batch", "--batch", "1"], ["--batch", "1 cannot be batch-normalised", "batch ≥ 2"]),
+    (["--norm", "batch", "--batch", "3"], ["--batch", "infinite expected squared gradient"]),
+    (["--norm", "batch", "--json", "--spectrum"], ["--spectrum", "batch norm couples the samples"]),
     (["--mode", "sample"], ["--mode", "sample", "did you mean sampled"]),
     (["--preset", "sigmoid-dep"], ["--preset", "sigmoid-dep", "did you mean sigmoid_deep"]),
     (["--depth", "0"], ["--depth", "0", "1–10000"]),
@@ -248,7 +251,8 @@ BAD = [
 
 #: a sample of the table through the real program (the whole table runs in-process below)
 _SAMPLE = [["--activation", "rlu"], ["--weight-scale", "abc"], ["--depth", "0"], ["--print", "--json"],
-           ["--frobnicate"], ["16"], ["--depth"], ["--mode", "sampled", "--depth", "5000"]]
+           ["--frobnicate"], ["16"], ["--depth"], ["--mode", "sampled", "--depth", "5000"],
+           ["--norm", "batch", "--batch", "1"]]
 BAD_IN_SUBPROCESS = [b for b in BAD if b[0] in _SAMPLE]
 
 

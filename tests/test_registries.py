@@ -101,7 +101,27 @@ def test_normalisation_backward_matches_finite_differences(name):
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("name", sorted(NORMALISATIONS))
+PER_SAMPLE_NORMS = sorted(n for n, norm in NORMALISATIONS.items() if not norm.couples_batch)
+
+
+def test_a_norm_over_the_batch_refuses_a_one_sample_jacobian_and_a_q_mean_field():
+    norm = NORMALISATIONS["batch"]
+    zhat, stats = _forward(norm, np.random.default_rng(3).standard_normal((4, 5)))
+    with pytest.raises(ValueError, match="couples the samples"):
+        norm.jvp(np.eye(5), zhat[0], stats)
+    with pytest.raises(ValueError, match="depends on the batch"):
+        norm.log_seen(np.zeros(1))
+
+
+def test_batch_norm_normalises_each_unit_over_the_batch():
+    z = np.random.default_rng(4).standard_normal((6, 5)) * 3.0 + 2.0
+    zhat, stats = _forward(NORMALISATIONS["batch"], z)
+    np.testing.assert_allclose(zhat.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose((zhat * zhat).mean(axis=0), z.var(axis=0) / (z.var(axis=0) + 1e-5))
+    assert stats.shape == (5,)
+
+
+@pytest.mark.parametrize("name", PER_SAMPLE_NORMS)
 def test_normalisation_jvp_matches_finite_differences_and_its_image_normal(name):
     norm = NORMALISATIONS[name]
     rng = np.random.default_rng(8)
@@ -118,7 +138,7 @@ def test_normalisation_jvp_matches_finite_differences_and_its_image_normal(name)
         np.testing.assert_allclose(normal @ jt, 0.0, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", sorted(NORMALISATIONS))
+@pytest.mark.parametrize("name", PER_SAMPLE_NORMS)
 def test_normalisation_mean_field_matches_a_wide_layer(name):
     """At large width ln q̂ and ln n² of the mean field are the variance f sees and the gain²."""
     norm = NORMALISATIONS[name]

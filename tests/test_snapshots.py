@@ -51,3 +51,11 @@ def test_snapshot_too_small(snap_compare):
 def test_snapshot_weight_view_with_clip(snap_compare):
     app = GradApp(config=Config(mode="sampled", depth=8, width=32, batch=8))
     assert snap_compare(app, run_before=press_then_settle("v", "v", "k", "k"), terminal_size=(80, 24))
+
+
+def test_snapshot_batchnorm_preset(snap_compare):
+    """Batch norm without skips, with the inspector on layer 1: w × batch norm × f', and dim σ_w, σ_b."""
+    from gradtui.engine import PRESETS
+
+    app = GradApp(config=PRESETS["relu_batchnorm"].config())
+    assert snap_compare(app, run_before=press_then_settle("right_square_bracket"), terminal_size=(80, 24))

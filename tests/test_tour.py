@@ -13,6 +13,8 @@ from gradtui.tour import TourError, load_tour, parse_tour, read_tour, shipped_to
 LECTURE = [
     "sigmoid_deep", "relu_xavier", "relu_he", "too_large", "sigmoid_residual", "relu_residual",
     "relu_residual_scaled", "orthogonal_linear", "orthogonal_linear", "zero_init",
+    "sigmoid_batchnorm", "relu_batchnorm", "relu_batchnorm_b8", "batchnorm_b4", "batchnorm_residual",
+    "sigmoid_rmsnorm",
 ]
 
 
@@ -43,6 +45,18 @@ def test_shipped_tour_claims_hold_in_expected_mode():
     assert 0 < by_preset["relu_residual_scaled"].log10_grad_first < 0.3  # within ×2 of flat
     assert by_preset["orthogonal_linear"].log10_grad_first == pytest.approx(0, abs=1e-9)
     assert by_preset["zero_init"].log10_grad_first == float("-inf")
+    # batch norm: stable sigmoid with f' still 0.21; ×1.22, ×1.34 and ×1.76 per layer at B = 64, 8, 4
+    sig_bn = by_preset["sigmoid_batchnorm"]
+    assert abs(sig_bn.log10_grad_first) < 1 and sig_bn.deriv_gain[5] == pytest.approx(0.21, abs=0.005)
+    assert sig_bn.norm_gain[5] == pytest.approx(4.8, abs=0.05)
+    for name, rate, decades in (("relu_batchnorm", 1.22, 4.3), ("relu_batchnorm_b8", 1.34, 6.2),
+                                ("batchnorm_b4", 1.76, 12)):
+        r = by_preset[name]
+        assert 10 ** r.log10_factor[25] == pytest.approx(rate, abs=0.005), name
+        assert r.log10_grad_first == pytest.approx(decades, abs=0.25), name
+    assert 0 < by_preset["batchnorm_residual"].log10_grad_first < 1
+    assert by_preset["sigmoid_rmsnorm"].log10_grad_first == pytest.approx(
+        compute(PRESETS["sigmoid_layernorm"].config()).log10_grad_first, abs=1e-9)
     (rnn,) = [s for s in steps if s.overrides]
     assert rnn.overrides == {"weight_scale": 1.2}
     assert compute(rnn.config).log10_grad_first == pytest.approx(49 * math.log10(1.2), abs=1e-6)

@@ -295,3 +295,35 @@ def test_blas_single_thread_restores_the_setting():
         if blas._api:
             assert blas._api[0]() == 1
     assert blas._users == 0
+
+
+# -- normalisations: training-mode statistics every step ------------------------------------------
+@pytest.mark.parametrize("norm", ["none", "layer", "rms", "batch"])
+def test_one_small_sgd_step_lowers_the_loss_by_lr_times_the_squared_gradient(norm):
+    """First order: loss₀ − loss₁ = lr·‖g‖² + O(lr²). Under batch norm g must include the coupling
+    of the samples through the batch statistics, or the ratio is off by far more than 1e-4."""
+    c = Config(depth=5, activation="tanh", width=16, norm=norm, bias_std=0.2, seed=2)
+    lr = 1e-7
+    r = train(c, TrainConfig(steps=1, batch=6, lr=lr))
+    assert (r.loss[0] - r.loss[1]) / (lr * r.grad_norm[0] ** 2) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_a_deep_batch_normalised_relu_net_trains():
+    r = run_quietly(Config(depth=20, activation="relu", init="he_normal", width=64, norm="batch"),
+                    TrainConfig(steps=100))
+    assert not r.diverged and r.final_loss < 0.01 * r.first_loss
+
+
+def test_a_training_set_of_one_cannot_be_batch_normalised():
+    with pytest.raises(ValueError, match="cannot be batch-normalised"):
+        train(Config(depth=3, width=8, norm="batch"), TrainConfig(steps=1, batch=1))
+
+
+def test_batch_norm_updates_even_out_over_the_first_steps():
+    """At init the plain batch-normalised ReLU net's layer-1 update is ~4 decades above layer L's;
+    a few SGD steps (training-mode statistics each step) shrink that spread (docs/batchnorm.md)."""
+    from gradtui.engine import PRESETS
+
+    r = train(PRESETS["relu_batchnorm"].config().replace(width=64), TrainConfig(steps=5))
+    spread = np.ptp(np.log10(r.rel_update_steps), axis=1)
+    assert spread[0] > 3 and spread[-1] < spread[0] - 1, spread

@@ -116,6 +116,7 @@ async def test_every_control_changes_config_and_chart(key):
         "residual_scale": Config(residual=True),
         "init": Config(init="xavier_uniform"),
         "bias_std": Config(bias_std=1.0),  # the next init, he_normal, has σ_w² = 2
+        "batch": Config(norm="batch", activation="relu", depth=8, batch=8),  # B is in the theory
     }.get(key, Config())
     app = GradApp(config=start)
     async with app.run_test(size=SIZE) as pilot:
@@ -485,3 +486,16 @@ async def test_no_color_keeps_regime_words_and_glyphs(monkeypatch):
         await settle(pilot)
         assert app.query_one(ChartView).color is False
         assert "▼ VANISHING" in app.query_one(Verdict).render().plain
+
+
+def test_dim_settings_say_why():
+    from gradtui.tui.controls import inactive_reason
+
+    bn = Config(norm="batch")
+    for key in ("weight_scale", "bias_std", "init", "width"):
+        assert inactive_reason(bn, key), key
+    assert "batch norm" in inactive_reason(bn, "weight_scale")
+    assert inactive_reason(bn, "batch") is None  # B is a parameter of batch norm's theory
+    assert inactive_reason(Config(), "batch") is not None  # no batch in plain mean field
+    assert inactive_reason(bn.replace(mode="sampled"), "weight_scale") is None
+    assert inactive_reason(Config(), "weight_scale") is None

@@ -109,3 +109,32 @@ async def test_help_scrolls_one_line_per_arrow_and_a_page_per_pagedown():
         await pilot.press(*["up"] * 200)
         await pilot.pause()
         assert body.scroll_y == 0 and app.config.depth == 16  # the main screen's keys stayed off
+
+
+async def test_batch_norm_flattens_the_phase_map_refuses_the_spectrum_and_trains():
+    from gradtui.tui.theory_views import PhaseMapScreen, SpectrumScreen
+    from gradtui.tui.training_view import TrainingScreen
+    from tui_helpers import screen_text
+
+    app = GradApp(config=Config(norm="batch", activation="relu", depth=8, width=16, batch=8))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("M")
+        await settle(pilot)
+        assert isinstance(app.screen, PhaseMapScreen) and app.screen.settled
+        assert "flat under batch norm" in screen_text(app) and "σ_w and σ_b drop out" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("J")
+        await settle(pilot)
+        assert isinstance(app.screen, SpectrumScreen) and app.screen.settled
+        assert "batch norm couples the samples" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("t")
+        assert isinstance(app.screen, TrainingScreen)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert "cannot train" not in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()

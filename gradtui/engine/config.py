@@ -15,9 +15,10 @@ from typing import Any, Mapping
 
 from .activations import ACTIVATIONS
 from .inits import INITS
+from .norms import NORMALISATIONS
 
 MODES = ("expected", "sampled")
-NORMS = ("none", "layer")
+NORMS = tuple(NORMALISATIONS)
 
 #: depth limits per mode (DESIGN / issue: expected 1–10000, sampled 1–2000)
 MAX_DEPTH = {"expected": 10_000, "sampled": 2_000}
@@ -171,6 +172,8 @@ class Config:
             for name, limit in LIMITS.items():
                 if limit.kind == kind:
                     limit.check(name, getattr(self, name), self.mode)
+        for field, reason in combination_refusals(self):
+            raise ConfigError(field, reason, "range")
         if self.mode == "sampled":
             need = sampled_activation_bytes(self.depth, self.width, self.batch)
             if need > MEMORY_BUDGET:
@@ -193,6 +196,16 @@ class Config:
     def sigma_w2(self) -> float:
         """σ_w² of the weights after weight_scale (N·Var(W))."""
         return INITS[self.init].sigma_w2(self.width) * self.weight_scale**2
+
+
+def combination_refusals(config: Config):
+    """(field, reason) for each combination of fields no engine can compute (DESIGN §1, §3)."""
+    if config.norm == "batch" and config.batch < 2:
+        yield "batch", (f"{config.batch} cannot be batch-normalised: norm batch needs batch ≥ 2 "
+                        "(each unit's statistics are taken over the batch)")
+    if config.norm == "batch" and config.batch == 3 and config.mode == "expected":
+        yield "batch", ("3 with norm batch has an infinite expected squared gradient "
+                        "(E[1/χ²₂] diverges); use batch ≥ 4, or mode sampled")
 
 
 #: arrays of shape (depth, batch, width) the sampled engine holds at once (z, h and a work array)

@@ -297,6 +297,10 @@ def trajectory(config: Config) -> Trajectory:
 
 def compute_expected(config: Config) -> Result:
     """The mean-field result for ``config`` (width enters only through σ_w² of the `normal` init)."""
+    if NORMALISATIONS[config.norm].couples_batch:  # its mean field depends on B, not on q alone
+        from .batchnorm import compute_batchnorm
+
+        return compute_batchnorm(config)
     t = tables(config.activation)
     traj = trajectory(config)
     lq = traj.log_q

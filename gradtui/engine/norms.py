@@ -33,6 +33,8 @@ class Normalisation:
     label = "no normalisation"
     #: True for the identity: nothing to keep for the backward pass, nothing to apply
     identity = True
+    #: True when the statistics are taken over the batch (the samples are coupled)
+    couples_batch = False
 
     def stats_shape(self, batch: int, width: int) -> tuple[int, ...]:
         """Shape of the statistics ``forward`` keeps for a (batch, width) z."""
@@ -118,7 +120,83 @@ class LayerNorm(Normalisation):
         return -np.logaddexp(lq, _LEPS)
 
 
-#: name → normalisation; config's ``norm`` is one of these names
-NORMALISATIONS: dict[str, Normalisation] = {n.name: n for n in (Normalisation(), LayerNorm())}
+class RMSNorm(LayerNorm):
+    """Over the units of each sample, without centring: ẑ = z/√(mean z² + ε).
 
-__all__ = ["NORMALISATIONS", "NORM_EPS", "LayerNorm", "Normalisation"]
+    Its mean field is layer norm's (at infinite width the units' mean of a zero-mean pre-activation
+    is 0): q̂ = q/(q + ε) and the backward gain² 1/(q + ε), inherited.
+    """
+
+    name = "rms"
+    label = "RMS norm: each sample over its units, no centring"
+
+    def forward(self, z, stats=None):
+        n = z.shape[-1]
+        inv = np.divide(1.0, np.sqrt(np.einsum("ij,ij->i", z, z) / n + NORM_EPS), out=stats)
+        z *= inv[:, None]
+        return inv
+
+    def backward(self, g, zhat, stats, work=None):
+        # ∂ẑ_i/∂z_j = (δ_ij − ẑ_i ẑ_j / N)/σ: symmetric, so the same step serves jvp
+        n = g.shape[-1]
+        g_dot_zh = np.einsum("ij,ij->i", g, zhat) / n
+        g -= np.multiply(zhat, g_dot_zh[:, None], out=work)
+        g *= stats[:, None]
+
+    def image_normal(self, zhat):
+        return None  # ẑ is orthogonal to the image only up to ε
+
+
+class BatchNorm(Normalisation):
+    """Each unit over the B samples of the batch: ẑ = (z − mean_B)/√(var_B + ε), biased variance,
+    training-mode statistics. It couples the samples: every sample's gradient depends on all others.
+
+    Its mean field is not a function of q alone (it depends on the batch size and on the whole
+    batch's covariance): the expected engine runs :mod:`~gradtui.engine.batchnorm` instead.
+    """
+
+    name = "batch"
+    label = "batch norm: each unit over the batch"
+    identity = False
+    #: the samples are coupled, so a one-sample Jacobian (the spectrum) does not describe the net
+    couples_batch = True
+    #: why the per-sample Jacobian spectrum is refused
+    SPECTRUM_REFUSAL = ("batch norm couples the samples of the batch: a one-sample Jacobian "
+                        "spectrum cannot express it")
+
+    def stats_shape(self, batch: int, width: int) -> tuple[int, ...]:
+        return (width,)  # 1/√(var + ε) per unit
+
+    def forward(self, z, stats=None):
+        b = z.shape[0]
+        z -= z.mean(axis=0, keepdims=True)
+        inv = np.divide(1.0, np.sqrt(np.einsum("ij,ij->j", z, z) / b + NORM_EPS), out=stats)
+        z *= inv[None, :]
+        return inv
+
+    def backward(self, g, zhat, stats, work=None):
+        b = g.shape[0]
+        g_dot_zh = np.einsum("ij,ij->j", g, zhat) / b
+        g -= g.mean(axis=0, keepdims=True)
+        g -= np.multiply(zhat, g_dot_zh[None, :], out=work)
+        g *= stats[None, :]
+
+    def jvp(self, t, zhat, stats):
+        raise ValueError(self.SPECTRUM_REFUSAL)
+
+    def gain(self, stats):
+        return math.sqrt(float(np.mean(stats * stats)))
+
+    def _no_q_mean_field(self, *_):
+        raise ValueError("batch norm's mean field depends on the batch, not on q alone: "
+                         "see gradtui.engine.batchnorm")
+
+    log_seen = log_seen_scalar = log_gain2 = _no_q_mean_field
+
+
+#: name → normalisation; config's ``norm`` is one of these names
+NORMALISATIONS: dict[str, Normalisation] = {
+    n.name: n for n in (Normalisation(), LayerNorm(), RMSNorm(), BatchNorm())
+}
+
+__all__ = ["NORMALISATIONS", "NORM_EPS", "BatchNorm", "LayerNorm", "Normalisation", "RMSNorm"]

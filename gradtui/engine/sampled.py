@@ -175,8 +175,9 @@ def _backprop(net: Network, ws: Carver) -> Backprop:
     log10_weight_grad = np.full(L, nan)
     stats = (log10_grad_norm, log10_factor, log10_weight_grad, weight_gain, deriv_gain, norm_gain,
              log10_act_std, overflow, dead_frac, saturated_frac)
-    # δ_L = ∂loss/∂h_L: the readout r for every sample; held as G·2^E with ‖G‖ in [0.5, 1)
-    g = np.tile(net.readout, (c.batch, 1))
+    # δ_L = ∂loss/∂h_L: the readout r for every sample (one r per sample under batch norm, see
+    # weights.network); held as G·2^E with ‖G‖ in [0.5, 1)
+    g = net.readout.copy() if net.readout.ndim == 2 else np.tile(net.readout, (c.batch, 1))
     lg, e, lg_stored = lognorm(g)  # lg_stored: log10 ‖G‖
     log10_grad_norm[L] = lg
     if top < L:

@@ -208,7 +208,10 @@ def train_bytes(config: Config, tc: TrainConfig) -> int:
 
 
 def check_size(config: Config, tc: TrainConfig) -> None:
-    """Raise ``ValueError`` when a run would need more than the 1 GiB memory budget."""
+    """Raise ``ValueError`` when a run would need more than the 1 GiB memory budget, or when its
+    training set cannot be batch-normalised (one sample)."""
+    if config.norm == "batch" and tc.batch < 2:
+        raise ValueError(f"batch: {tc.batch} cannot be batch-normalised: norm batch needs batch ≥ 2")
     need = train_bytes(config, tc)
     if need > MEMORY_BUDGET:
         raise ValueError(

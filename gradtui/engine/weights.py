@@ -20,6 +20,7 @@ import numpy as np
 from .activations import ACTIVATIONS, Activation
 from .config import Config
 from .inits import INITS, base_draw
+from .norms import NORMALISATIONS
 from .workspace import workspace_bytes
 
 #: held base weight stacks: how many, and how many bytes together
@@ -54,8 +55,10 @@ def _input(seed: int, width: int, batch: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def _readout(seed: int, width: int) -> np.ndarray:
-    return _readonly(_rng(seed, _STREAM_READOUT).standard_normal(width))
+def _readout(seed: int, width: int, rows: int = 0) -> np.ndarray:
+    """DESIGN §1's readout r (N,), or ``rows`` of them (rows, N), the first being that same r."""
+    shape = (rows, width) if rows else width
+    return _readonly(_rng(seed, _STREAM_READOUT).standard_normal(shape))
 
 
 @lru_cache(maxsize=4)
@@ -158,7 +161,8 @@ class Network:
     #: √σ_w²·weight_scale: the true weights are scale·base
     scale: float
     x: np.ndarray  # (B, N)
-    readout: np.ndarray  # (N,)
+    #: (N,): one r for the whole batch; (B, N) under batch norm: one r per sample (see network())
+    readout: np.ndarray
     bias: np.ndarray | None  # (L, N), None when bias_std = 0
     family: str
     stack: _Stack | None  # held base draws, or None: regenerated per layer
@@ -206,7 +210,10 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
         activation=ACTIVATIONS[c.activation],
         scale=scale,
         x=_input(c.seed, c.width, c.batch),
-        readout=_readout(c.seed, c.width),
+        # under batch norm one r per sample: with one shared r, Σ_b⟨r, h_L,b⟩ of a linear
+        # batch-normalised net is identically 0 (batch norm removes the batch mean) and so is its
+        # gradient. Only there: every other network keeps the one r (and its numbers) it always had.
+        readout=_readout(c.seed, c.width, c.batch if NORMALISATIONS[c.norm].couples_batch else 0),
         bias=bias,
         family=family,
         stack=stack,

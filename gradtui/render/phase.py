@@ -171,6 +171,8 @@ def phase_readout(summary: dict, log10_grad_first: float | None, config: Config,
         scale = summary.get("critical_weight_scale")
         at = f" (weight ×{scale:.4g})" if scale else ""
         second += f"{sep}χ₁ = 1 at σ_w = {crit:.4g}{at}"
+    elif "batchnorm_lambda" in summary:
+        second += f"{sep}χ₁ is batch norm's λ(B = {summary['batch']})"
     else:
         second += f"{sep}χ₁ never reaches 1 at this σ_b"
     text = first + "\n" + second

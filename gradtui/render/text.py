@@ -70,8 +70,15 @@ def runs(cells: list[tuple[str, str]], color: bool) -> str:
     return "".join(out)
 
 
-def message_block(text: str, width: int, height: int) -> str:
-    """``text`` on the first of ``height`` lines of ``width`` cells (nothing if the block is empty)."""
+def message_block(text: str, width: int, height: int, *, wrap: bool = False) -> str:
+    """``text`` on the first of ``height`` lines of ``width`` cells (nothing if the block is empty);
+    ``wrap``: on as many lines as it needs (at most ``height``) instead of cut to one."""
     if width <= 0 or height <= 0:
         return ""
-    return "\n".join([fit(text, width)] + [" " * width] * (height - 1))
+    if wrap:
+        import textwrap
+
+        lines = [fit(line, width) for line in textwrap.wrap(text, width)][:height] or [fit("", width)]
+    else:
+        lines = [fit(text, width)]
+    return "\n".join(lines + [" " * width] * (height - len(lines)))

@@ -46,6 +46,12 @@ def _verdict(result: Result) -> str:
             f"{head} — layer 1 receives exactly 0 of the output gradient: nothing at all reaches {span}"
         )
     per_layer = f"×{factor_text(result.mean_log10_factor)} per layer"
+    config = result.config
+    if config.norm == "batch" and not config.residual:
+        # name the cause: batch norm's own rate (expected: √λ(B); sampled: the measured mean)
+        lam = result.extras.get("batchnorm_lambda")
+        rate = 0.5 * math.log10(lam) if lam else result.mean_log10_factor
+        per_layer = f"batch norm: ×{factor_text(rate)} per layer at batch {config.batch}"
     amount = format_pow10(first)
     if abs(first) < 0.05:
         receives = f"layer 1 receives {10.0**first:.2f}× the output gradient"
@@ -112,7 +118,12 @@ def depth_scale_text(config: Config, *, ascii: bool = False) -> str:
 
     s = theory_summary(config, critical=False)
     chi, xi, lpd = s["chi1"], s["depth_scale"], s["layers_per_decade"]
-    if config.residual:
+    if "batchnorm_lambda" in s and config.residual:
+        text = f"residual: every factor ≥ 1; the skip tames batch norm's λ = {chi:.3g}"
+    elif "batchnorm_lambda" in s and chi > 0:
+        text = (f"batch norm λ(B={config.batch}) = {chi:.3g}: 10× per {lpd:.3g} layers "
+                f"(1/ln λ = {s['batchnorm_depth_scale']:.3g})")
+    elif config.residual:
         text = f"residual: every factor ≥ 1 (branch χ₁ = {chi:.3g})"
     elif chi == 0:
         text = "χ₁ = 0: nothing passes a layer"

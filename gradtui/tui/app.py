@@ -23,7 +23,7 @@ from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
 from gradtui.render.glyphs import glyphs
 from gradtui.render.palette import css_variables
 
-from .controls import CONTROLS, with_mode
+from .controls import CONTROLS, inactive_reason, with_mode
 from .host import ConfigApp
 from .status import (
     CLIP_NORMS, NEXT_VIEW, chart_subtitle, chart_title, clip_label, pinned_note, status_text,
@@ -275,7 +275,13 @@ class GradApp(ConfigApp):
         if control.key == "mode":
             self.action_mode()
             return
-        self._set(lambda: control.step(self.config, direction))
+        try:
+            new = control.step(self.config, direction)
+        except ValueError as error:
+            self._error(str(error))
+            return
+        # a dim setting still changes; say why the view does not follow it
+        self._set(lambda: new, inactive_reason(new, control.key))
 
     def action_mode(self) -> None:
         mode = "sampled" if self.config.mode == "expected" else "expected"

@@ -24,6 +24,7 @@ BIAS_STDS: tuple[float, ...] = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 
 #: residual branch scale α in ×√2 steps (so 1/√L is on the grid for L = 1, 4, 16, 64, 256 …)
 RESIDUAL_SCALES: tuple[float, ...] = tuple(2.0 ** (k / 2) for k in range(-14, 7))
 WIDTHS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+BATCHES: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
 _EPS = 1e-9
 
@@ -104,6 +105,10 @@ def _width_step(c: Config, d: int) -> Config:
     return c.replace(width=int(step_grid(c.width, WIDTHS, d)))
 
 
+def _batch_step(c: Config, d: int) -> Config:
+    return c.replace(batch=int(step_grid(c.batch, BATCHES, d)))
+
+
 def _seed_step(c: Config, d: int) -> Config:
     return c.replace(seed=min(MAX_SEED, max(0, c.seed + (1 if d > 0 else -1))))
 
@@ -147,14 +152,37 @@ CONTROLS: tuple[Control, ...] = (
             "one weight matrix reused at every layer, an unrolled RNN (sampled mode)"),
     Control("norm", "norm", "norm",
             lambda c, d: c.replace(norm=cycle(c.norm, NORMS, d)),
-            lambda c, a: c.norm, "layer norm on the pre-activations, or none"),
+            lambda c, a: c.norm, "normalisation of the pre-activations: " + ", ".join(NORMS)),
     Control("mode", "mode", "mode", _mode_step, lambda c, a: c.mode,
             "expected (mean-field theory) or sampled (one real random network)"),
     Control("width", "width", "width", _width_step, lambda c, a: str(c.width),
             "units per layer N (matters in sampled mode, and for the normal init)"),
+    Control("batch", "batch", "batch", _batch_step, lambda c, a: str(c.batch),
+            "samples per batch B (sampled mode; with batch norm, expected mode too)"),
     Control("seed", "seed", "seed", _seed_step, lambda c, a: str(c.seed),
             "random seed of the sampled network"),
 )
+
+
+#: expected batch norm: the pre-activations are invariant to the weights' and biases' scale
+_BN_DROPS_OUT = "drops out under batch norm (it normalises each unit's scale and mean away)"
+
+
+def inactive_reason(config: Config, key: str) -> str | None:
+    """Why the setting ``key`` does not change the current view (drawn dim), or None."""
+    c = config
+    batchnorm_theory = c.mode == "expected" and c.norm == "batch"
+    if key == "residual_scale" and not c.residual:
+        return "the residual scale acts only with the skip on"
+    if key in ("seed", "tied") and c.mode != "sampled":
+        return f"{key} applies to the sampled network only"
+    if key in ("weight_scale", "bias_std", "init") and batchnorm_theory:
+        return f"{key}: σ_w and σ_b {_BN_DROPS_OUT}"
+    if key == "width" and (batchnorm_theory or c.mode != "sampled" and c.init != "normal"):
+        return "expected mode is the infinite-width theory"
+    if key == "batch" and c.mode != "sampled" and c.norm != "batch":
+        return "expected mode needs no batch (except with batch norm)"
+    return None
 
 CONTROL_KEYS: tuple[str, ...] = tuple(c.key for c in CONTROLS)
 

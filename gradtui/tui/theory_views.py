@@ -27,6 +27,7 @@ from gradtui.engine.theory import (
     Spectrum,
     cursor_of,
     jacobian_spectrum,
+    spectrum_refusal,
     map_key_of,
     map_ranges,
     phase_map,
@@ -52,6 +53,16 @@ def _readout_job(config: Config) -> tuple[Config, dict, float | None]:
     except ValueError:
         lg = None
     return config, summary, lg
+
+
+def _flat_map_text(config: Config) -> str:
+    """What the phase map would show under batch norm: the same number in every cell."""
+    from gradtui.engine.batchnorm import bn_lambda
+
+    lam = bn_lambda(config.activation, config.batch)
+    return (f"phase map: flat under batch norm. σ_w and σ_b drop out (each unit is normalised over "
+            f"the batch), so every cell is the same: λ(B={config.batch}) = {lam:.4g}, a factor "
+            f"×{lam ** 0.5:.3g} per plain layer. Change the batch size instead.")
 
 
 class _AnsiView(Widget):
@@ -184,7 +195,14 @@ class PhaseMapScreen(_TheoryScreen):
 
     # -- state ----------------------------------------------------------------------------------
     @property
+    def flat(self) -> bool:
+        """Batch norm: σ_w and σ_b drop out, so the map would be one colour: it is not drawn."""
+        return self.config.norm == "batch"
+
+    @property
     def busy(self) -> bool:
+        if self.flat:
+            return False
         return self.map is None or self._wanted is not None and self.map.key() != self._wanted
 
     @property
@@ -202,7 +220,7 @@ class PhaseMapScreen(_TheoryScreen):
     def _request(self) -> None:
         view = self.query_one("#phase-view", _AnsiView)
         nx, ny = phase_map_grid(*view.content_size)
-        if nx >= 8 and ny >= 3:
+        if nx >= 8 and ny >= 3 and not self.flat:
             x_range, y_max = map_ranges(self.config)
             c = self.config
             key = map_key_of(c.activation, c.depth, c.residual, c.residual_scale, c.norm, x_range, y_max, (nx, ny))
@@ -239,6 +257,8 @@ class PhaseMapScreen(_TheoryScreen):
 
     # -- drawing --------------------------------------------------------------------------------
     def _draw(self, width: int, height: int) -> str:
+        if self.flat:
+            return message_block(_flat_map_text(self.config), width, height, wrap=True)
         if self.map is None or self.map.shape != phase_map_grid(width, height):
             if self.map is None:
                 return message_block("phase map: computing" + ("..." if self.ascii else "…"), width, height)
@@ -294,7 +314,9 @@ class SpectrumScreen(_TheoryScreen):
 
     @property
     def busy(self) -> bool:
-        """True until the spectrum on screen is the current config's."""
+        """True until the spectrum on screen is the current config's (or its refusal is)."""
+        if spectrum_refusal(self.config) is not None:
+            return False
         return self.spectrum is None or self._shown != self._wanted
 
     @property
@@ -303,6 +325,10 @@ class SpectrumScreen(_TheoryScreen):
         return not self.busy
 
     def _request(self) -> None:
+        if spectrum_refusal(self.config) is not None:  # _draw says why; nothing to compute
+            self.query_one("#spectrum-view", _AnsiView).refresh()
+            self._show_readout()
+            return
         key = self._key(self.config)
         cached = self.app.runner.cache.get(("spectrum", key))
         if cached is not None and key != self._shown:
@@ -327,6 +353,9 @@ class SpectrumScreen(_TheoryScreen):
             self._show_readout()
 
     def _draw(self, width: int, height: int) -> str:
+        refusal = spectrum_refusal(self.config)
+        if refusal is not None:
+            return message_block(f"Jacobian spectrum: {refusal}.", width, height, wrap=True)
         if self.spectrum is None:
             return message_block("Jacobian spectrum: computing" + ("..." if self.ascii else "…"), width, height)
         return render_spectrum(self.spectrum, width, height, color=self.color, ascii=self.ascii,
@@ -339,5 +368,7 @@ class SpectrumScreen(_TheoryScreen):
             return
         if self.message:
             out.update(Text(self.message, style="bold red"))
+        elif spectrum_refusal(self.config) is not None:
+            out.update(Text(""))
         elif self.spectrum is not None:
             out.update(Text(spectrum_readout(self.spectrum, ascii=self.ascii)))

@@ -18,7 +18,7 @@ from gradtui.render.glyphs import glyphs
 from gradtui.render.numbers import fmt_log10, fmt_value
 from gradtui.render.palette import REGIMES
 
-from .controls import CONTROLS
+from .controls import CONTROLS, inactive_reason
 
 #: the smallest terminal the layout is drawn for
 MIN_WIDTH, MIN_HEIGHT = 80, 24
@@ -60,14 +60,7 @@ class ControlPanel(Widget):
 
     def _inactive(self, key: str) -> bool:
         """Settings that do not change the current view are drawn dim (still changeable)."""
-        c = self.config
-        if key == "residual_scale":
-            return not c.residual
-        if key in ("seed", "tied"):
-            return c.mode != "sampled"
-        if key == "width":
-            return c.mode != "sampled" and c.init != "normal"
-        return False
+        return inactive_reason(self.config, key) is not None
 
 
 class ChartView(Widget):
@@ -168,16 +161,21 @@ class Inspector(Widget):
             return Text("[ ] or , . pick a layer\nHome/End: layer 1 / L", style="dim")
         lg = float(r.log10_grad[i])
         wg, dg, ng = float(r.weight_gain[i]), float(r.deriv_gain[i]), float(r.norm_gain[i])
-        lines = [
-            f"grad     {fmt_log10(lg)}",
-            f"factor   {fmt_log10(float(r.log10_factor[i]))}",
-        ]
+        grad, factor = fmt_log10(lg), fmt_log10(float(r.log10_factor[i]))
+        width = max(self.content_size.width, 1)
+        both = f"grad {grad}{', ' if self.ascii else ' · '}factor {factor}"
+        if len(both) <= width:  # one line, so 80×24 shows the split and act std below it too
+            lines = [both]
+        else:
+            lines = [f"grad     {grad}", f"factor   {factor}"]
         if r.config.residual:
             lines.append(" = sqrt(1+(a*w*f')^2)" if self.ascii else " = √(1 + (α·w·f')²)")
             lines.append(f"   w {fmt_value(wg)}, f' {fmt_value(dg)}")
         else:
             lines.append(f" = w {fmt_value(wg)} {g.times} f' {fmt_value(dg)}")
-        if r.config.norm != "none":
+        if r.config.norm == "batch":  # the norm's own gain: ÷σ_B and the projection P_y
+            lines.append(f"   {g.times} batch norm {fmt_value(ng)}")
+        elif r.config.norm != "none":
             lines.append(f"   {g.times} norm {fmt_value(ng)}")
         act = fmt_log10(float(r.log10_act_std[i]))
         extras = []

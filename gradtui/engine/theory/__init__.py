@@ -11,10 +11,10 @@ from .fixed_point import (
     theory_summary,
 )
 from .phase_map import Y_MAXES, PhaseMap, cursor_of, map_key_of, map_ranges, phase_map
-from .spectrum import Spectrum, jacobian_spectrum, spectrum_summary
+from .spectrum import Spectrum, jacobian_spectrum, spectrum_refusal, spectrum_summary
 
 __all__ = [
     "LN10", "PhaseMap", "Spectrum", "Y_MAXES", "chi1", "critical_sigma_w", "cursor_of",
     "depth_scale", "fixed_point_q", "jacobian_spectrum", "layers_per_decade", "map_key_of",
-    "map_ranges", "phase_map", "phase_of", "spectrum_summary", "theory_summary",
+    "map_ranges", "phase_map", "phase_of", "spectrum_refusal", "spectrum_summary", "theory_summary",
 ]

@@ -255,6 +255,8 @@ def theory_summary(config: Config, *, critical: bool = True) -> dict[str, Any]:
     ``critical=False`` skips the critical-σ_w search (a few ms instead of ~30 ms the first time per
     activation and σ_b) and leaves those two keys null.
     """
+    if NORMALISATIONS[config.norm].couples_batch:
+        return batchnorm_summary(config)
     sw2, sb2 = config.sigma_w2, config.bias_std**2
     lq, lchi = _fixed_point_arrays(config.activation, sw2, sb2, config.norm)
     lq, lchi = float(lq), float(lchi)
@@ -293,4 +295,43 @@ def theory_summary(config: Config, *, critical: bool = True) -> dict[str, Any]:
         "sigma_b": config.bias_std,
         "applies_to": applies,
         "note": note,
+    }
+
+
+def batchnorm_summary(config: Config) -> dict[str, Any]:
+    """:func:`theory_summary` under batch norm: its rate λ(B) replaces the fixed point's χ₁.
+
+    The same keys (χ₁ is λ, the growth of the squared gradient norm per plain layer; there is no
+    q* and no critical σ_w, since σ_w and σ_b drop out), plus ``batchnorm_lambda``, ``batch`` and
+    ``batchnorm_depth_scale`` = 1/ln λ, the layers over which the squared norm grows e-fold.
+    """
+    from ..batchnorm import bn_lambda
+
+    lam = bn_lambda(config.activation, config.batch)
+    lpd = layers_per_decade(lam)
+    if config.residual:
+        note = ("batch norm with the residual skip: each layer's factor is sqrt(1 + alpha^2 chi) with "
+                "chi shrinking as the skip's variance grows, so the explosion is tamed")
+    elif lam == 0.0:
+        note = "batch 2: the normalised batch is +-(1, -1) whatever the input; no gradient gets through"
+    else:
+        note = (f"batch norm: the gradient grows {math.sqrt(lam):.3g}x per layer at batch "
+                f"{config.batch} (10x every {lpd:.3g} layers), whatever sigma_w and sigma_b")
+    return {
+        "chi1": _num(lam),
+        "log10_chi1": _num(math.log10(lam)) if lam > 0 else None,
+        "factor_per_layer": _num(math.sqrt(lam)),
+        "depth_scale": _num(depth_scale(lam)),
+        "layers_per_decade": _num(lpd),
+        "phase": phase_of(lam),
+        "q_star": None,
+        "critical_sigma_w": None,
+        "critical_weight_scale": None,
+        "sigma_w": math.sqrt(config.sigma_w2),
+        "sigma_b": config.bias_std,
+        "applies_to": "plain+batch_norm",
+        "note": note,
+        "batch": config.batch,
+        "batchnorm_lambda": _num(lam),
+        "batchnorm_depth_scale": _num(1.0 / math.log(lam)) if 0.0 < lam != 1.0 else None,
     }

@@ -26,6 +26,14 @@ from ..result import _num, _pow10
 from .fixed_point import LN10
 from .svd import _log_sv
 
+def spectrum_refusal(config: Config) -> str | None:
+    """Why the per-sample Jacobian spectrum cannot describe ``config``'s network, or None."""
+    from ..norms import NORMALISATIONS
+
+    norm = NORMALISATIONS[config.norm]
+    return getattr(norm, "SPECTRUM_REFUSAL", None) if norm.couples_batch else None
+
+
 @dataclass(frozen=True, eq=False)
 class Spectrum:
     """Singular values of the input→output Jacobian ∂h_L/∂h_0 of one sampled network at one input.
@@ -135,6 +143,9 @@ def jacobian_spectrum(config: Config, max_width: int = 256) -> Spectrum:
     per-row log scales, so a depth-2000 network's spectrum spanning thousands of decades is exact in
     log space. Cost per layer ~ a few N³ flops (N ≤ max_width).
     """
+    refusal = spectrum_refusal(config)
+    if refusal is not None:  # a wrong answer is worse than none
+        raise ValueError(refusal)
     from .. import blas
     from ..layer import Layer
     from ..lognorm import log10_std
