@@ -20,12 +20,12 @@ from textual.reactive import var
 from textual.widgets import Footer
 
 from gradtui.argv import command_line
-from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
+from gradtui.engine import MODES, PRESET_ORDER, PRESETS, Config, Result
 from gradtui.render.glyphs import glyphs
 from gradtui.render.numbers import fmt_log10
 from gradtui.render.palette import css_variables
 
-from .controls import CONTROLS, with_mode
+from .controls import CONTROLS, cycle, fmt_num, with_mode
 from .host import ConfigApp
 from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
@@ -105,7 +105,7 @@ class GradApp(ConfigApp):
         Binding("right", "change(1)", "change", key_display="→", group=_CHANGE, id="change.up",
                 tooltip=_CHANGE_HELP),
         Binding("m", "mode", "mode", show=False, id="mode",
-                tooltip="mode: expected (theory) ⇄ sampled (one real network)"),
+                tooltip="mode: expected (theory) → sampled (one real network) → chain (one neuron per layer)"),
         Binding("r", "residual", "residual", show=False, id="residual", tooltip="residual skip on/off"),
         Binding("s", "seed", "new seed", show=False, id="seed",
                 tooltip="new seed (seed + 1) for the sampled network"),
@@ -277,8 +277,9 @@ class GradApp(ConfigApp):
         self._set(lambda: control.step(self.config, direction))
 
     def action_mode(self) -> None:
-        mode = "sampled" if self.config.mode == "expected" else "expected"
-        new, note = with_mode(self.config, mode)
+        new, note = with_mode(self.config, cycle(self.config.mode, MODES, +1))
+        if new.mode == "chain" and note is None:
+            note = "chain: one neuron per layer, w = weight, b = bias mean, x0 = input mean"
         self._set(lambda: new, note)
 
     def action_residual(self) -> None:
@@ -375,20 +376,30 @@ class GradApp(ConfigApp):
         self.cursor = None
 
     # -- other views --------------------------------------------------------------------------
+    def _refused_in_chain(self, view: str) -> bool:
+        """The wide-network views have nothing to show for one neuron per layer: say so, once."""
+        if self.config.mode != "chain":
+            return False
+        self._say(f"the {view} is of a wide network; chain mode has one neuron per layer (m: mode)")
+        return True
+
     def action_phase_map(self) -> None:
         from .theory_views import PhaseMapScreen
 
-        self.push_screen(PhaseMapScreen(ascii=self.ascii))
+        if not self._refused_in_chain("phase map"):
+            self.push_screen(PhaseMapScreen(ascii=self.ascii))
 
     def action_spectrum(self) -> None:
         from .theory_views import SpectrumScreen
 
-        self.push_screen(SpectrumScreen(ascii=self.ascii))
+        if not self._refused_in_chain("Jacobian spectrum"):
+            self.push_screen(SpectrumScreen(ascii=self.ascii))
 
     def action_train(self) -> None:
         from .training_view import TrainingScreen
 
-        self.push_screen(TrainingScreen(self.config, ascii=self.ascii))
+        if not self._refused_in_chain("training view"):
+            self.push_screen(TrainingScreen(self.config, ascii=self.ascii))
 
     def action_tour(self, steps: list | None = None) -> None:
         from .tour_view import TourScreen
@@ -521,6 +532,9 @@ class GradApp(ConfigApp):
         c = self.config
         if c.mode == "sampled":
             title = f"sampled: width {c.width}, batch {c.batch}, seed {c.seed}"
+        elif c.mode == "chain":
+            title = (f"chain: one neuron, w {fmt_num(c.weight_scale)}, b {fmt_num(c.bias_mean)}, "
+                     f"x0 {fmt_num(c.input_mean)}")
         else:
             title = "expected: mean-field theory, infinite width"
         notes = []
