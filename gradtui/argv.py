@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--spectrum", action="store_true",
                      help='with --json: add "spectrum" (Jacobian singular values of the sampled network)')
     out.add_argument("--tour", metavar="FILE", nargs="?", const="", default=None,
-                     help="open the lecture tour (the shipped one, or your TOML file)")
+                     help="open the lecture tour (the shipped one; exercises: questions that ask first; or your TOML file)")
     out.add_argument("--list-presets", dest="list_presets", action="store_true",
                      help="list the presets and exit")
     out.add_argument("--version", action="store_true", help="print the version and exit")

@@ -516,3 +516,29 @@ async def test_chain_mode_shows_the_textbook_table_and_refuses_wide_views():
             await settle(pilot)
             assert len(app.screen_stack) == 1, key
             assert "one neuron per layer" in app.query_one("#status").render().plain
+
+
+async def test_a_tour_question_hides_the_bars_until_answered():
+    from gradtui.tour import load_tour
+    from gradtui.tui.tour_view import TourScreen
+
+    app = GradApp(tour=load_tour("exercises"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TourScreen)
+        assert app.config.mode == "chain" and app.config.depth == 10
+        chart = app.query_one(ChartView).render().plain
+        assert "hidden until you answer" in chart and not app.query_one(Verdict).display
+        await pilot.press(*["left"] * 6)  # a guess of 1e-6 (the tour's ←→ change the guess)
+        assert app.screen.index == 0 and app.screen.guess == -6
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "hidden" not in app.query_one(ChartView).render().plain
+        assert app.query_one(Verdict).display
+        question = app.screen.query_one("#tour-question").render().plain
+        assert "It is 1.55e-6; you said 1e-6: within a decade" in question
+        await pilot.press("right")  # answered: → moves on
+        assert app.screen.index == 1 and not app.screen.answered
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "hidden" not in app.query_one(ChartView).render().plain

@@ -412,17 +412,27 @@ class GradApp(ConfigApp):
             except TourError as error:  # an edited shipped tour: say so, don't crash
                 self._error(str(error))
                 return
-        self.push_screen(TourScreen(steps, ascii=self.ascii, base=self.config))
+        self.push_screen(TourScreen(steps, ascii=self.ascii, base=self.config),
+                         lambda _: self.hide_answer(False))
 
     def change_config(self, config: Config, note: str | Text | None = None) -> None:
         """A screen (phase map, spectrum, tour) changed the config with its own keys."""
         self._set(lambda: config, note)
 
     def on_tour_step_changed(self, message) -> None:
+        self.hide_answer(message.hide)
         self._set(
             lambda: message.config,
             Text.assemble((f"tour {message.index}/{message.total}: ", "bold"), message.step.title),
         )
+
+    def hide_answer(self, hide: bool) -> None:
+        """A tour question waits for its answer: the chart, inspector and verdict keep it."""
+        for widget in (self.query_one(ChartView), self.query_one(Inspector)):
+            widget.answer_hidden = hide
+            widget.refresh()
+        verdict = self.query_one(Verdict)
+        verdict.display = not hide
 
     def action_copy(self) -> None:
         self.copy_to_clipboard(self._command())

@@ -93,6 +93,8 @@ class ChartView(Widget):
         self.error: str | None = None
         self._cache_key: tuple | None = None
         self._cache_text: Text | None = None
+        #: a tour question waits for its answer: no bars
+        self.answer_hidden = False
 
     def show(self, result: Result | None, overlay: Result | None = None) -> None:
         self.result, self.overlay, self.error = result, overlay, None
@@ -104,6 +106,8 @@ class ChartView(Widget):
 
     def render(self) -> Text:
         width, height = self.content_size
+        if self.answer_hidden:
+            return Text("the bars are hidden until you answer", style="dim")
         if self.result is None:
             return Text("computing" + glyphs(self.ascii).ellipsis, style="dim")
         if width < 10 or height < 4:
@@ -137,6 +141,8 @@ class Inspector(Widget):
         super().__init__(id=id)
         self.ascii = ascii
         self.result: Result | None = None
+        #: a tour question waits for its answer: no numbers
+        self.answer_hidden = False
 
     def show(self, result: Result | None) -> None:
         self.result = result
@@ -169,6 +175,8 @@ class Inspector(Widget):
         g = glyphs(self.ascii)
         r = self.result
         i = self._layer()
+        if self.answer_hidden:
+            return Text("answer first", style="dim")
         if i is None or r is None:
             return Text("[ ] or , . pick a layer\nHome/End: layer 1 / L", style="dim")
         if r.chain_z is not None:
