@@ -1,10 +1,13 @@
 """The ``expected`` engine: the mean-field (infinite-width) gradient chain (DESIGN §3).
 
-Forward, layer by layer (h_0 has unit variance, zero mean):
+Forward, layer by layer (h_0 ~ N(input_mean, input_std²), so p_0 = input_mean² + input_std²):
 
     q_l   = σ_w²·p_{l-1} + σ_b²                       pre-activation variance (p = E[h²])
     q̂_l   = q_l, or q_l/(q_l + ε) under layer norm     variance of what f sees
-    plain:    p_l = V(q̂_l)                             V(q) = E[f(z)²], z ~ N(0, q)
+    plain:    p_l = V(q̂_l)                             V(q) = E[f(z)²], z ~ N(μ, q)
+
+The zero-mean weights give every unit's z the mean μ = bias_mean (0 under layer norm, which
+subtracts it); the tables below are built per (activation, μ).
     residual: var_l = var_{l-1} + α²·Var f(q̂_l),  m_l = m_{l-1} + α·M(q̂_l),  p_l = var_l + m_l²
 
 Backward, per layer: χ_l = σ_w²·D(q̂_l)·n_l with D(q) = E[f'(z)²] and n_l = 1/(q_l + ε) under layer
@@ -24,83 +27,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
 
 import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from .config import Config
 from .norms import NORMALISATIONS
+from .quadrature import gaussian_expectation, gaussian_rule
 from .result import Result
 from .special import logaddexp as _logaddexp
 
 LN10 = math.log(10.0)
 NEG_INF = -math.inf
-
-# ---------------------------------------------------------------------------------------------
-# Gaussian expectations
-# ---------------------------------------------------------------------------------------------
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(20)
-#: panel ends in units of the Gaussian's standard deviation (the integrand's mass)
-_STD_BREAKS = np.array([0.0, 0.125, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.5, 9.0, 11.0, 13.5])
-#: panel ends in z (where activations bend or saturate), kept only inside 13.5 std
-_Z_BREAKS = np.array([0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0])
-
-
-def gaussian_rule(q: np.ndarray, kinks: Sequence[float] = (), mean: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes z and weights w with Σ w·g(z) ≈ E[g(z)], z ~ N(mean, q), for every q > 0 in ``q``.
-
-    Returns arrays of shape (len(q), K). Panels split at 0 (and at ±each kink), so piecewise-smooth
-    integrands such as relu's are integrated to full accuracy.
-    """
-    q = np.atleast_1d(np.asarray(q, dtype=float))
-    if mean != 0.0:
-        return _shifted_rule(q, kinks, float(mean))
-    s = np.sqrt(q)[:, None]
-    extra = np.array(sorted({abs(float(k)) for k in kinks if k != 0.0}), dtype=float)
-    zb = np.concatenate([_Z_BREAKS, extra])
-    ends = np.concatenate([_STD_BREAKS[None, :] * s, np.minimum(zb[None, :], _STD_BREAKS[-1] * s)], axis=1)
-    ends.sort(axis=1)
-    a, b = ends[:, :-1], ends[:, 1:]
-    half = 0.5 * (b - a)
-    z = (0.5 * (b + a))[..., None] + half[..., None] * _GL_X
-    with np.errstate(under="ignore"):
-        dens = np.exp(-0.5 * z * z / q[:, None, None]) / np.sqrt(2.0 * math.pi * q)[:, None, None]
-    w = half[..., None] * _GL_W * dens
-    n = q.shape[0]
-    z = z.reshape(n, -1)
-    w = w.reshape(n, -1)
-    return np.concatenate([z, -z], axis=1), np.concatenate([w, w], axis=1)
-
-
-def _shifted_rule(q: np.ndarray, kinks: Sequence[float], mean: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`gaussian_rule` for z ~ N(mean, q): the same panels in y = z − mean (the Gaussian's
-    scale, both sides) and at the activation's own points 0, ±kinks, ±breaks moved by −mean."""
-    s = np.sqrt(q)[:, None]
-    at = {0.0, *(float(k) for k in kinks), *(float(c) for c in _Z_BREAKS), *(-float(c) for c in _Z_BREAKS)}
-    at |= {-float(k) for k in kinks}
-    reach = _STD_BREAKS[-1] * s
-    std_ends = np.concatenate([-_STD_BREAKS[:0:-1], _STD_BREAKS])[None, :] * s
-    act_ends = np.clip(np.array(sorted(at))[None, :] - mean, -reach, reach)
-    ends = np.sort(np.concatenate([std_ends, act_ends], axis=1), axis=1)
-    a, b = ends[:, :-1], ends[:, 1:]
-    half = 0.5 * (b - a)
-    y = (0.5 * (b + a))[..., None] + half[..., None] * _GL_X
-    with np.errstate(under="ignore"):
-        dens = np.exp(-0.5 * y * y / q[:, None, None]) / np.sqrt(2.0 * math.pi * q)[:, None, None]
-    n = q.shape[0]
-    return (mean + y).reshape(n, -1), (half[..., None] * _GL_W * dens).reshape(n, -1)
-
-
-def gaussian_expectation(g: Callable[[np.ndarray], np.ndarray], q, kinks: Sequence[float] = (0.0,),
-                         mean: float = 0.0):
-    """E[g(z)] for z ~ N(mean, q) (q > 0; scalar or array), by the composite rule above."""
-    qa = np.atleast_1d(np.asarray(q, dtype=float))
-    z, w = gaussian_rule(qa, kinks, mean)
-    with np.errstate(over="ignore", under="ignore"):
-        out = np.sum(w * g(z), axis=1)
-    return float(out[0]) if np.ndim(q) == 0 else out
-
 
 # ---------------------------------------------------------------------------------------------
 # Per-activation tables over u = ln q
