@@ -82,6 +82,18 @@ def test_chain_reproduces_a_plain_loop(name, w, b, x0):
             assert 10 ** r.log10_grad[i] == pytest.approx(grads[i], rel=1e-12)
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "gelu", "silu"])
+def test_a_chain_at_its_fixed_point_is_the_plain_loop_too(name):
+    # long enough to reach the fixed point, which the engine then copies upward
+    depth, w, b, x0 = 300, 1.1, 0.3, 2.0
+    r = compute(Config(mode="chain", depth=depth, activation=name, weight_scale=w, bias_mean=b,
+                       input_mean=x0))
+    factors = _plain_loop(ACTIVATIONS[name], depth, w, b, x0)
+    expect = sum(math.log10(f) for f in factors)
+    assert r.log10_grad_input == pytest.approx(expect, rel=1e-12)
+    np.testing.assert_allclose(10 ** r.log10_factor, factors, rtol=1e-12)
+
+
 @pytest.mark.parametrize("w, depth, expect", [
     (0.9, 51, 0.9**50), (0.2, 11, 0.2**10), (2.0, 11, 2.0**10), (0.2 * 0.9, 11, (0.2 * 0.9) ** 10),
 ])

@@ -3,7 +3,8 @@
     x_0 = input_mean,   z_l = w·x_{l-1} + b,   x_l = f(z_l),   factor_l = |w·f'(z_l)|
 
 with ``w = weight_scale`` and ``b = bias_mean``. Exact and deterministic: init, width, batch, seed
-and the two ``_std`` settings do not apply. The factors are kept as logs (``Activation.log_abs_df``
+and the two ``_std`` settings do not apply. Once z_l repeats exactly, the chain is at a fixed point
+and the layers above are copies (a sigmoid chain gets there in a few dozen layers). The factors are kept as logs (``Activation.log_abs_df``
 is exact where f' underflows), so 0.25^10000 is a number, not 0. Where |x| passes 1e300 (a linear
 or relu chain with w > 1) the neuron is carried as ln|x| and a sign: there b is below the last bit
 of w·x, and every activation is in its tail, f(z) = slope·z with f' = slope (``Activation.slopes``).
@@ -48,6 +49,9 @@ def chain_trajectory(config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray
                     lx_out[i] = math.log(abs(x)) if x != 0.0 else -math.inf
                 if abs(x) > _BIG:
                     lx, sx = math.log(abs(x)), math.copysign(1.0, x)
+                elif i and z == z_out[i - 1]:  # at a fixed point (in float64): so is every layer above
+                    z_out[i:], x_out[i:], lx_out[i:], ldf_out[i:] = z, x, lx_out[i], ldf_out[i]
+                    break
                 continue
             lz, sz = math.log(abs(z)), math.copysign(1.0, z)
             z_out[i] = z
