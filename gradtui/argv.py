@@ -276,4 +276,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
         config = Config(**values)
     except ConfigError as error:
         raise _config_error(error, values["mode"], typed) from None
+    for flag, on in (("--theory", options.theory), ("--spectrum", options.spectrum)):
+        if on and config.mode == "chain":
+            raise UsageError(f"{flag}: describes a wide network; --mode chain has one neuron per layer")
     return config, options

@@ -190,6 +190,7 @@ def test_shifted_gaussian_expectations_match_mpmath(name):
 
 
 # -- expected vs sampled with means --------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
 @pytest.mark.parametrize("extra", [dict(input_mean=3.0, input_std=10.0),
                                    dict(bias_mean=0.4, bias_std=0.2, input_mean=-1.0)])

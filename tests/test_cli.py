@@ -244,6 +244,8 @@ BAD = [
     (["--init", "torch-linaer"], ["--init", "torch-linaer", "did you mean torch_linear"]),
     (["--mode", "chian"], ["--mode", "chian", "did you mean chain"]),
     (["--mode", "chain", "--depth", "10001"], ["--depth", "10001", "1–10000 in chain mode"]),
+    (["--mode", "chain", "--json", "--theory"], ["--theory", "--mode chain"]),
+    (["--mode", "chain", "--json", "--spectrum"], ["--spectrum", "one neuron"]),
     (["--print", "--json"], ["--print", "--json"]),
     (["--residual", "--no-residual"], ["--residual", "--no-residual"]),
     (["--frobnicate"], ["--frobnicate"]),

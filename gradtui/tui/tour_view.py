@@ -166,7 +166,9 @@ class TourScreen(ModalScreen[None]):
         notice = Text.assemble((f"{g.marker} look: ", "bold"), self._text(step.notice)) \
             if step.notice else Text("")
         self.query_one("#tour-notice", Static).update(notice if not asking else Text(""))
-        self.query_one("#tour-question", Static).update(self._question_text())
+        question = self.query_one("#tour-question", Static)
+        question.update(self._question_text())
+        question.display = step.is_question
         self.query_one("#tour-body").scroll_home(animate=False)
         self.post_message(TourStepChanged(self.config(), step, self.index + 1, n, hide=asking))
 
