@@ -39,7 +39,10 @@ _NETWORK_HELP: dict[str, Any] = {
     "activation": None,  # the registry's names
     "init": None,
     "weight_scale": "multiplies every weight's standard deviation",
-    "bias_std": "standard deviation of the biases",
+    "bias_std": "standard deviation of the biases (default 0; torch-linear: its own U(+-1/sqrt(N)))",
+    "bias_mean": "mean of the biases (the chain's b)",
+    "input_mean": "mean of the inputs' entries (the chain's x_0)",
+    "input_std": "standard deviation of the inputs' entries",
     "residual": ("identity skip around every layer: h = h + alpha*f(z)", "plain stack h = f(z)"),
     "residual_scale": "alpha, the residual branch scale",
     "norm": "normalisation",
@@ -47,7 +50,8 @@ _NETWORK_HELP: dict[str, Any] = {
              "independent weights per layer"),
 }
 _ENGINE_HELP: dict[str, Any] = {
-    "mode": "expected: mean-field theory (default); sampled: one random network",
+    "mode": "expected: mean-field theory (default); sampled: one random network; "
+            "chain: one neuron per layer, the textbook's z = w*x + b",
     "width": "units per layer in sampled mode",
     "batch": "inputs per batch in sampled mode",
     "seed": "random seed in sampled mode",
@@ -87,17 +91,22 @@ def _value_text(field: str, value: Any) -> str:
 
 
 def config_to_argv(config: Config) -> list[str]:
-    """Flags that rebuild ``config`` exactly; defaults are left out except depth/activation/init."""
-    default = Config()
+    """Flags that rebuild ``config.effective()`` exactly; defaults are left out except
+    depth/activation/init, and in chain mode so is every setting the chain does not read."""
+    default = Config(init=config.init)  # bias_std's default is the init's own bias
     argv: list[str] = []
     for field, flag in FLAGS.items():
         value = getattr(config, field)
+        if not config.applies(field):
+            continue
         if field not in CORE_FIELDS and value == getattr(default, field):
             continue
         if LIMITS[field].kind == "bool":
             argv.append(flag if value else "--no-" + flag[2:])
             continue
-        argv += [flag, _value_text(field, value)]
+        text = _value_text(field, value)
+        # argparse takes "-1e-05" for a flag: a negative value is written as --flag=-1e-05
+        argv += [f"{flag}={text}"] if text.startswith("-") else [flag, text]
     return argv
 
 
@@ -169,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--spectrum", action="store_true",
                      help='with --json: add "spectrum" (Jacobian singular values of the sampled network)')
     out.add_argument("--tour", metavar="FILE", nargs="?", const="", default=None,
-                     help="open the lecture tour (the shipped one, or your TOML file)")
+                     help="open the lecture tour (the shipped one; exercises: questions that ask first; or your TOML file)")
     out.add_argument("--list-presets", dest="list_presets", action="store_true",
                      help="list the presets and exit")
     out.add_argument("--version", action="store_true", help="print the version and exit")
@@ -261,10 +270,15 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
         options = replace(options, preset=name)
     given = {f.name: getattr(ns, f.name) for f in fields(Config) if hasattr(ns, f.name)}
     values = {**base, **given}
+    if "bias_std" not in given and not values["bias_std"]:
+        values["bias_std"] = None  # no bias asked for: the init's own (torch-linear's U(±1/√N))
     try:
         config = Config(**values)
     except ConfigError as error:
         raise _config_error(error, values["mode"], typed) from None
+    for flag, on in (("--theory", options.theory), ("--spectrum", options.spectrum)):
+        if on and config.mode == "chain":
+            raise UsageError(f"{flag}: describes a wide network; --mode chain has one neuron per layer")
     if options.spectrum:
         from gradtui.engine.theory import spectrum_refusal
 

@@ -11,6 +11,14 @@ The script is a TOML file users can edit (the shipped one is ``gradtui/data/tour
     caption = "..."                 # optional: defaults to the preset's caption
     notice = "..."                  # optional: what to look at
 
+A step may be a question, asked with the bars hidden and answered by keys::
+
+    question = "What reaches layer 1?"
+    ask = "grad_first"              # guess a decade (←→) of grad_first or grad_input …
+    choices = ["a", "b", "c"]       # … or pick one of two or three choices (1–3, or ←→)
+    answer = 2                      # with choices: the right one (1-based)
+    reveal = "..."                  # optional: shown with the bars once answered
+
 :func:`load_tour` validates everything up front and raises one :class:`TourError` whose message
 starts with ``FILE:LINE:`` and names the step and the key (``tour.toml:12: step 3, key 'depth':
 ...``). TOML syntax errors carry tomllib's line; for the rest the line is found by scanning the text
@@ -30,8 +38,14 @@ from gradtui.engine import PRESETS, Config
 from gradtui.engine.config import ConfigError, canonical_name, closest
 
 #: keys a step may have besides Config's fields
-STEP_KEYS = ("preset", "title", "caption", "notice")
-TEXT_KEYS = ("title", "caption", "notice")
+STEP_KEYS = ("preset", "title", "caption", "notice", "question", "ask", "choices", "answer", "reveal")
+TEXT_KEYS = ("title", "caption", "notice", "question", "reveal")
+#: what a decade question may ask for: the Result's summary numbers (log10)
+ASKS = ("grad_first", "grad_input")
+#: the keys that only a question may have
+QUESTION_KEYS = ("ask", "choices", "answer", "reveal")
+#: the named tours shipped with gradtui (``--tour NAME``); "" is the lecture
+SHIPPED_TOURS = {"": "tour.toml", "exercises": "exercises.toml"}
 CONFIG_KEYS = tuple(f.name for f in fields(Config))
 TOP_KEYS = ("title", "step")
 
@@ -64,6 +78,17 @@ class TourStep:
     overrides: dict[str, Any] = field(default_factory=dict)
     #: line of the step's ``[[step]]`` header
     line: int = 0
+    #: a question step: the question, and either ``ask`` (a decade of grad_first / grad_input)
+    #: or ``choices`` with the right ``answer`` (1-based); ``reveal`` is shown once answered
+    question: str = ""
+    ask: str = ""
+    choices: tuple[str, ...] = ()
+    answer: int = 0
+    reveal: str = ""
+
+    @property
+    def is_question(self) -> bool:
+        return bool(self.question)
 
     @property
     def config(self) -> Config:
@@ -83,19 +108,22 @@ class Tour:
     path: str
 
 
-def shipped_tour_path() -> Path:
-    return Path(str(resources.files("gradtui") / "data" / "tour.toml"))
+def shipped_tour_path(name: str = "") -> Path:
+    """The shipped tour called ``name`` ("" the lecture, "exercises" the questions)."""
+    return Path(str(resources.files("gradtui") / "data" / SHIPPED_TOURS[name]))
 
 
 def load_tour(path: str | Path | None = None) -> list[TourStep]:
-    """The steps of the tour at ``path`` (the shipped tour when None), validated."""
+    """The steps of the tour at ``path`` (the shipped tour when None, a shipped one by its name
+    unless a file of that name exists), validated."""
     return read_tour(path).steps
 
 
 def read_tour(path: str | Path | None = None) -> Tour:
     """Like :func:`load_tour`, with the tour's title."""
-    p = Path(path) if path is not None else shipped_tour_path()
-    name = str(path) if path is not None else p.name
+    shipped = path is None or (str(path) in SHIPPED_TOURS and not (str(path) and Path(path).exists()))
+    p = shipped_tour_path("" if path is None else str(path)) if shipped else Path(path)
+    name = p.name if shipped else str(path)
     try:
         raw = p.read_bytes()
     except OSError as error:
@@ -167,6 +195,7 @@ def _step(i: int, raw: dict[str, Any], name: str, where: "_KeyLines") -> TourSte
         if key in raw and not isinstance(raw[key], str):
             raise fail(key, "must be text in quotes")
 
+    question = _question(raw, fail)
     overrides = {k: v for k, v in raw.items() if k in CONFIG_KEYS}
     step = TourStep(
         index=i,
@@ -176,6 +205,7 @@ def _step(i: int, raw: dict[str, Any], name: str, where: "_KeyLines") -> TourSte
         notice=_unwrap(raw.get("notice", "")),
         overrides=overrides,
         line=header or 0,
+        **question,
     )
     try:
         step.config
@@ -186,6 +216,34 @@ def _step(i: int, raw: dict[str, Any], name: str, where: "_KeyLines") -> TourSte
         # a setting that comes from the preset itself: point at the preset line
         raise fail("preset", f"with the settings above, {message}") from None
     return step
+
+
+def _question(raw: dict[str, Any], fail) -> dict[str, Any]:
+    """The question keys of a step, checked: a question asks a decade or offers choices."""
+    if "question" not in raw:
+        for key in QUESTION_KEYS:
+            if key in raw:
+                raise fail(key, "only a question step may have it; add question = \"...\"")
+        return {}
+    if ("ask" in raw) == ("choices" in raw):
+        raise fail("question", "a question needs either ask = \"grad_first\" (guess a decade) "
+                               "or choices = [...] with answer = N")
+    out: dict[str, Any] = {"question": _unwrap(raw["question"]), "reveal": _unwrap(raw.get("reveal", ""))}
+    if "ask" in raw:
+        if raw["ask"] not in ASKS:
+            raise fail("ask", f"unknown value {raw['ask']!r}; choose one of {', '.join(ASKS)}")
+        if "answer" in raw:
+            raise fail("answer", "a decade question's answer is the engine's; remove it")
+        return {**out, "ask": raw["ask"]}
+    choices = raw["choices"]
+    if not (isinstance(choices, list) and 2 <= len(choices) <= 3 and all(isinstance(c, str) for c in choices)):
+        raise fail("choices", "must be a list of two or three texts in quotes")
+    answer = raw.get("answer")
+    if answer is None:
+        raise fail("choices", "no answer; add answer = N (the right choice, 1-based)")
+    if not isinstance(answer, int) or isinstance(answer, bool) or not 1 <= answer <= len(choices):
+        raise fail("answer", f"must be a whole number from 1 to {len(choices)}")
+    return {**out, "choices": tuple(" ".join(c.split()) for c in choices), "answer": answer}
 
 
 def _unwrap(text: str) -> str:

@@ -103,7 +103,7 @@ def test_preset_json_matches_the_engine(preset_runs, name):
     data = strict_json(proc.stdout)
     config = PRESETS[name].config()
     result = compute(config)
-    assert data["config"] == config.to_dict()
+    assert data["config"] == config.json_dict()
     assert len(data["layers"]) == config.depth == result.depth
     assert [row["layer"] for row in data["layers"]] == list(range(1, config.depth + 1))
     assert data["summary"]["regime"] == result.regime
@@ -238,6 +238,17 @@ BAD = [
     # the value as it was given, not rounded onto the bound it passes
     (["--weight-scale", "1000.0000000000001"], ["1000.0000000000001 is out of range", "(0, 1000]"]),
     (["--bias-std", "100.00000000000001"], ["100.00000000000001 is out of range", "[0, 100]"]),
+    (["--input-mean", "1001"], ["--input-mean", "1001", "[-1000, 1000]"]),
+    (["--input-mean", "abc"], ["--input-mean", "abc", "not a number", "[-1000, 1000]"]),
+    (["--input-std", "-1"], ["--input-std", "-1", "[0, 1000]"]),
+    (["--input_std", "nan"], ["--input_std", "nan", "[0, 1000]"]),
+    (["--bias-mean", "-101"], ["--bias-mean", "-101", "[-100, 100]"]),
+    (["--bias-mean", "inf"], ["--bias-mean", "inf"]),
+    (["--init", "torch-linaer"], ["--init", "torch-linaer", "did you mean torch_linear"]),
+    (["--mode", "chian"], ["--mode", "chian", "did you mean chain"]),
+    (["--mode", "chain", "--depth", "10001"], ["--depth", "10001", "1–10000 in chain mode"]),
+    (["--mode", "chain", "--json", "--theory"], ["--theory", "--mode chain"]),
+    (["--mode", "chain", "--json", "--spectrum"], ["--spectrum", "one neuron"]),
     (["--print", "--json"], ["--print", "--json"]),
     (["--residual", "--no-residual"], ["--residual", "--no-residual"]),
     (["--frobnicate"], ["--frobnicate"]),
@@ -304,7 +315,10 @@ def configs(draw) -> Config:
             weight_scale=draw(st.one_of(
                 st.floats(0, 1000, exclude_min=True), st.just(2**0.25), st.just(1.0),
                 st.sampled_from([0.1, 1e-300, 5e-324, 1000.0, 1 / 3]))),
-            bias_std=draw(st.one_of(st.floats(0, 100), st.just(0.0), st.just(-0.0))),
+            bias_std=draw(st.one_of(st.floats(0, 100), st.just(0.0), st.just(-0.0), st.none())),
+            bias_mean=draw(st.one_of(st.floats(-100, 100), st.just(0.0), st.just(-0.0))),
+            input_mean=draw(st.one_of(st.floats(-1000, 1000), st.just(0.0), st.just(127.5))),
+            input_std=draw(st.one_of(st.floats(0, 1000), st.just(1.0), st.just(0.0))),
             residual=draw(st.booleans()),
             tied=draw(st.booleans()),
             residual_scale=draw(st.one_of(st.floats(0, 10, exclude_min=True), st.just(1.0))),
@@ -329,12 +343,15 @@ def configs(draw) -> Config:
 def test_round_trip(config):
     argv = config_to_argv(config)
     parsed, options = parse_args(argv)
-    assert parsed == config
+    # every setting that applies comes back (in chain mode the others are not written)
+    assert parsed == config.effective()
     assert options == Options()
+    if config.mode == "chain":
+        assert not {"--init", "--width", "--batch", "--seed", "--bias-std", "--input-std"} & set(argv)
     # and the shell form of it
     line = command_line(config)
     assert line.startswith("gradtui ")
-    assert parse_args(shlex.split(line)[1:])[0] == config
+    assert parse_args(shlex.split(line)[1:])[0] == config.effective()
 
 
 def test_round_trip_is_exact_for_awkward_floats():

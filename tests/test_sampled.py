@@ -400,3 +400,19 @@ def test_same_config_gives_bit_identical_results(kw):
     _assert_same(cold, warm)
     other = S.backprop(S.network(config.replace(seed=config.seed + 1)))
     assert not np.array_equal(cold.log10_factor, other.log10_factor)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "gelu"])
+def test_finite_differences_hold_with_input_and_bias_means(activation):
+    # torch_linear's own uniform bias, shifted by a bias mean, on inputs ~ N(0.7, 1.5²)
+    config = sampled(depth=3, width=5, batch=2, activation=activation, init="torch_linear",
+                     weight_scale=1.7, bias_mean=0.3, input_mean=0.7, input_std=1.5, seed=5)
+    net = S.network(config)
+    assert net.bias is not None and abs(net.bias.mean() - 0.3) < 1 / math.sqrt(5)
+    assert net.x.mean() == pytest.approx(0.7, abs=1.5)
+    bp = S.backprop(net)
+    weights = [net.weight(l) for l in range(config.depth)]
+    step, five = FD_STEP.get(activation, (1e-3, True))
+    for l in range(config.depth + 1):
+        fd = fd_gradient(lambda e: ref_loss(net, weights, l, e), (2, 5), step, five)
+        assert bp.log10_grad_norm[l] == pytest.approx(math.log10(np.linalg.norm(fd)), abs=4e-7), l

@@ -107,9 +107,20 @@ GOOD = 'title = "t"\n\n[[step]]\npreset = "relu_he"\ntitle = "one"\n\n[[step]]\n
         (GOOD + "notice = 3\n", 9, "notice", "text in quotes"),
         # a top-level key that is not title/step
         ("titel = 'x'\n" + GOOD, 1, "titel", "did you mean title"),
+        # questions: malformed ones are reported like every other key
+        (GOOD + 'question = "?"\n', 9, "question", "either ask"),
+        (GOOD + 'question = "?"\nask = "grad_frist"\n', 10, "ask", "grad_first, grad_input"),
+        (GOOD + 'question = "?"\nask = "grad_first"\nanswer = 2\n', 11, "answer", "remove it"),
+        (GOOD + 'question = "?"\nchoices = ["a"]\nanswer = 1\n', 10, "choices", "two or three"),
+        (GOOD + 'question = "?"\nchoices = ["a", "b"]\n', 10, "choices", "no answer"),
+        (GOOD + 'question = "?"\nchoices = ["a", "b"]\nanswer = 3\n', 11, "answer", "1 to 2"),
+        (GOOD + 'reveal = "x"\n', 9, "reveal", "only a question step"),
+        (GOOD + "question = 3\nask = 'grad_first'\n", 9, "question", "text in quotes"),
     ],
     ids=["syntax", "unknown-preset", "unknown-key", "bad-depth", "bad-init", "bad-bool",
-         "bad-text", "top-level"],
+         "bad-text", "top-level", "question-without-ask", "bad-ask", "decade-with-answer",
+         "one-choice", "choices-without-answer", "answer-out-of-range", "reveal-without-question",
+         "question-not-text"],
 )
 def test_malformed_tours_name_line_and_key(tmp_path, text, line, key, words):
     path = tmp_path / "broken.toml"
@@ -173,3 +184,39 @@ def test_missing_and_binary_files(tmp_path):
     bad.write_bytes(b'title = "x"\n\xff\xfe\n')
     with pytest.raises(TourError, match=r"bad.toml:2: the file is not UTF-8"):
         load_tour(bad)
+
+
+# -- the exercises tour -------------------------------------------------------------------------
+def test_exercises_tour_loads_and_its_answers_hold():
+    tour = read_tour("exercises")
+    assert tour.title and tour.path == "exercises.toml"
+    steps = tour.steps
+    assert len(steps) == 5 and all(s.is_question for s in steps)
+    by = [compute(s.config) for s in steps]
+    # 1. the sigmoid chain at depth 10: nine factors ≈ 0.23, below 0.25⁹
+    assert steps[0].config.mode == "chain" and steps[0].ask == "grad_first"
+    assert by[0].log10_grad_first == pytest.approx(math.log10(1.55e-6), abs=0.01)
+    assert by[0].log10_grad_first < 9 * math.log10(0.25)
+    # 2. ∏ 0.2 × 0.9 over ten layers: weight_scale × f' with w = 0.18
+    assert steps[1].ask == "grad_input"
+    assert by[1].log10_grad_input == pytest.approx(10 * math.log10(0.2 * 0.9), rel=1e-12)
+    # 3. ReLU + He keeps more than sigmoid + Xavier (answer 2)
+    sigmoid = compute(Config(depth=20, activation="sigmoid", init="xavier_normal"))
+    assert steps[2].choices[steps[2].answer - 1] == "ReLU + He"
+    assert by[2].log10_grad_first > sigmoid.log10_grad_first + 10
+    # 4. ReLU at σ_w² = 1: √½ per layer, 19 factors; with He's 2 it is flat
+    assert by[3].log10_grad_first == pytest.approx(19 * 0.5 * math.log10(0.5), abs=1e-9)
+    assert abs(compute(steps[3].config.replace(init="he_normal")).log10_grad_first) < 1e-9
+    # 5. the shared weight compounds: 1.2⁴⁹
+    assert steps[4].config.tied
+    assert by[4].log10_grad_first == pytest.approx(49 * math.log10(1.2), abs=1e-6)
+
+
+def test_a_question_is_judged_by_the_engine():
+    from gradtui.tui.tour_view import judge
+
+    steps = load_tour("exercises")
+    assert "within a decade" in judge(steps[0], -6, steps[0].config)
+    assert "3.8 decades off" in judge(steps[0], -2, steps[0].config)
+    assert judge(steps[2], 2, steps[2].config) == "Right."
+    assert "it is 2, ReLU + He" in judge(steps[2], 1, steps[2].config)

@@ -13,7 +13,7 @@ from gradtui.tui.controls import (
     CONTROL_KEYS, CONTROLS, DEPTHS, WEIGHT_SCALES, cycle, step_control, step_grid, with_mode,
 )
 from gradtui.tui.screens import HelpScreen, PresetsScreen
-from gradtui.tui.widgets import ChartView, Inspector, TooSmall, Verdict
+from gradtui.tui.widgets import ChartView, ControlPanel, Inspector, TooSmall, Verdict
 from tui_helpers import screen_text, settle
 
 SIZE = (80, 24)
@@ -100,9 +100,15 @@ async def test_first_frame_shows_chart_verdict_and_command():
         text = screen_text(app)
         assert "VANISHING" in text
         assert "gradtui" in app.query_one("#command").render().plain
-        for control in CONTROLS:
+        rows = app.query_one(ControlPanel).content_size.height
+        for control in CONTROLS[:rows]:
             assert control.label in text, control.label
         assert "help" in text and "quit" in text  # footer keys
+        # more controls than rows: the panel scrolls to keep the selected one in view
+        await pilot.press("up")
+        await settle(pilot)
+        panel = app.query_one(ControlPanel).render().plain
+        assert CONTROLS[-1].label in panel and CONTROLS[0].label not in panel
 
 
 @pytest.mark.parametrize("key", CONTROL_KEYS)
@@ -117,6 +123,8 @@ async def test_every_control_changes_config_and_chart(key):
         "init": Config(init="xavier_uniform"),
         "bias_std": Config(bias_std=1.0),  # the next init, he_normal, has σ_w² = 2
         "batch": Config(norm="batch", activation="relu", depth=8, batch=8),  # B is in the theory
+        # He keeps gelu's q from layer to layer, and gelu's f' gain depends on it
+        "input_std": Config(activation="gelu", init="he_normal"),
     }.get(key, Config())
     app = GradApp(config=start)
     async with app.run_test(size=SIZE) as pilot:
@@ -326,6 +334,8 @@ async def test_direct_keys_mode_residual_seed_defaults():
         await pilot.press("m")
         assert app.config.mode == "sampled"
         await pilot.press("m")
+        assert app.config.mode == "chain"
+        await pilot.press("m")
         assert app.config.mode == "expected"
         await pilot.press("0")
         assert app.config == Config()
@@ -429,7 +439,7 @@ async def test_300_presses_in_sampled_mode_compute_only_the_latest():
         # stale requests were dropped, not computed one after another
         assert app.computes_started - before < 100
         await pilot.press("m")
-        assert app.config.mode == "expected"
+        assert app.config.mode == "chain"
 
 
 async def test_too_small_terminal_says_so_and_recovers():
@@ -499,3 +509,50 @@ def test_dim_settings_say_why():
     assert inactive_reason(Config(), "batch") is not None  # no batch in plain mean field
     assert inactive_reason(bn.replace(mode="sampled"), "weight_scale") is None
     assert inactive_reason(Config(), "weight_scale") is None
+
+
+async def test_chain_mode_shows_the_textbook_table_and_refuses_wide_views():
+    app = GradApp(config=Config(mode="chain", depth=10, activation="sigmoid"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("home")  # layer 1
+        await settle(pilot)
+        text = app.query_one(Inspector).render().plain
+        for word in ("z ", "x = f(z)", "factor", "w 1.00", "f'(z) 0.250", "grad"):
+            assert word in text, (word, text)
+        panel = app.query_one(ControlPanel)
+        dim = {key for key in CONTROL_KEYS if panel._inactive(key)}
+        assert {"init", "width", "seed", "bias_std", "input_std"} <= dim
+        assert not {"depth", "activation", "weight_scale", "bias_mean", "input_mean", "mode"} & dim
+        assert "--init" not in app.query_one("#command").render().plain
+        for key in ("M", "J", "t"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert len(app.screen_stack) == 1, key
+            assert "one neuron per layer" in app.query_one("#status").render().plain
+
+
+async def test_a_tour_question_hides_the_bars_until_answered():
+    from gradtui.tour import load_tour
+    from gradtui.tui.tour_view import TourScreen
+
+    app = GradApp(tour=load_tour("exercises"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TourScreen)
+        assert app.config.mode == "chain" and app.config.depth == 10
+        chart = app.query_one(ChartView).render().plain
+        assert "hidden until you answer" in chart and not app.query_one(Verdict).display
+        await pilot.press(*["left"] * 6)  # a guess of 1e-6 (the tour's ←→ change the guess)
+        assert app.screen.index == 0 and app.screen.guess == -6
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "hidden" not in app.query_one(ChartView).render().plain
+        assert app.query_one(Verdict).display
+        question = app.screen.query_one("#tour-question").render().plain
+        assert "It is 1.55e-6; you said 1e-6: within a decade" in question
+        await pilot.press("right")  # answered: → moves on
+        assert app.screen.index == 1 and not app.screen.answered
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "hidden" not in app.query_one(ChartView).render().plain

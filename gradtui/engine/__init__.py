@@ -23,6 +23,10 @@ __all__ = [
 
 def compute(config: Config) -> Result:
     """Run the engine the config's ``mode`` names."""
+    if config.mode == "chain":
+        from .chain import compute_chain
+
+        return compute_chain(config)
     if config.mode == "expected":
         from .expected import compute_expected
 

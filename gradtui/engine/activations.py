@@ -6,6 +6,7 @@ registry (finite differences of f against f', Gaussian expectations against a re
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,6 +27,19 @@ class Activation:
     kinks: tuple[float, ...] = ()
     #: True when f'(z) can be exactly zero on a set of positive measure ("dead" units)
     can_die: bool = False
+    #: ln|f'(z)|, exact where f'(z) itself underflows (None: the log of ``df``)
+    log_df: Callable[[Array], Array] | None = None
+    #: lim f(z)/z as z → +∞ and as z → −∞ (0 for a bounded side): the chain's tails beyond 1e300
+    slopes: tuple[float, float] = (0.0, 0.0)
+
+    def log_abs_df(self, z: Array) -> Array:
+        """ln|f'(z)| (−inf where f' is exactly 0); in the tails a number where f' underflows."""
+        z = np.asarray(z, dtype=float)
+        if self.log_df is not None:
+            with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+                return self.log_df(z)
+        with np.errstate(divide="ignore"):
+            return np.log(np.abs(self.df(z)))
 
 
 def _quiet(fn: Callable[[Array], Array]) -> Callable[[Array], Array]:
@@ -115,6 +129,48 @@ def _softplus(z: Array) -> Array:
     return np.logaddexp(0.0, z)
 
 
+# -- ln|f'| in the tails (1e-400 is a number, not 0) ------------------------------------------
+_LN4 = math.log(4.0)
+_LN_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _log_sigmoid(z: Array) -> Array:
+    return -np.logaddexp(0.0, -z)  # ln σ(z) = −ln(1 + e^−z)
+
+
+def _log_dsigmoid(z: Array) -> Array:
+    a = np.abs(z)
+    return -a - 2.0 * np.log1p(np.exp(-a))
+
+
+def _log_dtanh(z: Array) -> Array:
+    a = np.abs(z)
+    return _LN4 - 2.0 * a - 2.0 * np.log1p(np.exp(-2.0 * a))
+
+
+def _log_delu(z: Array) -> Array:
+    return np.where(z > 0, 0.0, np.minimum(z, 0.0))
+
+
+def _log_dsilu(z: Array) -> Array:
+    # f' = σ(z)·(1 + z·σ(−z)): ln σ(z) is exact in the left tail, the second factor is O(|z|)
+    return _log_sigmoid(z) + np.log(np.abs(1.0 + z * np.exp(_log_sigmoid(-z))))
+
+
+def _log_dgelu(z: Array) -> Array:
+    # f' = Φ(z) + zφ(z); below z = −10 both terms underflow together: |f'| = φ(z)·(|z| − R(|z|))
+    # with R the Mills ratio Φ(z)/φ(z) from its asymptotic series (< 1e-10 relative there)
+    out = np.empty_like(z)
+    tail = z < -10.0
+    zz = z[~tail]
+    out[~tail] = np.log(np.abs(ndtr(zz) + zz * npdf(zz)))
+    a = -z[tail]
+    r = 1.0 / (a * a)
+    mills = (1.0 - r * (1.0 - 3.0 * r * (1.0 - 5.0 * r * (1.0 - 7.0 * r * (1.0 - 9.0 * r))))) / a
+    out[tail] = -0.5 * a * a - _LN_SQRT_2PI + np.log(a - mills)
+    return out
+
+
 def _linear(z: Array) -> Array:
     return np.asarray(z, dtype=float) * 1.0
 
@@ -126,14 +182,18 @@ def _dlinear(z: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("linear", _linear, _dlinear, "identity f(z) = z"),
-        Activation("sigmoid", _sigmoid, _dsigmoid, "logistic 1/(1+e^-z); f' ≤ 1/4"),
-        Activation("tanh", _quiet(np.tanh), _dtanh, "tanh z; f'(0) = 1, saturates"),
-        Activation("relu", _relu, _drelu, "max(0, z)", kinks=(0.0,), can_die=True),
-        Activation("leaky_relu", _leaky, _dleaky, "max(0.01z, z)", kinks=(0.0,)),
-        Activation("elu", _elu, _delu, "z, or e^z - 1 below 0 (α = 1)", kinks=(0.0,)),
-        Activation("gelu", _gelu, _dgelu, "z·Φ(z), exact erf form"),
-        Activation("silu", _silu, _dsilu, "z·σ(z) (swish)"),
-        Activation("softplus", _softplus, _sigmoid, "log(1 + e^z)"),
+        Activation("linear", _linear, _dlinear, "identity f(z) = z", slopes=(1.0, 1.0)),
+        Activation("sigmoid", _sigmoid, _dsigmoid, "logistic 1/(1+e^-z); f' ≤ 1/4",
+                   log_df=_log_dsigmoid),
+        Activation("tanh", _quiet(np.tanh), _dtanh, "tanh z; f'(0) = 1, saturates", log_df=_log_dtanh),
+        Activation("relu", _relu, _drelu, "max(0, z)", kinks=(0.0,), can_die=True, slopes=(1.0, 0.0)),
+        Activation("leaky_relu", _leaky, _dleaky, "max(0.01z, z)", kinks=(0.0,), slopes=(1.0, _LEAK)),
+        Activation("elu", _elu, _delu, "z, or e^z - 1 below 0 (α = 1)", kinks=(0.0,),
+                   log_df=_log_delu, slopes=(1.0, 0.0)),
+        Activation("gelu", _gelu, _dgelu, "z·Φ(z), exact erf form", log_df=_log_dgelu,
+                   slopes=(1.0, 0.0)),
+        Activation("silu", _silu, _dsilu, "z·σ(z) (swish)", log_df=_log_dsilu, slopes=(1.0, 0.0)),
+        Activation("softplus", _softplus, _sigmoid, "log(1 + e^z)", log_df=_log_sigmoid,
+                   slopes=(1.0, 0.0)),
     )
 }

@@ -17,11 +17,12 @@ from .activations import ACTIVATIONS
 from .inits import INITS
 from .norms import NORMALISATIONS
 
-MODES = ("expected", "sampled")
+#: the order ``m`` cycles through (expected → sampled → chain → expected)
+MODES = ("expected", "sampled", "chain")
 NORMS = tuple(NORMALISATIONS)
 
-#: depth limits per mode (DESIGN / issue: expected 1–10000, sampled 1–2000)
-MAX_DEPTH = {"expected": 10_000, "sampled": 2_000}
+#: depth limits per mode (DESIGN / issue: expected and chain 1–10000, sampled 1–2000)
+MAX_DEPTH = {"expected": 10_000, "sampled": 2_000, "chain": 10_000}
 MIN_WIDTH, MAX_WIDTH = 2, 4096
 MIN_BATCH, MAX_BATCH = 1, 1024
 MAX_SEED = 2**32 - 1
@@ -74,6 +75,8 @@ class Limit:
     #: the upper bound per mode (depth), instead of ``high``
     high_per_mode: Mapping[str, int] | None = None
     choices: tuple[str, ...] = ()
+    #: None is a value too (bias_std: "the init's own bias")
+    none_ok: bool = False
 
     def upper(self, mode: str) -> float | None:
         if self.high_per_mode is not None:
@@ -98,6 +101,8 @@ class Limit:
 
     def convert(self, field: str, value: Any) -> Any:
         """``value`` as this field's type (names canonical); ConfigError if it is not one."""
+        if value is None and self.none_ok:
+            return None
         if self.kind == "choice":
             name = canonical_name(value)
             if name not in self.choices:
@@ -118,6 +123,8 @@ class Limit:
 
     def check(self, field: str, value: float, mode: str) -> None:
         """ConfigError unless the converted ``value`` is inside the bounds."""
+        if value is None:
+            return
         if self.kind in ("int", "float") and not self.contains(value, mode):
             shown = str(value) if self.kind == "int" else float_text(value)
             raise ConfigError(field, f"{shown} is out of range; {self.allowed(mode)}", "range")
@@ -130,7 +137,7 @@ LIMITS: dict[str, Limit] = {
     "activation": Limit("choice", choices=tuple(ACTIVATIONS)),
     "init": Limit("choice", choices=tuple(INITS)),
     "weight_scale": Limit("float", 0.0, 1000.0, low_open=True),
-    "bias_std": Limit("float", 0.0, 100.0),
+    "bias_std": Limit("float", 0.0, 100.0, none_ok=True),
     "residual": Limit("bool"),
     "residual_scale": Limit("float", 0.0, 10.0, low_open=True),
     "norm": Limit("choice", choices=NORMS),
@@ -139,7 +146,16 @@ LIMITS: dict[str, Limit] = {
     "batch": Limit("int", MIN_BATCH, MAX_BATCH),
     "seed": Limit("int", 0, MAX_SEED),
     "tied": Limit("bool"),
+    # inputs and bias means: ±1000 covers raw pixels (0–255) and sensor units with room to spare;
+    # the bias mean stays within the bias std's own range
+    "input_mean": Limit("float", -1000.0, 1000.0),
+    "input_std": Limit("float", 0.0, 1000.0),
+    "bias_mean": Limit("float", -100.0, 100.0),
 }
+#: the fields added after the JSON format was fixed: written to JSON only when not at their default
+OPTIONAL_JSON_FIELDS = ("input_mean", "input_std", "bias_mean")
+#: the fields the chain engine reads (DESIGN §3); the others do not apply in chain mode
+CHAIN_FIELDS = frozenset({"depth", "activation", "weight_scale", "bias_mean", "input_mean", "mode"})
 #: the order fields are checked in: names first, then numbers, then switches; then the ranges
 _CONVERT_ORDER = ("choice", "int", "float", "bool")
 _RANGE_ORDER = ("int", "float")
@@ -151,7 +167,9 @@ class Config:
     activation: str = "sigmoid"
     init: str = "xavier_normal"
     weight_scale: float = 1.0
-    bias_std: float = 0.0
+    #: None (the default): the init's own bias — torch_linear's U(±1/√N); every other init has
+    #: none, and there None becomes 0. A number is N(bias_mean, bias_std²) for any init.
+    bias_std: float | None = None
     residual: bool = False
     residual_scale: float = 1.0
     norm: str = "none"
@@ -162,6 +180,11 @@ class Config:
     #: one weight matrix (and bias) for every layer: an unrolled recurrent net. Mean-field theory
     #: treats the layers as independent either way, so this changes only the sampled engine.
     tied: bool = False
+    #: inputs x ~ N(input_mean, input_std²) (the chain's x_0 = input_mean)
+    input_mean: float = 0.0
+    input_std: float = 1.0
+    #: biases b ~ N(bias_mean, bias_std²) (the chain's b = bias_mean)
+    bias_mean: float = 0.0
 
     def __post_init__(self) -> None:
         for kind in _CONVERT_ORDER:
@@ -172,6 +195,8 @@ class Config:
             for name, limit in LIMITS.items():
                 if limit.kind == kind:
                     limit.check(name, getattr(self, name), self.mode)
+        if self.bias_std is None and INITS[self.init].bias_bound is None:
+            object.__setattr__(self, "bias_std", 0.0)  # the init has no bias of its own
         for field, reason in combination_refusals(self):
             raise ConfigError(field, reason, "range")
         if self.mode == "sampled":
@@ -191,6 +216,42 @@ class Config:
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def json_dict(self) -> dict[str, Any]:
+        """``to_dict`` without the later fields that are at their default (DESIGN §5 stays as is)."""
+        default = Config()
+        return {k: v for k, v in self.to_dict().items()
+                if k not in OPTIONAL_JSON_FIELDS or v != getattr(default, k)}
+
+    def effective(self) -> "Config":
+        """This config with the fields that do not apply (chain mode) at their defaults: what the
+        reproducing command line rebuilds."""
+        if self.mode != "chain":
+            return self
+        default = Config()
+        return Config(**{k: v if k in CHAIN_FIELDS else getattr(default, k)
+                         for k, v in self.to_dict().items()})
+
+    def applies(self, field: str) -> bool:
+        """Whether ``field`` changes this config's result (chain mode reads only a few)."""
+        return self.mode != "chain" or field in CHAIN_FIELDS
+
+    @property
+    def init_bias(self) -> bool:
+        """The biases are the init's own draw (torch_linear without an explicit bias_std)."""
+        return self.bias_std is None
+
+    @property
+    def sigma_b2(self) -> float:
+        """Variance of the biases around bias_mean: bias_std², or the init's own bias variance."""
+        if self.bias_std is None:
+            return INITS[self.init].bias_var(self.width)
+        return self.bias_std**2
+
+    @property
+    def sigma_b(self) -> float:
+        """The biases' standard deviation around bias_mean."""
+        return math.sqrt(self.sigma_b2) if self.bias_std is None else self.bias_std
 
     @property
     def sigma_w2(self) -> float:

@@ -1,10 +1,13 @@
 """The ``expected`` engine: the mean-field (infinite-width) gradient chain (DESIGN §3).
 
-Forward, layer by layer (h_0 has unit variance, zero mean):
+Forward, layer by layer (h_0 ~ N(input_mean, input_std²), so p_0 = input_mean² + input_std²):
 
     q_l   = σ_w²·p_{l-1} + σ_b²                       pre-activation variance (p = E[h²])
     q̂_l   = q_l, or q_l/(q_l + ε) under layer norm     variance of what f sees
-    plain:    p_l = V(q̂_l)                             V(q) = E[f(z)²], z ~ N(0, q)
+    plain:    p_l = V(q̂_l)                             V(q) = E[f(z)²], z ~ N(μ, q)
+
+The zero-mean weights give every unit's z the mean μ = bias_mean (0 under layer norm, which
+subtracts it); the tables below are built per (activation, μ).
     residual: var_l = var_{l-1} + α²·Var f(q̂_l),  m_l = m_{l-1} + α·M(q̂_l),  p_l = var_l + m_l²
 
 Backward, per layer: χ_l = σ_w²·D(q̂_l)·n_l with D(q) = E[f'(z)²] and n_l = 1/(q_l + ε) under layer
@@ -24,61 +27,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
 
 import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from .config import Config
 from .norms import NORMALISATIONS
+from .quadrature import gaussian_expectation, gaussian_rule
 from .result import Result
 from .special import logaddexp as _logaddexp
 
 LN10 = math.log(10.0)
 NEG_INF = -math.inf
-
-# ---------------------------------------------------------------------------------------------
-# Gaussian expectations
-# ---------------------------------------------------------------------------------------------
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(20)
-#: panel ends in units of the Gaussian's standard deviation (the integrand's mass)
-_STD_BREAKS = np.array([0.0, 0.125, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.5, 9.0, 11.0, 13.5])
-#: panel ends in z (where activations bend or saturate), kept only inside 13.5 std
-_Z_BREAKS = np.array([0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0])
-
-
-def gaussian_rule(q: np.ndarray, kinks: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes z and weights w with Σ w·g(z) ≈ E[g(z)], z ~ N(0, q), for every q > 0 in ``q``.
-
-    Returns arrays of shape (len(q), K). Panels split at 0 (and at ±each kink), so piecewise-smooth
-    integrands such as relu's are integrated to full accuracy.
-    """
-    q = np.atleast_1d(np.asarray(q, dtype=float))
-    s = np.sqrt(q)[:, None]
-    extra = np.array(sorted({abs(float(k)) for k in kinks if k != 0.0}), dtype=float)
-    zb = np.concatenate([_Z_BREAKS, extra])
-    ends = np.concatenate([_STD_BREAKS[None, :] * s, np.minimum(zb[None, :], _STD_BREAKS[-1] * s)], axis=1)
-    ends.sort(axis=1)
-    a, b = ends[:, :-1], ends[:, 1:]
-    half = 0.5 * (b - a)
-    z = (0.5 * (b + a))[..., None] + half[..., None] * _GL_X
-    with np.errstate(under="ignore"):
-        dens = np.exp(-0.5 * z * z / q[:, None, None]) / np.sqrt(2.0 * math.pi * q)[:, None, None]
-    w = half[..., None] * _GL_W * dens
-    n = q.shape[0]
-    z = z.reshape(n, -1)
-    w = w.reshape(n, -1)
-    return np.concatenate([z, -z], axis=1), np.concatenate([w, w], axis=1)
-
-
-def gaussian_expectation(g: Callable[[np.ndarray], np.ndarray], q, kinks: Sequence[float] = (0.0,)):
-    """E[g(z)] for z ~ N(0, q) (q > 0; scalar or array), by the composite rule above."""
-    qa = np.atleast_1d(np.asarray(q, dtype=float))
-    z, w = gaussian_rule(qa, kinks)
-    with np.errstate(over="ignore", under="ignore"):
-        out = np.sum(w * g(z), axis=1)
-    return float(out[0]) if np.ndim(q) == 0 else out
-
 
 # ---------------------------------------------------------------------------------------------
 # Per-activation tables over u = ln q
@@ -162,13 +122,15 @@ class MeanFieldTables:
     mean_ratio: HermiteTable  # E[f(z)] / √E[f(z)²], bounded in [-1, 1]
 
 
-def _moments(act: Activation, q: np.ndarray) -> dict[str, np.ndarray]:
-    """Moments at each q and their derivatives d/du (u = ln q), by Stein: d/du E[g] = E[g·(x²-1)]/2."""
-    z, w = gaussian_rule(q, act.kinks)
+def _moments(act: Activation, q: np.ndarray, mean: float = 0.0) -> dict[str, np.ndarray]:
+    """Moments at each q and their derivatives d/du (u = ln q), by Stein: d/du E[g] = E[g·(x²-1)]/2
+    with x = (z − mean)/√q."""
+    z, w = gaussian_rule(q, act.kinks, mean)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         f = act.f(z)
         df = act.df(z)
-    x2m1 = z * z / q[:, None] - 1.0
+    y = z - mean if mean != 0.0 else z
+    x2m1 = y * y / q[:, None] - 1.0
     e = lambda g: np.sum(w * g, axis=1)  # noqa: E731
     m = e(f)
     v = e(f * f)
@@ -182,22 +144,33 @@ def _moments(act: Activation, q: np.ndarray) -> dict[str, np.ndarray]:
     return {"m": m, "v": v, "d": d, "var": var, "dm": dm, "dv": dv, "dd": dd, "dvar": dvar}
 
 
+#: E[f²] and E[f'²] below this are held at it (relu under a negative bias mean at tiny q: the
+#: gradient there is zero for every practical purpose, and the log stays a number)
+_TINY = 1e-300
+
+
 @lru_cache(maxsize=None)
-def tables(activation: str) -> MeanFieldTables:
-    """Build (once per activation, ~1e3 values of q) the tables the recursion reads."""
+def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
+    """Build (once per activation and pre-activation mean, ~1e3 values of q) the tables the
+    recursion reads."""
     act = ACTIVATIONS[activation]
     n = int(round((_U_MAX - _U_MIN) / _H)) + 1
     u = _U_MIN + _H * np.arange(n)
-    mo = _moments(act, np.exp(u))
+    mo = _moments(act, np.exp(u), mean)
     v, d, var, m = mo["v"], mo["d"], mo["var"], mo["m"]
+    if mean != 0.0:
+        small_v, small_d = v < _TINY, d < _TINY
+        v, d = np.maximum(v, _TINY), np.maximum(d, _TINY)
+        mo["dv"] = np.where(small_v, 0.0, mo["dv"])
+        mo["dd"] = np.where(small_d, 0.0, mo["dd"])
     sqrt_v = np.sqrt(v)
     ratio = m / sqrt_v
     with np.errstate(divide="ignore", invalid="ignore"):
         dlog_var = np.where(var > 0, mo["dvar"] / var, 0.0)
         log_var = np.log(np.maximum(var, 1e-300))
-    # at q = 0 the pre-activation is exactly 0: f(0)², f'(0)², no variance
-    f0 = float(act.f(np.zeros(1))[0])
-    df0 = float(act.df(np.zeros(1))[0])
+    # at q = 0 the pre-activation is exactly the mean: f(mean)², f'(mean)², no variance
+    f0 = float(act.f(np.full(1, mean))[0])
+    df0 = float(act.df(np.full(1, mean))[0])
     return MeanFieldTables(
         activation,
         HermiteTable(_U_MIN, _H, np.log(v), mo["dv"] / v, y_zero=_ln(f0 * f0)),
@@ -256,11 +229,24 @@ class Trajectory:
     sign_mean_h: np.ndarray | None
 
 
+def seen_mean(config: Config) -> float:
+    """The mean of the pre-activations f sees: every unit's z has mean bias_mean (the weights have
+    mean zero), and layer norm subtracts it."""
+    return config.bias_mean if NORMALISATIONS[config.norm].identity else 0.0
+
+
+def input_log_moments(config: Config) -> tuple[float, float, float, float]:
+    """ln E[h_0²], ln Var h_0, ln|E h_0| and its sign, for inputs ~ N(input_mean, input_std²)."""
+    m, s = config.input_mean, config.input_std
+    return _ln(m * m + s * s), 2.0 * _ln(s), _ln(abs(m)), (math.copysign(1.0, m) if m else 0.0)
+
+
 def trajectory(config: Config) -> Trajectory:
     """Run the forward mean-field recursion for one config (pure-Python hot loop)."""
-    t = tables(config.activation)
+    t = tables(config.activation, seen_mean(config))
     lsw2 = _ln(config.sigma_w2)
-    lsb2 = _ln(config.bias_std**2)
+    lsb2 = _ln(config.sigma_b2)
+    lp0, lvar0, lm0, sm0 = input_log_moments(config)
     nm = NORMALISATIONS[config.norm]
     norm, seen = not nm.identity, nm.log_seen_scalar
     depth = config.depth
@@ -268,7 +254,7 @@ def trajectory(config: Config) -> Trajectory:
     f_v, f_var, f_ratio = t.log_v.scalar, t.log_var.scalar, t.mean_ratio.scalar
 
     if not config.residual:
-        lp = 0.0  # ln E[h_0²] = ln 1
+        lp = lp0  # ln E[h_0²]
         for i in range(depth):
             lq = _logaddexp(lsw2 + lp, lsb2)
             log_q[i] = lq
@@ -278,7 +264,7 @@ def trajectory(config: Config) -> Trajectory:
 
     l_alpha2 = 2.0 * math.log(config.residual_scale)
     l_alpha = 0.5 * l_alpha2
-    lvar, lm, sm, lp = 0.0, NEG_INF, 0.0, 0.0
+    lvar, lm, sm, lp = lvar0, lm0, sm0, lp0
     log_var = [0.0] * depth
     log_m = [0.0] * depth
     sign_m = [0.0] * depth
@@ -301,7 +287,7 @@ def compute_expected(config: Config) -> Result:
         from .batchnorm import compute_batchnorm
 
         return compute_batchnorm(config)
-    t = tables(config.activation)
+    t = tables(config.activation, seen_mean(config))
     traj = trajectory(config)
     lq = traj.log_q
     lsw2 = _ln(config.sigma_w2)

@@ -23,6 +23,12 @@ class Init:
     #: σ_w² as a function of the width N (before weight_scale)
     sigma_w2: Callable[[int], float]
     label: str
+    #: the half-width c of the init's own bias draw U(±c) for width N (None: no bias of its own)
+    bias_bound: Callable[[int], float] | None = None
+
+    def bias_var(self, n: int) -> float:
+        """Variance of the init's own bias at width n (c²/3 for U(±c)); 0 without one."""
+        return 0.0 if self.bias_bound is None else self.bias_bound(n) ** 2 / 3.0
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """One n×n weight matrix of this init (weight_scale 1)."""
@@ -60,5 +66,10 @@ INITS: dict[str, Init] = {
         Init("orthogonal", "orthogonal", lambda n: 1.0, "QR-orthogonal, gain 1; σ_w² = 1"),
         Init("normal", "normal", lambda n: float(n), "N(0, 1) entries, not fan-scaled; σ_w² = N"),
         Init("zeros", "zeros", lambda n: 0.0, "all zero; no gradient reaches earlier layers"),
+        # PyTorch's nn.Linear.reset_parameters: kaiming_uniform_(a=√5) gives U(±1/√fan_in), i.e.
+        # N·Var(W) = 1/3; the bias is U(±1/√fan_in) as well
+        Init("torch_linear", "uniform", lambda n: 1.0 / 3.0,
+             "PyTorch nn.Linear default U(±1/√fan_in); σ_w² = 1/3, bias U(±1/√fan_in)",
+             bias_bound=lambda n: 1.0 / math.sqrt(n)),
     )
 }

@@ -147,6 +147,26 @@ PRESETS: dict[str, Preset] = {
             "RMS norm ≈ layer norm at init: without the centring, the same bars as sigmoid_layernorm.",
             {**_PLAIN, "depth": 16, "activation": "sigmoid", "init": "xavier_normal", "norm": "rms"},
         ),
+        Preset(
+            "torch_default_sigmoid", "PyTorch nn.Linear default, sigmoid, 10 layers",
+            "nn.Linear's default is U(±1/√fan_in): σ_w² = 1/3, not He's 2 and below Xavier's 1, so "
+            "each layer's ×σ_w·sigmoid' is smaller still and 10 layers vanish faster than Xavier's.",
+            {**_PLAIN, "depth": 10, "activation": "sigmoid", "init": "torch_linear", "bias_std": None,
+             "width": 128},
+        ),
+        Preset(
+            "pixels_sigmoid", "Pixels 0–255 into sigmoid, 10 layers",
+            "Unnormalised inputs (mean 127.5, std 73.6): layer 1's z is ~150 wide, its sigmoids "
+            "saturate, f' gain 0.02, and its factor is ×0.02, not ×0.21. Normalise the inputs.",
+            {**_PLAIN, "depth": 10, "activation": "sigmoid", "init": "xavier_normal",
+             "input_mean": 127.5, "input_std": 73.6},
+        ),
+        Preset(
+            "relu_bias", "ReLU + He with bias 0.1, 20 layers",
+            "A small positive bias mean keeps more units above 0: fewer dead ReLUs (sampled mode "
+            "shows the dead fraction) and a gradient a little above He's exact ×1.00.",
+            {**_PLAIN, "depth": 20, "activation": "relu", "init": "he_normal", "bias_mean": 0.1},
+        ),
     )
 }
 

@@ -65,6 +65,11 @@ class Result:
     log10_weight_grad: np.ndarray | None = None
     #: expected mode: pre-activation variance q_l per layer
     q: np.ndarray | None = None
+    #: chain mode: the one neuron's pre-activation z_l and output x_l per layer (x may be ±inf
+    #: where it passes 1e308; ``chain_log10_abs_x`` is then still a number)
+    chain_z: np.ndarray | None = None
+    chain_x: np.ndarray | None = None
+    chain_log10_abs_x: np.ndarray | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -144,6 +149,10 @@ class Result:
             }
             if self.q is not None:
                 row["q"] = _num(self.q[i])
+            if self.chain_z is not None:
+                row["z"] = _num(self.chain_z[i])
+                row["x"] = _num(self.chain_x[i])
+                row["log10_abs_x"] = _num(self.chain_log10_abs_x[i])
             if self.dead_frac is not None:
                 row["dead_frac"] = _num(self.dead_frac[i])
             if self.saturated_frac is not None:
@@ -156,7 +165,7 @@ class Result:
         return rows
 
     def to_json(self) -> dict[str, Any]:
-        return {"config": self.config.to_dict(), "layers": self.layers(), "summary": self.summary()}
+        return {"config": self.config.json_dict(), "layers": self.layers(), "summary": self.summary()}
 
 
 def _num(x: Any) -> float | None:

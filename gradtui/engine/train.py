@@ -4,7 +4,7 @@ The network is exactly the one the bars describe — ``L`` square layers of widt
 residual (``h_l = h_{l-1} + α·f(z_l)``), optional normalisation of ``z_l`` (no affine), bias,
 activations and inits from the registries, float64 — trained on a small synthetic regression task:
 
-* **data**: a fixed training set of ``batch`` inputs ``x ~ N(0, 1)`` (entries), drawn from the seed;
+* **data**: a fixed training set of ``batch`` inputs ``x ~ N(input_mean, input_std²)`` (entries), drawn from the seed;
 * **teacher**: a fixed random 2-layer tanh net ``y = c·tanh(A x)`` (16 hidden units, ``A ~ N(0, 1/N)``,
   ``c`` scaled so ``Var y ≈ 1``), also drawn from the seed;
 * **student output**: ``ŷ = ⟨r, h_L⟩`` with a **fixed** random readout ``r ~ N(0, I/N)`` (the same
@@ -43,6 +43,7 @@ from .layer import Layer
 from .train_config import (
     ADAM_BETAS, ADAM_EPS, DEFAULT_LR, LR_RANGE, MAX_STEPS, OPTIMIZERS, TrainConfig, TrainResult,
 )
+from .weights import scaled_biases, scaled_inputs
 
 #: hidden units of the teacher network
 TEACHER_HIDDEN = 16
@@ -92,9 +93,10 @@ def _draw_net(config: Config, tied: bool, rngs: dict[str, np.random.Generator]) 
     init = INITS[config.init]
     gain = math.sqrt(init.sigma_w2(n)) * config.weight_scale
     W = base_draw(rngs["weights"], init.family, n, count=count) * gain
-    if config.bias_std > 0:
-        b = rngs["biases"].standard_normal((count, n)) * config.bias_std
-    else:
+    rng = rngs["biases"]
+    b = scaled_biases(config, count, lambda: rng.standard_normal((count, n)),
+                      lambda: rng.uniform(-1.0, 1.0, (count, n)))
+    if b is None:
         b = np.zeros((count, n))
     return _Net(config, tied, W, b)
 
@@ -155,7 +157,7 @@ def _teacher(rng: np.random.Generator, n: int, x: np.ndarray) -> np.ndarray:
 
 def _task(config: Config, batch: int, rngs: dict[str, np.random.Generator]):
     n = config.width
-    x = rngs["data"].standard_normal((batch, n))
+    x = scaled_inputs(config, rngs["data"].standard_normal((batch, n)))
     y = _teacher(rngs["teacher"], n, x)
     r = rngs["readout"].standard_normal(n) / math.sqrt(n)
     return x, y, r

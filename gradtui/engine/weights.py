@@ -29,7 +29,7 @@ WEIGHT_CACHE_BYTES = 512 << 20
 #: held activations + held weights of one call stay below this
 TOTAL_BYTES = 1 << 30
 #: independent random streams under one seed
-_STREAM_WEIGHTS, _STREAM_INPUT, _STREAM_READOUT, _STREAM_BIAS = 1, 2, 3, 4
+_STREAM_WEIGHTS, _STREAM_INPUT, _STREAM_READOUT, _STREAM_BIAS, _STREAM_BIAS_UNIFORM = 1, 2, 3, 4, 5
 
 
 # -- random draws ------------------------------------------------------------------------------
@@ -65,6 +65,33 @@ def _readout(seed: int, width: int, rows: int = 0) -> np.ndarray:
 def _bias_base(seed: int, width: int, depth: int) -> np.ndarray:
     # row l is the same for every depth ≥ l+1: the generator fills rows in order
     return _readonly(_rng(seed, _STREAM_BIAS).standard_normal((depth, width)))
+
+
+@lru_cache(maxsize=4)
+def _bias_uniform(seed: int, width: int, depth: int) -> np.ndarray:
+    return _readonly(_rng(seed, _STREAM_BIAS_UNIFORM).uniform(-1.0, 1.0, (depth, width)))
+
+
+def scaled_biases(config: Config, count: int, normal, uniform) -> np.ndarray | None:
+    """``count`` rows of biases, or None when all are zero: b ~ N(bias_mean, bias_std²), or the
+    init's own U(±c) shifted by bias_mean. ``normal()`` and ``uniform()`` give the unit draws
+    (N(0, 1) and U(±1) of shape (count, width)); each is called only when it is needed."""
+    c = config
+    b = None
+    if c.bias_std is None:
+        b = INITS[c.init].bias_bound(c.width) * uniform()
+    elif c.bias_std > 0:
+        b = c.bias_std * normal()
+    if c.bias_mean != 0.0:
+        b = np.full((count, c.width), c.bias_mean) if b is None else b + c.bias_mean
+    return b
+
+
+def scaled_inputs(config: Config, x: np.ndarray) -> np.ndarray:
+    """Unit normal draws ``x`` as inputs ~ N(input_mean, input_std²) (``x`` itself at the default)."""
+    if config.input_mean == 0.0 and config.input_std == 1.0:
+        return x
+    return config.input_mean + config.input_std * x
 
 
 # -- the weight cache --------------------------------------------------------------------------
@@ -136,7 +163,7 @@ def clear_weights() -> None:
     """Drop the cached weights, inputs, readouts and biases."""
     with _CACHE_LOCK:
         _CACHE.clear()
-    for f in (_input, _readout, _bias_base):
+    for f in (_input, _readout, _bias_base, _bias_uniform):
         f.cache_clear()
 
 
@@ -163,7 +190,7 @@ class Network:
     x: np.ndarray  # (B, N)
     #: (N,): one r for the whole batch; (B, N) under batch norm: one r per sample (see network())
     readout: np.ndarray
-    bias: np.ndarray | None  # (L, N), None when bias_std = 0
+    bias: np.ndarray | None  # (L, N), None when every bias is zero
     family: str
     stack: _Stack | None  # held base draws, or None: regenerated per layer
 
@@ -199,9 +226,9 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
         if hold_weights:
             allowed = max(allowed, c.depth * c.width * c.width * 8)
         stack = _held_stack(c.seed, c.width, family, 1 if c.tied else c.depth, allowed)
-    bias = None
-    if c.bias_std > 0:
-        bias = c.bias_std * _bias_base(c.seed, c.width, c.depth)
+    bias = scaled_biases(c, c.depth, lambda: _bias_base(c.seed, c.width, c.depth),
+                         lambda: _bias_uniform(c.seed, c.width, c.depth))
+    if bias is not None:
         if c.tied:
             bias = np.repeat(bias[:1], c.depth, axis=0)
         bias = _readonly(bias)
@@ -209,7 +236,7 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
         config=c,
         activation=ACTIVATIONS[c.activation],
         scale=scale,
-        x=_input(c.seed, c.width, c.batch),
+        x=_readonly(scaled_inputs(c, _input(c.seed, c.width, c.batch))),
         # under batch norm one r per sample: with one shared r, Σ_b⟨r, h_L,b⟩ of a linear
         # batch-normalised net is identically 0 (batch norm removes the batch mean) and so is its
         # gradient. Only there: every other network keeps the one r (and its numbers) it always had.
@@ -223,5 +250,5 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
 
 __all__ = [
     "MAX_STACKS", "Network", "TOTAL_BYTES", "WEIGHT_CACHE_BYTES", "cache_info", "clear_weights",
-    "layer_base_weight", "network",
+    "layer_base_weight", "network", "scaled_biases", "scaled_inputs",
 ]

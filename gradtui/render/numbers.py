@@ -52,6 +52,11 @@ def fmt_value(x: float, digits: int = 3) -> str:
     return f"{x:#.{digits}g}".rstrip(".")
 
 
+def fmt_num(x: float) -> str:
+    """A short human number for a control's value: 1, 0.5, 1.19, 0.0039, 1e+03."""
+    return "0" if x == 0 else f"{x:.3g}"
+
+
 def setting_text(x: float) -> str:
     """A setting for people: 1, 10, 1000, 1e6, 0.5."""
     return f"{x:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")

@@ -19,11 +19,11 @@ from textual.reactive import var
 from textual.widgets import Footer
 
 from gradtui.argv import command_line
-from gradtui.engine import PRESET_ORDER, PRESETS, Config, Result
+from gradtui.engine import MODES, PRESET_ORDER, PRESETS, Config, Result
 from gradtui.render.glyphs import glyphs
 from gradtui.render.palette import css_variables
 
-from .controls import CONTROLS, inactive_reason, with_mode
+from .controls import CONTROLS, cycle, inactive_reason, with_mode
 from .host import ConfigApp
 from .status import (
     CLIP_NORMS, NEXT_VIEW, chart_subtitle, chart_title, clip_label, pinned_note, status_text,
@@ -106,7 +106,7 @@ class GradApp(ConfigApp):
         Binding("right", "change(1)", "change", key_display="→", group=_CHANGE, id="change.up",
                 tooltip=_CHANGE_HELP),
         Binding("m", "mode", "mode", show=False, id="mode",
-                tooltip="mode: expected (theory) ⇄ sampled (one real network)"),
+                tooltip="mode: expected (theory) → sampled (one real network) → chain (one neuron per layer)"),
         Binding("r", "residual", "residual", show=False, id="residual", tooltip="residual skip on/off"),
         Binding("s", "seed", "new seed", show=False, id="seed",
                 tooltip="new seed (seed + 1) for the sampled network"),
@@ -284,8 +284,9 @@ class GradApp(ConfigApp):
         self._set(lambda: new, inactive_reason(new, control.key))
 
     def action_mode(self) -> None:
-        mode = "sampled" if self.config.mode == "expected" else "expected"
-        new, note = with_mode(self.config, mode)
+        new, note = with_mode(self.config, cycle(self.config.mode, MODES, +1))
+        if new.mode == "chain" and note is None:
+            note = "chain: one neuron per layer, w = weight, b = bias mean, x0 = input mean"
         self._set(lambda: new, note)
 
     def action_residual(self) -> None:
@@ -372,20 +373,30 @@ class GradApp(ConfigApp):
         self.cursor = None
 
     # -- other views --------------------------------------------------------------------------
+    def _refused_in_chain(self, view: str) -> bool:
+        """The wide-network views have nothing to show for one neuron per layer: say so, once."""
+        if self.config.mode != "chain":
+            return False
+        self._say(f"the {view} is of a wide network; chain mode has one neuron per layer (m: mode)")
+        return True
+
     def action_phase_map(self) -> None:
         from .theory_views import PhaseMapScreen
 
-        self.push_screen(PhaseMapScreen(ascii=self.ascii))
+        if not self._refused_in_chain("phase map"):
+            self.push_screen(PhaseMapScreen(ascii=self.ascii))
 
     def action_spectrum(self) -> None:
         from .theory_views import SpectrumScreen
 
-        self.push_screen(SpectrumScreen(ascii=self.ascii))
+        if not self._refused_in_chain("Jacobian spectrum"):
+            self.push_screen(SpectrumScreen(ascii=self.ascii))
 
     def action_train(self) -> None:
         from .training_view import TrainingScreen
 
-        self.push_screen(TrainingScreen(self.config, ascii=self.ascii))
+        if not self._refused_in_chain("training view"):
+            self.push_screen(TrainingScreen(self.config, ascii=self.ascii))
 
     def action_tour(self, steps: list | None = None) -> None:
         from .tour_view import TourScreen
@@ -398,17 +409,27 @@ class GradApp(ConfigApp):
             except TourError as error:  # an edited shipped tour: say so, don't crash
                 self._error(str(error))
                 return
-        self.push_screen(TourScreen(steps, ascii=self.ascii, base=self.config))
+        self.push_screen(TourScreen(steps, ascii=self.ascii, base=self.config),
+                         lambda _: self.hide_answer(False))
 
     def change_config(self, config: Config, note: str | Text | None = None) -> None:
         """A screen (phase map, spectrum, tour) changed the config with its own keys."""
         self._set(lambda: config, note)
 
     def on_tour_step_changed(self, message) -> None:
+        self.hide_answer(message.hide)
         self._set(
             lambda: message.config,
             Text.assemble((f"tour {message.index}/{message.total}: ", "bold"), message.step.title),
         )
+
+    def hide_answer(self, hide: bool) -> None:
+        """A tour question waits for its answer: the chart, inspector and verdict keep it."""
+        for widget in (self.query_one(ChartView), self.query_one(Inspector)):
+            widget.answer_hidden = hide
+            widget.refresh()
+        verdict = self.query_one(Verdict)
+        verdict.display = not hide
 
     def action_copy(self) -> None:
         self.copy_to_clipboard(self._command())

@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from gradtui.engine import ACTIVATIONS, INITS, MODES, NORMS, Config
 from gradtui.engine.config import MAX_DEPTH, MAX_SEED, max_affordable_width
+from gradtui.render.numbers import fmt_num
 
 #: depth steps that feel even on a log scale: 1–10, then about ×1.25 a step up to 1000
 DEPTHS: tuple[int, ...] = (
@@ -25,6 +26,15 @@ BIAS_STDS: tuple[float, ...] = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 
 RESIDUAL_SCALES: tuple[float, ...] = tuple(2.0 ** (k / 2) for k in range(-14, 7))
 WIDTHS: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 BATCHES: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+_BIAS_MEAN_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+#: bias mean, symmetric about 0, out to the limits table's ±100
+BIAS_MEANS: tuple[float, ...] = tuple(-x for x in reversed(_BIAS_MEAN_STEPS)) + (0.0,) + _BIAS_MEAN_STEPS
+_INPUT_MEAN_STEPS = (0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 127.5, 255.0, 500.0, 1000.0)
+#: input mean, symmetric about 0, out to ±1000 (127.5 and 255: pixel values)
+INPUT_MEANS: tuple[float, ...] = tuple(-x for x in reversed(_INPUT_MEAN_STEPS)) + (0.0,) + _INPUT_MEAN_STEPS
+#: input std, 0 … 1000 (73.6 = 255/√12, uniform pixel values)
+INPUT_STDS: tuple[float, ...] = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 73.6, 100.0,
+                                 200.0, 500.0, 1000.0)
 
 _EPS = 1e-9
 
@@ -46,11 +56,6 @@ def step_grid(value: float, grid: Sequence[float], direction: int) -> float:
 def cycle(value: str, choices: Sequence[str], direction: int) -> str:
     i = list(choices).index(value) if value in choices else -1
     return list(choices)[(i + (1 if direction > 0 else -1)) % len(choices)]
-
-
-def fmt_num(x: float) -> str:
-    """A short human number: 1, 0.5, 1.19, 0.0039, 1e+03."""
-    return "0" if x == 0 else f"{x:.3g}"
 
 
 def with_mode(config: Config, mode: str) -> tuple[Config, str | None]:
@@ -113,6 +118,17 @@ def _seed_step(c: Config, d: int) -> Config:
     return c.replace(seed=min(MAX_SEED, max(0, c.seed + (1 if d > 0 else -1))))
 
 
+def _init_step(c: Config, d: int) -> Config:
+    # no bias asked for (0): an init with a bias of its own (torch_linear) brings it
+    return c.replace(init=cycle(c.init, list(INITS), d), bias_std=c.bias_std or None)
+
+
+def _bias_std_show(c: Config, ascii: bool) -> str:
+    if c.bias_std is None:
+        return "U(+-1/sqrt N)" if ascii else "U(±1/√N)"
+    return fmt_num(c.bias_std)
+
+
 def _mode_step(c: Config, d: int) -> Config:
     return with_mode(c, cycle(c.mode, MODES, d))[0]
 
@@ -133,13 +149,13 @@ CONTROLS: tuple[Control, ...] = (
             lambda c, d: c.replace(activation=cycle(c.activation, list(ACTIVATIONS), d)),
             lambda c, a: c.activation, "f, cycles through " + ", ".join(ACTIVATIONS)),
     Control("init", "init", "init",
-            lambda c, d: c.replace(init=cycle(c.init, list(INITS), d)),
+            _init_step,
             lambda c, a: c.init, "weight initialisation, cycles through " + ", ".join(INITS)),
     Control("weight_scale", "weight", "weight", _ws_step, _ws_show,
             "multiplies every weight (sigma_w), in x2^(1/4) steps"),
     Control("bias_std", "bias σ_b", "bias sd",
-            lambda c, d: c.replace(bias_std=step_grid(c.bias_std, BIAS_STDS, d)),
-            lambda c, a: fmt_num(c.bias_std), "standard deviation of the biases"),
+            lambda c, d: c.replace(bias_std=step_grid(c.sigma_b, BIAS_STDS, d)),
+            _bias_std_show, "standard deviation of the biases (torch_linear: its own uniform bias)"),
     Control("residual", "residual", "residual",
             lambda c, d: c.replace(residual=not c.residual),
             lambda c, a: _on_off(c.residual), "identity skip around every layer"),
@@ -154,13 +170,23 @@ CONTROLS: tuple[Control, ...] = (
             lambda c, d: c.replace(norm=cycle(c.norm, NORMS, d)),
             lambda c, a: c.norm, "normalisation of the pre-activations: " + ", ".join(NORMS)),
     Control("mode", "mode", "mode", _mode_step, lambda c, a: c.mode,
-            "expected (mean-field theory) or sampled (one real random network)"),
+            "expected (mean-field theory), sampled (one real random network) or chain (one neuron "
+            "per layer, the textbook's)"),
     Control("width", "width", "width", _width_step, lambda c, a: str(c.width),
             "units per layer N (matters in sampled mode, and for the normal init)"),
     Control("batch", "batch", "batch", _batch_step, lambda c, a: str(c.batch),
             "samples per batch B (sampled mode; with batch norm, expected mode too)"),
     Control("seed", "seed", "seed", _seed_step, lambda c, a: str(c.seed),
             "random seed of the sampled network"),
+    Control("bias_mean", "bias mean", "bias mean",
+            lambda c, d: c.replace(bias_mean=step_grid(c.bias_mean, BIAS_MEANS, d)),
+            lambda c, a: fmt_num(c.bias_mean), "mean of the biases (the chain's b), -100 to 100"),
+    Control("input_mean", "input mean", "input mean",
+            lambda c, d: c.replace(input_mean=step_grid(c.input_mean, INPUT_MEANS, d)),
+            lambda c, a: fmt_num(c.input_mean), "mean of the inputs (the chain's x0), -1000 to 1000"),
+    Control("input_std", "input σ", "input sd",
+            lambda c, d: c.replace(input_std=step_grid(c.input_std, INPUT_STDS, d)),
+            lambda c, a: fmt_num(c.input_std), "standard deviation of the inputs, 0 to 1000"),
 )
 
 
@@ -172,6 +198,8 @@ def inactive_reason(config: Config, key: str) -> str | None:
     """Why the setting ``key`` does not change the current view (drawn dim), or None."""
     c = config
     batchnorm_theory = c.mode == "expected" and c.norm == "batch"
+    if not c.applies(key):
+        return "chain mode reads only depth, activation, w, b and x0"
     if key == "residual_scale" and not c.residual:
         return "the residual scale acts only with the skip on"
     if key in ("seed", "tied") and c.mode != "sampled":

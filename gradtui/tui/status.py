@@ -12,7 +12,7 @@ from rich.text import Text
 
 from gradtui.engine import Config, Result
 from gradtui.render.glyphs import Glyphs
-from gradtui.render.numbers import fmt_log10
+from gradtui.render.numbers import fmt_log10, fmt_num
 
 #: v steps through the chart's views in this order
 NEXT_VIEW = {"grad": "forward", "forward": "weight", "weight": "grad"}
@@ -29,6 +29,9 @@ def clip_label(clip: float | None) -> str:
 def chart_title(config: Config) -> str:
     if config.mode == "sampled":
         return f"sampled: width {config.width}, batch {config.batch}, seed {config.seed}"
+    if config.mode == "chain":
+        return (f"chain: one neuron, w {fmt_num(config.weight_scale)}, b {fmt_num(config.bias_mean)}, "
+                f"x0 {fmt_num(config.input_mean)}")
     return "expected: mean-field theory, infinite width"
 
 

@@ -142,7 +142,7 @@ class _TheoryScreen(Screen[None]):
         self._change(lambda c: c.replace(weight_scale=step_grid(c.weight_scale, WEIGHT_SCALES, direction)))
 
     def action_bias(self, direction: int) -> None:
-        self._change(lambda c: c.replace(bias_std=step_grid(c.bias_std, BIAS_STDS, direction)))
+        self._change(lambda c: c.replace(bias_std=step_grid(c.sigma_b, BIAS_STDS, direction)))
 
     def action_close(self) -> None:
         if self.is_current:  # a second close key typed ahead must not pop the main screen

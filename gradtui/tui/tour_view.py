@@ -8,6 +8,7 @@ into its bars. ``t`` opens the training view on the current step.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -22,6 +23,26 @@ from gradtui.engine import Config
 from gradtui.render.glyphs import glyphs
 from gradtui.tour import TourStep
 
+#: a decade guess stays within 1e-400 … 1e+400
+MAX_DECADE = 400
+
+
+def judge(step: TourStep, guess: int, config: Config) -> str:
+    """How close the guess was, by the engine's answer for the step's config."""
+    if step.choices:
+        if guess == step.answer:
+            return "Right."
+        return f"Not quite: it is {step.answer}, {step.choices[step.answer - 1]}."
+    from gradtui.engine import compute
+    from gradtui.render.numbers import fmt_log10
+
+    result = compute(config)
+    truth = result.log10_grad_first if step.ask == "grad_first" else result.log10_grad_input
+    if not math.isfinite(truth):
+        return f"It is exactly {fmt_log10(truth)}: nothing gets through."
+    off = abs(truth - guess)
+    closeness = "within a decade: well guessed" if off < 1 else f"{off:.1f} decades off"
+    return f"It is {fmt_log10(truth)}; you said 1e{guess:+d}: {closeness}."
 
 
 @dataclass
@@ -33,6 +54,8 @@ class TourStepChanged(Message):
     #: 1-based position and the number of steps
     index: int
     total: int
+    #: a question waits for its answer: the bars, inspector and verdict stay hidden
+    hide: bool = False
 
 
 class TourScreen(ModalScreen[None]):
@@ -74,6 +97,9 @@ class TourScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("space,right", "move(1)", "next", id="tour.next"),
         Binding("left", "move(-1)", "back", id="tour.back"),
+        Binding("enter", "answer", "answer", show=False, id="tour.answer"),
+        *[Binding(str(n), f"choose({n})", f"choice {n}", show=False, id=f"tour.choose{n}")
+          for n in (1, 2, 3)],
         Binding("home", "first", "first step", show=False, id="tour.first"),
         Binding("t", "train", "train", id="tour.train"),
         Binding("escape,q", "close", "end tour", id="tour.close"),
@@ -89,6 +115,9 @@ class TourScreen(ModalScreen[None]):
         self.glyphs = glyphs(ascii)
         self.base = base
         self.index = max(0, min(start, len(steps) - 1))
+        #: the current question's guess (a decade, or a 1-based choice) and whether it is answered
+        self.guess = 0
+        self.answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="tour-panel"):
@@ -96,6 +125,7 @@ class TourScreen(ModalScreen[None]):
                 yield Static("", id="tour-title")
                 yield Static("", id="tour-caption")
                 yield Static("", id="tour-notice")
+                yield Static("", id="tour-question")
 
     def on_mount(self) -> None:
         self._show()
@@ -125,14 +155,56 @@ class TourScreen(ModalScreen[None]):
                 dots[0] if i == self.index else dots[1] for i in range(n)
             )
         k = g.keys
-        panel.border_subtitle = f"{k['right']} next  {k['left']} back  esc end"
+        asking = step.is_question and not self.answered
+        if asking:
+            pick = "1-3" if step.choices else f"{k['left']}{k['right']}"
+            panel.border_subtitle = f"{pick} guess  enter answer  esc end"
+        else:
+            panel.border_subtitle = f"{k['right']} next  {k['left']} back  esc end"
         self.query_one("#tour-title", Static).update(Text(self._text(step.title)))
         self.query_one("#tour-caption", Static).update(Text(self._text(step.caption)))
         notice = Text.assemble((f"{g.marker} look: ", "bold"), self._text(step.notice)) \
             if step.notice else Text("")
-        self.query_one("#tour-notice", Static).update(notice)
+        self.query_one("#tour-notice", Static).update(notice if not asking else Text(""))
+        question = self.query_one("#tour-question", Static)
+        question.update(self._question_text())
+        question.display = step.is_question
         self.query_one("#tour-body").scroll_home(animate=False)
-        self.post_message(TourStepChanged(self.config(), step, self.index + 1, n))
+        self.post_message(TourStepChanged(self.config(), step, self.index + 1, n, hide=asking))
+
+    # -- questions --------------------------------------------------------------------------
+    def _question_text(self) -> Text:
+        step, g = self.step, self.glyphs
+        if not step.is_question:
+            return Text("")
+        out = Text.assemble(("? ", "bold"), (self._text(step.question), "bold"), "\n")
+        if step.choices:
+            for i, choice in enumerate(step.choices, start=1):
+                mark = g.marker if i == self.guess else " "
+                out.append(f"{mark} {i} {self._text(choice)}\n", style="reverse" if i == self.guess else "")
+        else:
+            out.append(f"your guess: {'10^' if self.ascii else '1e'}{self.guess:+d}\n")
+        if self.answered:
+            out.append(self._text(judge(step, self.guess, self.config())) + "\n", style="bold")
+            if step.reveal:
+                out.append(self._text(step.reveal))
+        return out
+
+    def action_answer(self) -> None:
+        if self.step.is_question and not self.answered:
+            if self.step.choices and not self.guess:
+                self.app.bell()  # pick a choice first
+                return
+            self.answered = True
+            self._show()
+
+    def action_choose(self, number: int) -> None:
+        step = self.step
+        if step.choices and not self.answered and number <= len(step.choices):
+            self.guess = number
+            self.query_one("#tour-question", Static).update(self._question_text())
+        elif not step.is_question:
+            self.app.action_preset(number)  # as on the main screen
 
     def _text(self, s: str) -> str:
         if not self.ascii:
@@ -143,17 +215,27 @@ class TourScreen(ModalScreen[None]):
 
     # -- actions ----------------------------------------------------------------------------
     def action_move(self, delta: int) -> None:
+        step = self.step
+        if step.is_question and not self.answered:  # ←→ change the guess until it is answered
+            if step.choices:
+                self.guess = (self.guess + delta - 1) % len(step.choices) + 1 if self.guess else 1
+            else:
+                self.guess = max(-MAX_DECADE, min(MAX_DECADE, self.guess + delta))
+            self.query_one("#tour-question", Static).update(self._question_text())
+            return
         new = max(0, min(len(self.steps) - 1, self.index + delta))
         if new != self.index:
-            self.index = new
-            self._show()
+            self._go(new)
         else:
             self.app.bell()
 
+    def _go(self, index: int) -> None:
+        self.index, self.guess, self.answered = index, 0, False
+        self._show()
+
     def action_first(self) -> None:
         if self.index:
-            self.index = 0
-            self._show()
+            self._go(0)
 
     def action_train(self) -> None:
         from .training_view import TrainingScreen

@@ -319,8 +319,8 @@ class TrainingScreen(Screen[None]):
             net += f", residual {g.alpha}={fmt_value(c.residual_scale)}"
         if c.norm != "none":
             net += f", {c.norm} norm"
-        if c.bias_std:
-            net += f", {g.sigma_b}={fmt_value(c.bias_std)}"
+        if c.sigma_b:
+            net += f", {g.sigma_b}={fmt_value(c.sigma_b)}"
         line1 = Text.assemble(
             ("Training ", "bold"), f"{net}, depth {c.depth}, width {c.width}, seed {c.seed}",
         )

@@ -44,7 +44,10 @@ class ControlPanel(Widget):
         selected_style = self.get_component_rich_style("control-panel--selected")
         width = max(self.content_size.width, 1)
         lines = []
-        for i, control in enumerate(CONTROLS):
+        # more rows than fit: a window that keeps the selected row in view
+        rows = self.content_size.height or len(CONTROLS)
+        top = max(0, min(self.selected - rows + 1, len(CONTROLS) - rows)) if rows < len(CONTROLS) else 0
+        for i, control in list(enumerate(CONTROLS))[top:top + rows]:
             label = control.ascii_label if self.ascii else control.label
             value = control.show(self.config, self.ascii)
             marker = g.marker if i == self.selected else " "
@@ -81,6 +84,8 @@ class ChartView(Widget):
         self.error: str | None = None
         self._cache_key: tuple | None = None
         self._cache_text: Text | None = None
+        #: a tour question waits for its answer: no bars
+        self.answer_hidden = False
 
     def show(self, result: Result | None, overlay: Result | None = None) -> None:
         self.result, self.overlay, self.error = result, overlay, None
@@ -92,6 +97,8 @@ class ChartView(Widget):
 
     def render(self) -> Text:
         width, height = self.content_size
+        if self.answer_hidden:
+            return Text("the bars are hidden until you answer", style="dim")
         if self.result is None:
             return Text("computing" + glyphs(self.ascii).ellipsis, style="dim")
         if width < 10 or height < 4:
@@ -125,6 +132,8 @@ class Inspector(Widget):
         super().__init__(id=id)
         self.ascii = ascii
         self.result: Result | None = None
+        #: a tour question waits for its answer: no numbers
+        self.answer_hidden = False
 
     def show(self, result: Result | None) -> None:
         self.result = result
@@ -157,8 +166,12 @@ class Inspector(Widget):
         g = glyphs(self.ascii)
         r = self.result
         i = self._layer()
+        if self.answer_hidden:
+            return Text("answer first", style="dim")
         if i is None or r is None:
             return Text("[ ] or , . pick a layer\nHome/End: layer 1 / L", style="dim")
+        if r.chain_z is not None:
+            return self._chain_rows(r, i)
         lg = float(r.log10_grad[i])
         wg, dg, ng = float(r.weight_gain[i]), float(r.deriv_gain[i]), float(r.norm_gain[i])
         grad, factor = fmt_log10(lg), fmt_log10(float(r.log10_factor[i]))
@@ -193,6 +206,23 @@ class Inspector(Widget):
                 lines.append("  ".join(extras))
         if bool(r.overflow[i]):
             lines.append("forward pass overflowed")
+        return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
+
+
+    def _chain_rows(self, r: Result, i: int) -> Text:
+        """The textbook's table for one layer: z, x, w, f'(z) and the factor |w·f'(z)|."""
+        g = glyphs(self.ascii)
+        lx = float(r.chain_log10_abs_x[i])
+        x = float(r.chain_x[i])
+        x_text = fmt_value(x) if math.isfinite(x) else ("-" if x < 0 else "") + fmt_log10(lx)
+        lf, w = float(r.log10_factor[i]), float(r.weight_gain[i])
+        lines = [
+            f"z        {fmt_value(float(r.chain_z[i]))}  (w{g.times}x+b)",
+            f"x = f(z) {x_text}",
+            f"factor   {fmt_log10(lf)}",
+            f" = w {fmt_value(w)} {g.times} f'(z) {fmt_log10(lf - math.log10(w))}",
+            f"grad     {fmt_log10(float(r.log10_grad[i]))}",
+        ]
         return Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
 
 

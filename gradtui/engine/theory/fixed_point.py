@@ -257,7 +257,7 @@ def theory_summary(config: Config, *, critical: bool = True) -> dict[str, Any]:
     """
     if NORMALISATIONS[config.norm].couples_batch:
         return batchnorm_summary(config)
-    sw2, sb2 = config.sigma_w2, config.bias_std**2
+    sw2, sb2 = config.sigma_w2, config.sigma_b2
     lq, lchi = _fixed_point_arrays(config.activation, sw2, sb2, config.norm)
     lq, lchi = float(lq), float(lchi)
     with np.errstate(over="ignore", under="ignore"):
@@ -292,7 +292,7 @@ def theory_summary(config: Config, *, critical: bool = True) -> dict[str, Any]:
         "critical_sigma_w": crit,
         "critical_weight_scale": crit_scale,
         "sigma_w": math.sqrt(sw2),
-        "sigma_b": config.bias_std,
+        "sigma_b": config.sigma_b,
         "applies_to": applies,
         "note": note,
     }

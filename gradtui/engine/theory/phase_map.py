@@ -99,7 +99,7 @@ def map_ranges(config: Config, crit: float | None = None) -> tuple[tuple[float, 
             lo -= 1
         while l2 > hi - 0.25:
             hi += 1
-    y_max = next((y for y in Y_MAXES if config.bias_std <= y), Y_MAXES[-1])
+    y_max = next((y for y in Y_MAXES if config.sigma_b <= y), Y_MAXES[-1])
     return (2.0**lo, 2.0**hi), y_max
 
 
@@ -113,7 +113,7 @@ def _axes(x_range, y_max, shape):
 def cursor_of(config: Config, x_range, y_max, shape):
     """The grid node (i, j) nearest the config's (σ_w, σ_b), or None; and (σ_w, σ_b) themselves."""
     nx, ny = shape
-    sw, sb = math.sqrt(config.sigma_w2), config.bias_std
+    sw, sb = math.sqrt(config.sigma_w2), config.sigma_b
     if sw <= 0:
         return None, (sw, sb)
     fx = (math.log(sw) - math.log(x_range[0])) / (math.log(x_range[1]) - math.log(x_range[0]))
