@@ -194,7 +194,11 @@ def test_presets_give_the_regimes_their_captions_promise():
               "too_large": "exploding", "sigmoid_residual": "stable", "relu_residual": "exploding",
               "relu_residual_scaled": "stable", "orthogonal_linear": "stable", "zero_init": "vanishing",
               "tanh_chaotic": "exploding", "sigmoid_layernorm": "vanishing", "tanh_xavier": "stable",
-              "rnn_explode": "exploding", "rnn_vanish": "vanishing"}
+              "rnn_explode": "exploding", "rnn_vanish": "vanishing",
+              "sigmoid_batchnorm": "stable", "relu_batchnorm": "exploding",
+              "relu_batchnorm_b8": "exploding", "batchnorm_b4": "exploding",
+              "batchnorm_b256": "exploding", "batchnorm_residual": "stable",
+              "sigmoid_rmsnorm": "vanishing"}
     assert set(expect) == set(PRESETS)
     for name, regime in expect.items():
         assert compute(PRESETS[name].config()).regime == regime, name
