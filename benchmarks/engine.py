@@ -118,8 +118,37 @@ def bench_expected(repeats: int = 21) -> list[dict]:
     return rows
 
 
+#: an expected-mode batch-norm recompute at depth 1000 should stay under this (issue 11; not asserted)
+BATCHNORM_TARGET_MS = 2.0
+
+
+def bench_expected_batchnorm(repeats: int = 21) -> list[dict]:
+    """Expected mode under batch norm at depth 1000 (sphere moments cached per activation and B)."""
+    from gradtui.engine import Config, compute
+    from gradtui.engine.batchnorm import sphere_moments
+
+    print(f"expected engine, batch norm: recompute at depth 1000 (target < {BATCHNORM_TARGET_MS:g} ms)")
+    rows = []
+    for activation in ("relu", "tanh", "sigmoid"):
+        for batch in (8, 64):
+            t_moments = time.perf_counter()
+            sphere_moments(activation, batch)
+            t_moments = time.perf_counter() - t_moments
+            for residual in (False, True):
+                config = Config(depth=1000, activation=activation, norm="batch", batch=batch,
+                                residual=residual)
+                compute(config)
+                t = best_of(lambda: compute(config), repeats)
+                rows.append({"activation": activation, "batch": batch, "residual": residual, "seconds": t})
+                verdict = "ok" if t * 1e3 < BATCHNORM_TARGET_MS else "OVER TARGET"
+                print(f"  {activation:8s} B {batch:3d} {'residual' if residual else 'plain   '} "
+                      f"{t * 1e3:7.3f} ms  {verdict}  (moments, first use: {t_moments * 1e3:.0f} ms)")
+    return rows
+
+
 def main() -> None:
-    sections = [globals()[name] for name in ("bench_sampled", "bench_expected") if name in globals()]
+    sections = [globals()[name] for name in ("bench_sampled", "bench_expected", "bench_expected_batchnorm")
+                if name in globals()]
     for i, section in enumerate(sections):
         if i:
             print()
