@@ -232,7 +232,7 @@ class RecordedApp(App[None]):
             chart_view.clip = self.clip if self.view == "weight" else None
             chart_view.view = self.view
             chart_view.show(self.chart.result, self.chart.overlay)
-            chart_view.border_title = _VIEW_TITLE[self.view] + (" · m: simulation" if sim else "")
+            chart_view.border_title = _VIEW_TITLE[self.view] + (" + simulation" if sim else "")
             chart_view.border_subtitle = "←→ step  v view  m simulate  [ ] module"
         regime, words = verdict_words(run, step)
         verdict.show(regime, words)
