@@ -180,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--step", metavar="N", type=int, default=None,
                      help="with --open: the recorded step to show (default: the last)")
     rec.add_argument("--follow", action="store_true",
-                     help="with --open: keep reading as the training run appends (interactive view)")
+                     help="with --open: keep reading as the training run appends (with --print/--json: "
+                     "wait for its first recorded step)")
     out.add_argument("--list-presets", dest="list_presets", action="store_true",
                      help="list the presets and exit")
     out.add_argument("--version", action="store_true", help="print the version and exit")
@@ -259,8 +260,6 @@ def _check_open(ns: argparse.Namespace, options: Options, typed: dict[str, str])
     if bad:
         flag = typed.get(bad[0], bad[0])
         raise UsageError(f"{flag}: not with --open (a recorded run is drawn as recorded)")
-    if options.follow and options.output is not None:
-        raise UsageError(f"--follow: only in the interactive view, not with --{options.output}")
     if options.step is not None and options.step < 0:
         raise UsageError(f"--step: {options.step} is not a step number (0 or more)")
 

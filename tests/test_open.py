@@ -94,7 +94,6 @@ def test_every_bad_file_is_one_line_and_exit_2(tmp_path, output):
     (["--open", str(EXAMPLE), "--preset", "sigmoid-deep"], "--preset: not with --open"),
     (["--open", str(EXAMPLE), "--step", "7", "--json"], "step 7 is not recorded"),
     (["--open", str(EXAMPLE), "--step", "-1", "--json"], "--step"),
-    (["--open", str(EXAMPLE), "--follow", "--json"], "--follow: only in the interactive view"),
     (["--step", "3"], "--step: only with --open"),
     (["--follow"], "--follow: only with --open"),
 ])
@@ -102,6 +101,20 @@ def test_usage_errors_are_one_line(args, says):
     out = gradtui(*args)
     assert out.returncode == 2
     assert len(out.stderr.splitlines()) == 1 and says in out.stderr, out.stderr
+
+
+def test_follow_with_json_waits_for_the_first_step(tmp_path):
+    p = tmp_path / "run.jsonl"
+    p.write_text("")
+    lines = EXAMPLE.read_text().splitlines(keepends=True)
+    proc = subprocess.Popen([sys.executable, "-m", "gradtui", "--open", str(p), "--follow", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.write_text(lines[0])
+    with p.open("a") as f:
+        f.write(lines[1])
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["config"]["step"] == 0
 
 
 def test_simulation_of_the_recorded_plain_mlp_matches_its_init():
