@@ -86,7 +86,7 @@ async def test_follow_picks_up_appended_steps(tmp_path):
             f.write(lines[0] + lines[1])
         app.reread()
         await pilot.pause()
-        assert "step 0 (1/1) following" in screen_text(app)
+        assert "step 0 (1/1) following" in screen_text(app) and "module 1/25" in screen_text(app)
         with p.open("a") as f:
             f.write(lines[2][:40])  # a line still being written
         app.reread()

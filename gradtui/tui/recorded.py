@@ -154,6 +154,8 @@ class RecordedApp(App[None]):
         if new or self.message:
             self.message = None
             self._draw()
+            if self.cursor is None and self.chart is not None:
+                self.cursor = 1
 
     def action_step(self, delta: int) -> None:
         i = self.step_index
