@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from gradtui.probe import ProbeRun, read_probe
 from gradtui.tui.recorded import RecordedApp
 from tui_helpers import screen_text
@@ -48,25 +50,25 @@ async def test_bars_inspector_verdict_and_keys():
         assert "all 25 modules in forward order" in screen_text(app)
 
 
-async def test_names_are_text_never_markup(tmp_path):
+def edited(tmp_path: Path, module: int, key: str, value: str) -> Path:
+    """The example run with one module's ``key`` in the header set to ``value``."""
     lines = EXAMPLE.read_text().splitlines(keepends=True)
     header = json.loads(lines[0])
-    header["modules"][0]["name"] = "[bold red]enc[/]"
-    p = tmp_path / "names.jsonl"
+    header["modules"][module][key] = value
+    p = tmp_path / "edited.jsonl"
     p.write_text(json.dumps(header) + "\n" + "".join(lines[1:]))
-    app = RecordedApp(read_probe(p))
+    return p
+
+
+async def test_names_are_text_never_markup(tmp_path):
+    app = RecordedApp(read_probe(edited(tmp_path, 0, "name", "[bold red]enc[/]")))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "[bold red]enc[/]" in screen_text(app)
 
 
 async def test_not_a_plain_mlp_is_a_message(tmp_path):
-    lines = EXAMPLE.read_text().splitlines(keepends=True)
-    header = json.loads(lines[0])
-    header["modules"][1]["kind"] = "LayerNorm"
-    p = tmp_path / "norm.jsonl"
-    p.write_text(json.dumps(header) + "\n" + "".join(lines[1:]))
-    app = RecordedApp(read_probe(p))
+    app = RecordedApp(read_probe(edited(tmp_path, 1, "kind", "LayerNorm")))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("m")
         await pilot.pause()
@@ -103,10 +105,14 @@ async def test_follow_picks_up_appended_steps(tmp_path):
         assert "shorter than when it was last read" in screen_text(app)
 
 
-def test_snapshot_80x24(snap_compare):
+@pytest.mark.parametrize("keys", [(), ("m",)], ids=["bars", "simulated"])
+def test_snapshot_80x24(snap_compare, keys):
     app = RecordedApp(read_probe(EXAMPLE))
 
     async def run_before(pilot) -> None:
         await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=SIZE)

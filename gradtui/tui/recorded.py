@@ -213,6 +213,7 @@ class RecordedApp(App[None]):
         if i is None:
             waiting = "waiting for the first recorded step" + self.glyphs.ellipsis
             side.set_text(Text(os.path.basename(run.path) + "\n" + waiting))
+            chart_view.border_title = waiting
             verdict.show("stable", waiting if self.follow else "no step recorded")
             findings.set_text(Text(""))
             status.set_text(Text(self.message or "", style="bold"))
