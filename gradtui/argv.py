@@ -77,6 +77,10 @@ class Options:
     spectrum: bool = False
     #: None: no tour; "": the shipped tour; else a path to a tour TOML file
     tour: str | None = None
+    #: ``--open FILE``: a recorded run instead of a simulated network; ``--step N``, ``--follow``
+    open: str | None = None
+    step: int | None = None
+    follow: bool = False
 
 
 # -- config → command line ------------------------------------------------------------------------
@@ -179,6 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help='with --json: add "spectrum" (Jacobian singular values of the sampled network)')
     out.add_argument("--tour", metavar="FILE", nargs="?", const="", default=None,
                      help="open the lecture tour (the shipped one; exercises: questions that ask first; or your TOML file)")
+    rec = p.add_argument_group("your own model (a file gradtui.probe recorded)")
+    rec.add_argument("--open", metavar="FILE", default=None,
+                     help="show a recorded run: per-module gradients, activations, findings")
+    rec.add_argument("--step", metavar="N", type=int, default=None,
+                     help="with --open: the recorded step to show (default: the last)")
+    rec.add_argument("--follow", action="store_true",
+                     help="with --open: keep reading as the training run appends (with --print/--json: "
+                     "wait for its first recorded step)")
     out.add_argument("--list-presets", dest="list_presets", action="store_true",
                      help="list the presets and exit")
     out.add_argument("--version", action="store_true", help="print the version and exit")
@@ -242,6 +254,25 @@ def _preset_base(name: str, typed: dict[str, str]) -> tuple[str, dict[str, Any]]
     return canon, PRESETS[canon].config().to_dict()
 
 
+def _check_open(ns: argparse.Namespace, options: Options, typed: dict[str, str]) -> None:
+    """--open shows a recorded run: no network or simulator flag goes with it; --step and
+    --follow go only with it."""
+    if options.open is None:
+        for flag, given in (("--step", options.step is not None), ("--follow", options.follow)):
+            if given:
+                raise UsageError(f"{flag}: only with --open FILE")
+        return
+    network = [FLAGS[f.name] for f in fields(Config) if hasattr(ns, f.name)]
+    others = [flag for flag, given in (("--preset", ns.preset is not None), ("--theory", options.theory),
+              ("--spectrum", options.spectrum), ("--tour", options.tour is not None)) if given]
+    bad = network + others
+    if bad:
+        flag = typed.get(bad[0], bad[0])
+        raise UsageError(f"{flag}: not with --open (a recorded run is drawn as recorded)")
+    if options.step is not None and options.step < 0:
+        raise UsageError(f"--step: {options.step} is not a step number (0 or more)")
+
+
 def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
     """Flags → (Config, Options). Raises UsageError (one line) for anything invalid."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -260,7 +291,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
         output=ns.output, ascii=bool(ns.ascii), preset=None,
         list_presets=bool(ns.list_presets), version=bool(ns.version),
         theory=bool(ns.theory), spectrum=bool(ns.spectrum), tour=ns.tour,
+        open=ns.open, step=ns.step, follow=bool(ns.follow),
     )
+    _check_open(ns, options, typed)
+    if options.open is not None:
+        return Config(), options
     if options.version or options.list_presets:
         return Config(), options
 

@@ -4,6 +4,7 @@
             [--residual | --no-residual] [--residual-scale X] [--norm none|layer]
             [--mode expected|sampled] [--width N] [--batch N] [--seed N] [--preset NAME]
             [--print | --json] [--ascii] [--list-presets] [--version]
+    gradtui --open FILE [--step N] [--follow] [--print | --json]
 
 The flags are read by :mod:`gradtui.argv`, with the same ``Config`` validation as the TUI. A bad
 invocation prints one line on stderr (``gradtui: error: --flag: value ...; allowed ...``) and exits
@@ -112,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.list_presets:
         _write(_list_presets(options))
         return 0
+    if options.open is not None:
+        from gradtui.tui.recorded_cli import run_open
+
+        return run_open(options, _write)
     if options.output == "json":
         from gradtui.engine.report import json_text
 
