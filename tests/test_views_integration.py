@@ -50,9 +50,12 @@ async def test_training_view_opens_with_t():
         await settle(pilot)
         await pilot.press("t")
         assert isinstance(app.screen, TrainingScreen)
-        await app.workers.wait_for_complete()
+        assert app.screen.config is app.config  # the screen trains the app's one config
+        await settle(pilot)
+        assert app.screen.result is not None and app.screen.result.config == app.config
         await pilot.press("escape")
         await pilot.pause()
+        assert not isinstance(app.screen, TrainingScreen)
 
 
 async def test_tour_loads_each_step_into_the_bars():
@@ -68,6 +71,7 @@ async def test_tour_loads_each_step_into_the_bars():
         await settle(pilot)
         assert app.config == steps[1].config_for(first)
         assert app.result.config == app.config
+        assert "tour 2/" in app.query_one("#status").render().plain  # the step's note
         await pilot.press("left")
         await settle(pilot)
         assert app.config == first
@@ -109,3 +113,26 @@ async def test_help_scrolls_one_line_per_arrow_and_a_page_per_pagedown():
         await pilot.press(*["up"] * 200)
         await pilot.pause()
         assert body.scroll_y == 0 and app.config.depth == 16  # the main screen's keys stayed off
+
+
+async def test_q_quits_at_once_while_a_training_runs_on():
+    """The run goes on in a daemon thread (quitting never waits for it) and stops when its screen
+    goes away with the app."""
+    import threading
+
+    from gradtui.engine.train import TrainConfig
+    from gradtui.tui.training_view import TrainingScreen
+
+    app = GradApp(config=Config(depth=16, activation="relu", init="he_normal", width=256))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(TrainingScreen(train_config=TrainConfig(steps=10_000)))
+        await pilot.pause()
+        assert app.screen.running
+        threads = [t for t in threading.enumerate() if t.name == "gradtui-train"]
+        assert threads and all(t.daemon for t in threads)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0
+    for thread in threads:
+        thread.join()  # the dismissed screen's run was told to stop: it ends after its step

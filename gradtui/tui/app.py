@@ -379,7 +379,7 @@ class GradApp(ConfigApp):
     def action_train(self) -> None:
         from .training_view import TrainingScreen
 
-        self.push_screen(TrainingScreen(self.config, ascii=self.ascii))
+        self.push_screen(TrainingScreen(ascii=self.ascii))
 
     def action_tour(self, steps: list | None = None) -> None:
         from .tour_view import TourScreen
@@ -392,17 +392,11 @@ class GradApp(ConfigApp):
             except TourError as error:  # an edited shipped tour: say so, don't crash
                 self._error(str(error))
                 return
-        self.push_screen(TourScreen(steps, ascii=self.ascii, base=self.config))
+        self.push_screen(TourScreen(steps, ascii=self.ascii))
 
     def change_config(self, config: Config, note: str | Text | None = None) -> None:
         """A screen (phase map, spectrum, tour) changed the config with its own keys."""
         self._set(lambda: config, note)
-
-    def on_tour_step_changed(self, message) -> None:
-        self._set(
-            lambda: message.config,
-            Text.assemble((f"tour {message.index}/{message.total}: ", "bold"), message.step.title),
-        )
 
     def action_copy(self) -> None:
         self.copy_to_clipboard(self._command())

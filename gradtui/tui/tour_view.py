@@ -1,38 +1,23 @@
 """The lecture tour (``gradtui --tour`` or ``T``): a panel over the main screen that steps through a
 scripted sequence of presets (:mod:`gradtui.tour`), space/→ forward and ← back.
 
-The panel covers only the left column (where the controls are), so the bars stay in view; on every
-step it posts :class:`TourStepChanged` (it bubbles to the app), and the app loads the step's config
-into its bars. ``t`` opens the training view on the current step.
+The panel covers only the left column (where the controls are), so the bars stay in view; every
+step writes its config into the app's one config (``app.change_config``, with the step's title as
+the note), so the bars, and every other view, show it. ``t`` opens the training view on it.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from gradtui.engine import Config
 from gradtui.render.glyphs import glyphs
 from gradtui.tour import TourStep
-
-
-
-@dataclass
-class TourStepChanged(Message):
-    """The tour moved to ``step``; ``config`` is its network (posted on open and on every move)."""
-
-    config: Config
-    step: TourStep
-    #: 1-based position and the number of steps
-    index: int
-    total: int
 
 
 class TourScreen(ModalScreen[None]):
@@ -71,12 +56,16 @@ class TourScreen(ModalScreen[None]):
     }
     """
 
+    #: a binding's tooltip is its line in the help
     BINDINGS = [
-        Binding("space,right", "move(1)", "next", id="tour.next"),
-        Binding("left", "move(-1)", "back", id="tour.back"),
-        Binding("home", "first", "first step", show=False, id="tour.first"),
-        Binding("t", "train", "train", id="tour.train"),
-        Binding("escape,q", "close", "end tour", id="tour.close"),
+        Binding("space,right", "move(1)", "next", id="tour.next", tooltip="next step of the tour"),
+        Binding("left", "move(-1)", "back", id="tour.back", tooltip="previous step"),
+        Binding("home", "first", "first step", show=False, id="tour.first",
+                tooltip="back to the first step"),
+        Binding("t", "train", "train", id="tour.train",
+                tooltip="training view on this step's network"),
+        Binding("escape,q", "close", "end tour", id="tour.close",
+                tooltip="end the tour (the bars keep its last step)"),
     ]
 
     def __init__(self, steps: list[TourStep], ascii: bool = False, *, base: Config | None = None,
@@ -87,6 +76,7 @@ class TourScreen(ModalScreen[None]):
         self.steps = steps
         self.ascii = ascii
         self.glyphs = glyphs(ascii)
+        #: the config the steps are laid on (the app's, when the tour opens, unless given)
         self.base = base
         self.index = max(0, min(start, len(steps) - 1))
 
@@ -98,6 +88,8 @@ class TourScreen(ModalScreen[None]):
                 yield Static("", id="tour-notice")
 
     def on_mount(self) -> None:
+        if self.base is None:
+            self.base = self.app.config
         self._show()
 
     # -- the current step -------------------------------------------------------------------
@@ -132,7 +124,8 @@ class TourScreen(ModalScreen[None]):
             if step.notice else Text("")
         self.query_one("#tour-notice", Static).update(notice)
         self.query_one("#tour-body").scroll_home(animate=False)
-        self.post_message(TourStepChanged(self.config(), step, self.index + 1, n))
+        note = Text.assemble((f"tour {self.index + 1}/{n}: ", "bold"), step.title)
+        self.app.change_config(self.config(), note)
 
     def _text(self, s: str) -> str:
         if not self.ascii:
@@ -158,7 +151,7 @@ class TourScreen(ModalScreen[None]):
     def action_train(self) -> None:
         from .training_view import TrainingScreen
 
-        self.app.push_screen(TrainingScreen(self.config(), ascii=self.ascii))
+        self.app.push_screen(TrainingScreen(ascii=self.ascii))
 
     def action_close(self) -> None:
         if self.is_current:  # a second close key typed ahead must not pop the main screen
