@@ -136,3 +136,35 @@ async def test_q_quits_at_once_while_a_training_runs_on():
         assert app.return_code == 0
     for thread in threads:
         thread.join()  # the dismissed screen's run was told to stop: it ends after its step
+
+
+async def test_help_opens_from_every_view_with_its_own_keys_first():
+    from gradtui.tui.screens import HelpScreen, help_markdown, help_rows
+    from gradtui.tui.theory_views import PhaseMapScreen, SpectrumScreen
+    from gradtui.tui.tour_view import TourScreen
+    from gradtui.tui.training_view import TrainingScreen
+
+    views = [("M", PhaseMapScreen), ("J", SpectrumScreen), ("t", TrainingScreen), ("T", TourScreen)]
+    app = GradApp(config=Config(activation="tanh", depth=4, width=16, batch=8))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for key, view in views:
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, view)
+            await pilot.press("question_mark" if key != "t" else "f1")
+            await pilot.pause()
+            help_screen = app.screen
+            assert isinstance(help_screen, HelpScreen)
+            md = help_markdown(help_screen.bindings, help_screen.view)
+            assert md.startswith(f"## Keys of the {view.HELP_TITLE}\n")
+            rows = help_rows(view.BINDINGS)
+            assert rows and len(rows) == len({what for b in view.BINDINGS if (what := b.tooltip)})
+            for keys, what in rows + help_rows(GradApp.BINDINGS):
+                assert f"- `{keys}` — {what}" in md
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is help_screen.app.screen and isinstance(app.screen, view)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert len(app.screen_stack) == 1, view

@@ -219,9 +219,11 @@ class GradApp(ConfigApp):
         return super().get_key_display(binding)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # keys of the main screen do nothing while a modal (help, presets) is open
+        # keys of the main screen do nothing under another screen, but q quits and ? helps anywhere
         if len(self.screen_stack) > 1 and action != "quit":
-            return False
+            from .screens import HelpScreen
+
+            return action == "help" and not isinstance(self.screen, HelpScreen)
         return True
 
     # -- state changes ------------------------------------------------------------------------
@@ -322,7 +324,12 @@ class GradApp(ConfigApp):
     def action_help(self) -> None:
         from .screens import HelpScreen
 
-        self.push_screen(HelpScreen([*self.screen.BINDINGS, *self.BINDINGS], ascii=self.ascii))
+        # from another view (M, J, t, T, the presets): its own keys first, from its bindings
+        screen = self.screen
+        view = None
+        if len(self.screen_stack) > 1:
+            view = (getattr(screen, "HELP_TITLE", "this view"), screen.BINDINGS)
+        self.push_screen(HelpScreen(self.BINDINGS, ascii=self.ascii, view=view))
 
     def action_pin(self) -> None:
         if self.pinned is not None:

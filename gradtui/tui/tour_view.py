@@ -56,6 +56,7 @@ class TourScreen(ModalScreen[None]):
     }
     """
 
+    HELP_TITLE = "lecture tour"
     #: a binding's tooltip is its line in the help
     BINDINGS = [
         Binding("space,right", "move(1)", "next", id="tour.next", tooltip="next step of the tour"),
@@ -66,6 +67,9 @@ class TourScreen(ModalScreen[None]):
                 tooltip="training view on this step's network"),
         Binding("escape,q", "close", "end tour", id="tour.close",
                 tooltip="end the tour (the bars keep its last step)"),
+        # a modal screen hides the app's keys: the help is reached through the tour's own binding
+        Binding("question_mark,f1", "app.help", "help", key_display="?", show=False, id="tour.help",
+                tooltip="this help"),
     ]
 
     def __init__(self, steps: list[TourStep], ascii: bool = False, *, base: Config | None = None,

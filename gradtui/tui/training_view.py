@@ -152,6 +152,7 @@ class TrainingScreen(Screen[None]):
     }
     """
 
+    HELP_TITLE = "training view"
     #: a binding's tooltip is its line in the help (shared by the two lr keys)
     BINDINGS = [
         Binding("escape", "stop_or_back", "stop/back", key_display="esc", id="train.back",
