@@ -177,12 +177,8 @@ class HelpScreen(ModalScreen[None]):
 class PresetsScreen(ModalScreen[str | None]):
     """Pick a preset; each shows its caption (what to notice)."""
 
-    HELP_TITLE = "presets picker"
     BINDINGS = [
         Binding("escape,q", "cancel", "close", id="presets.close", tooltip="close the picker"),
-        # a modal screen hides the app's keys: the help is reached through the picker's binding
-        Binding("question_mark,f1", "app.help", "help", key_display="?", show=False,
-                id="presets.help", tooltip="this help"),
     ]
 
     def __init__(self, *, ascii: bool = False, current: str | None = None) -> None:

@@ -9,7 +9,6 @@ too: a glyph per bar, and the words in the status line.
 
 from __future__ import annotations
 
-import math
 import time
 
 from rich.text import Text
@@ -23,18 +22,16 @@ from textual.widgets import Footer, Static
 from gradtui.engine import Config
 from gradtui.engine.train import DEFAULT_LR, LR_RANGE, OPTIMIZERS, TrainConfig, TrainResult, train
 from gradtui.render.glyphs import glyphs
-from gradtui.render.numbers import fmt_log10, fmt_value
-from gradtui.render.palette import STYLE
+from gradtui.render.numbers import fmt_value
 from gradtui.render.training import (
-    BROKEN,
     FROZEN,
     JUMPING,
     MOVING,
     bar_values,
-    log10_or_inf,
+    layers_note,
+    outcome_text,
     render_bars,
     render_loss,
-    update_regimes,
 )
 
 from .runner import Ticket
@@ -372,45 +369,7 @@ class TrainingScreen(Screen[None]):
         r = self.result
         if r is None:
             return self.message or Text("")
-        lines = [self._outcome(r)]
-        lines.append(self.message if self.message is not None else self._layers_note(r))
+        lines = [outcome_text(r, ascii=self.ascii)]
+        lines.append(self.message if self.message is not None
+                     else layers_note(r, ascii=self.ascii, color=not self.app.no_color))
         return Text("\n", no_wrap=True).join(lines)
-
-    def _outcome(self, r: TrainResult) -> Text:
-        g = self.glyphs
-        clip = ""
-        if r.train_config.clip_norm is not None:
-            clip = f"; clipped {r.clip_fired}/{r.steps_taken}"
-        if r.diverged:
-            k = r.diverged_at
-            bad = "inf" if math.isinf(r.final_loss) else "nan"
-            return Text.assemble(
-                (f"{g.regime[BROKEN]} loss became {bad} at step {k}", STYLE[BROKEN]),
-                f" (started at {fmt_value(r.first_loss)}{clip}): the weights blew up. "
-                f"Try a smaller lr ({g.keys['left']}), clipping (c) or a smaller init.",
-            )
-        verb = "stopped at" if r.cancelled else "after"
-        return Text.assemble(
-            (f"{verb} {r.steps_taken} steps", "bold"),
-            f": loss {fmt_value(r.first_loss)} {g.arrow} {fmt_value(r.final_loss)}"
-            f"; max step {fmt_value(r.max_step_norm)}{clip}",
-        )
-
-    def _layers_note(self, r: TrainResult) -> Text:
-        g = self.glyphs
-        v = bar_values(r)
-        if v.size < 2:
-            return Text("")
-        regimes = update_regimes(v)
-        frozen = sum(1 for x in regimes if x == FROZEN)
-        first, last = float(v[0]), float(v[-1])
-        what = "share of the update" if r.layer_contrib is not None else "moved"
-        text = Text.assemble(
-            f"layer 1 {what} {fmt_log10(log10_or_inf(first))}, layer {v.size} {fmt_log10(log10_or_inf(last))}",
-        )
-        if frozen:
-            text.append(f"; {frozen} {g.regime[FROZEN]} frozen (<1e-3 of the most)",
-                        style=STYLE[FROZEN] if not self.app.no_color else "")
-        elif all(x == MOVING for x in regimes):
-            text.append(f"; {g.regime[MOVING]} every layer learns", style=STYLE[MOVING] if not self.app.no_color else "")
-        return text
