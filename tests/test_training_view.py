@@ -1,75 +1,70 @@
 """The training view and the tour screen, in a tiny host app: snapshots at 80×24 and behaviour.
 
-Snapshots are taken after the training worker has finished and its result message was handled, so
-they do not depend on timing. Update with ``--snapshot-update`` and look at the SVGs.
+Snapshots are taken after the training run has finished on the app's runner and its result was
+shown, so they do not depend on timing. Update with ``--snapshot-update`` and look at the SVGs.
 """
 
 from __future__ import annotations
 
 import pytest
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.widgets import Static
 
 from gradtui.engine import PRESETS, Config
 from gradtui.engine.train import TrainConfig
 from gradtui.tour import load_tour
-from gradtui.tui.tour_view import TourScreen, TourStepChanged
+from gradtui.tui.host import ConfigApp
+from gradtui.tui.tour_view import TourScreen
 from gradtui.tui.training_view import LossChart, TrainingScreen
+from tui_helpers import settle as finish
 
 SIZE = (80, 24)
 
 
-class TrainHost(App[None]):
-    """Opens the training view on a config, as the main app's `t` does."""
+class TrainHost(ConfigApp):
+    """Opens the training view on the app's config, as the main app's `t` does."""
 
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(self, config: Config, tc: TrainConfig | None = None, ascii: bool = False) -> None:
-        super().__init__()
-        self.config, self.tc, self.ascii = config, tc, ascii
+        super().__init__(config, ascii=ascii)
+        self.tc = tc
 
     def compose(self) -> ComposeResult:
         yield Static("main screen", id="main")
 
     def on_mount(self) -> None:
-        self.push_screen(TrainingScreen(self.config, ascii=self.ascii, train_config=self.tc))
+        self.push_screen(TrainingScreen(ascii=self.ascii, train_config=self.tc))
 
 
-class TourHost(App[None]):
-    """Opens the tour and shows the config of every TourStepChanged it receives."""
+class TourHost(ConfigApp):
+    """Opens the tour and shows every config (and note) the tour writes into the app's config."""
 
     ENABLE_COMMAND_PALETTE = False
     CSS = "#main { padding: 1 1 1 32; }"
 
     def __init__(self, ascii: bool = False) -> None:
-        super().__init__()
-        self.ascii = ascii
-        self.changes: list[TourStepChanged] = []
+        super().__init__(ascii=ascii)
+        #: (the step's 1-based index, the config written) for every change
+        self.changes: list[tuple[int, Config]] = []
+        self.tour = TourScreen(load_tour(), ascii=ascii)
 
     def compose(self) -> ComposeResult:
         yield Static("main screen", id="main")
 
     def on_mount(self) -> None:
-        self.push_screen(TourScreen(load_tour(), ascii=self.ascii))
+        self.push_screen(self.tour)
 
-    def on_tour_step_changed(self, message: TourStepChanged) -> None:
-        self.changes.append(message)
-        c = message.config
+    def change_config(self, config: Config, note=None) -> None:
+        super().change_config(config, note)
+        tour = self.tour
+        self.changes.append((tour.index + 1, config))
+        assert str(note).startswith(f"tour {tour.index + 1}/{len(tour.steps)}: {tour.step.title}")
+        c = config
         self.screen_stack[0].query_one("#main", Static).update(
-            f"bars now show step {message.index}/{message.total}: {message.step.preset}\n"
+            f"bars now show step {tour.index + 1}/{len(tour.steps)}: {tour.step.preset}\n"
             f"{c.activation}, {c.init}, depth {c.depth}, residual {c.residual}"
         )
-
-
-async def finish(pilot) -> None:
-    """Wait for the training worker and for its result message to be handled."""
-    for _ in range(100):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = pilot.app.screen
-        if not isinstance(screen, TrainingScreen) or not screen.running:
-            return
-    raise AssertionError("training never finished")
 
 
 def pressing(*keys: str):
@@ -178,25 +173,25 @@ async def test_a_run_too_large_for_memory_is_a_message():
         assert status.startswith("cannot train: width: 1024 at depth 2000")
 
 
-async def test_tour_moves_and_posts_configs():
+async def test_tour_moves_and_writes_the_app_config():
     app = TourHost()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         steps = load_tour()
-        assert [m.index for m in app.changes] == [1]
+        assert [index for index, _ in app.changes] == [1]
         await pilot.press("left")  # already at the first step: stays
         await pilot.press("space", "right", "left")
         await pilot.pause()
-        assert [m.index for m in app.changes] == [1, 2, 3, 2]
-        assert app.changes[-1].config == steps[1].config
+        assert [index for index, _ in app.changes] == [1, 2, 3, 2]
+        assert app.changes[-1][1] == steps[1].config_for(Config()) == app.config
         for _ in range(len(steps) + 2):
             await pilot.press("right")
         await pilot.pause()
-        assert app.changes[-1].index == len(steps)
+        assert app.changes[-1][0] == len(steps)
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, TrainingScreen)
-        assert app.screen.config == steps[-1].config
+        assert app.screen.config == steps[-1].config_for(Config()) == app.config
         await finish(pilot)
         await pilot.press("escape")
         await pilot.pause()

@@ -556,3 +556,22 @@ async def test_a_tour_question_hides_the_bars_until_answered():
         await pilot.press("escape")
         await settle(pilot)
         assert "hidden" not in app.query_one(ChartView).render().plain
+
+
+def test_every_binding_has_an_id_and_a_description():
+    from gradtui.tui.theory_views import PhaseMapScreen, SpectrumScreen
+    from gradtui.tui.tour_view import TourScreen
+    from gradtui.tui.training_view import TrainingScreen
+
+    screens = [GradApp, HelpScreen, PresetsScreen, PhaseMapScreen, SpectrumScreen, TrainingScreen,
+               TourScreen]
+    ids = []
+    for owner in screens:
+        shared = owner is SpectrumScreen  # the two theory views share their keys
+        for binding in owner.BINDINGS:
+            assert binding.id and binding.description, (owner.__name__, binding)
+            if not shared:
+                ids.append(binding.id)
+        if owner is not HelpScreen:  # every key of the app and of a view has its line in the help
+            assert all(b.tooltip for b in owner.BINDINGS), owner.__name__
+    assert len(ids) == len(set(ids))

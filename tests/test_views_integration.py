@@ -50,9 +50,12 @@ async def test_training_view_opens_with_t():
         await settle(pilot)
         await pilot.press("t")
         assert isinstance(app.screen, TrainingScreen)
-        await app.workers.wait_for_complete()
+        assert app.screen.config is app.config  # the screen trains the app's one config
+        await settle(pilot)
+        assert app.screen.result is not None and app.screen.result.config == app.config
         await pilot.press("escape")
         await pilot.pause()
+        assert not isinstance(app.screen, TrainingScreen)
 
 
 async def test_tour_loads_each_step_into_the_bars():
@@ -68,6 +71,7 @@ async def test_tour_loads_each_step_into_the_bars():
         await settle(pilot)
         assert app.config == steps[1].config_for(first)
         assert app.result.config == app.config
+        assert "tour 2/" in app.query_one("#status").render().plain  # the step's note
         await pilot.press("left")
         await settle(pilot)
         assert app.config == first
@@ -138,3 +142,58 @@ async def test_batch_norm_flattens_the_phase_map_refuses_the_spectrum_and_trains
         assert "cannot train" not in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
+
+
+async def test_q_quits_at_once_while_a_training_runs_on():
+    """The run goes on in a daemon thread (quitting never waits for it) and stops when its screen
+    goes away with the app."""
+    import threading
+
+    from gradtui.engine.train import TrainConfig
+    from gradtui.tui.training_view import TrainingScreen
+
+    app = GradApp(config=Config(depth=16, activation="relu", init="he_normal", width=256))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(TrainingScreen(train_config=TrainConfig(steps=10_000)))
+        await pilot.pause()
+        assert app.screen.running
+        threads = [t for t in threading.enumerate() if t.name == "gradtui-train"]
+        assert threads and all(t.daemon for t in threads)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0
+    for thread in threads:
+        thread.join()  # the dismissed screen's run was told to stop: it ends after its step
+
+
+async def test_help_opens_from_every_view_with_its_own_keys_first():
+    from gradtui.tui.screens import HelpScreen, help_markdown, help_rows
+    from gradtui.tui.theory_views import PhaseMapScreen, SpectrumScreen
+    from gradtui.tui.tour_view import TourScreen
+    from gradtui.tui.training_view import TrainingScreen
+
+    views = [("M", PhaseMapScreen), ("J", SpectrumScreen), ("t", TrainingScreen), ("T", TourScreen)]
+    app = GradApp(config=Config(activation="tanh", depth=4, width=16, batch=8))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for key, view in views:
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, view)
+            await pilot.press("question_mark" if key != "t" else "f1")
+            await pilot.pause()
+            help_screen = app.screen
+            assert isinstance(help_screen, HelpScreen)
+            md = help_markdown(help_screen.bindings, help_screen.view)
+            assert md.startswith(f"## Keys of the {view.HELP_TITLE}\n")
+            rows = help_rows(view.BINDINGS)
+            assert rows and len(rows) == len({what for b in view.BINDINGS if (what := b.tooltip)})
+            for keys, what in rows + help_rows(GradApp.BINDINGS):
+                assert f"- `{keys}` — {what}" in md
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is help_screen.app.screen and isinstance(app.screen, view)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert len(app.screen_stack) == 1, view

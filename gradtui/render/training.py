@@ -3,6 +3,7 @@
     render_loss(result, width, height)     the loss over the steps, a marker where it stopped being finite
     render_bars(values, width, height)     one log-scale bar per layer of ‖ΔW_l‖/‖W_l‖, a glyph per regime
     update_regimes(values)                 frozen / learning / jumping / blew up, per layer
+    outcome_text(result), layers_note(result)   the status line's two lines on a finished run
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rich.text import Text
 from gradtui.engine.train import TrainResult
 
 from .glyphs import glyphs
-from .numbers import fmt_log10, one_digit_text
+from .numbers import fmt_log10, fmt_value, one_digit_text
 from .palette import STYLE
 from .plot import colorize, figure, marker
 
@@ -218,3 +219,47 @@ def render_loss(result: TrainResult, width: int, height: int, *, ascii: bool = F
     if ascii:
         ansi = ansi.translate(_BOX_TO_ASCII)
     return Text.from_ansi(ansi, no_wrap=True, end="")
+
+
+# -- what the status line says ----------------------------------------------------------------
+def outcome_text(r: TrainResult, *, ascii: bool = False) -> Text:
+    """One line on how a run ended: the loss before and after, or the step where it blew up."""
+    g = glyphs(ascii)
+    clip = ""
+    if r.train_config.clip_norm is not None:
+        clip = f"; clipped {r.clip_fired}/{r.steps_taken}"
+    if r.diverged:
+        k = r.diverged_at
+        bad = "inf" if math.isinf(r.final_loss) else "nan"
+        return Text.assemble(
+            (f"{g.regime[BROKEN]} loss became {bad} at step {k}", STYLE[BROKEN]),
+            f" (started at {fmt_value(r.first_loss)}{clip}): the weights blew up. "
+            f"Try a smaller lr ({g.keys['left']}), clipping (c) or a smaller init.",
+        )
+    verb = "stopped at" if r.cancelled else "after"
+    return Text.assemble(
+        (f"{verb} {r.steps_taken} steps", "bold"),
+        f": loss {fmt_value(r.first_loss)} {g.arrow} {fmt_value(r.final_loss)}"
+        f"; max step {fmt_value(r.max_step_norm)}{clip}",
+    )
+
+
+def layers_note(r: TrainResult, *, ascii: bool = False, color: bool = True) -> Text:
+    """One line on the layers: how far the first and last moved, and whether some froze."""
+    g = glyphs(ascii)
+    v = bar_values(r)
+    if v.size < 2:
+        return Text("")
+    regimes = update_regimes(v)
+    frozen = sum(1 for x in regimes if x == FROZEN)
+    first, last = float(v[0]), float(v[-1])
+    what = "share of the update" if r.layer_contrib is not None else "moved"
+    text = Text.assemble(
+        f"layer 1 {what} {fmt_log10(log10_or_inf(first))}, layer {v.size} {fmt_log10(log10_or_inf(last))}",
+    )
+    if frozen:
+        text.append(f"; {frozen} {g.regime[FROZEN]} frozen (<1e-3 of the most)",
+                    style=STYLE[FROZEN] if color else "")
+    elif all(x == MOVING for x in regimes):
+        text.append(f"; {g.regime[MOVING]} every layer learns", style=STYLE[MOVING] if color else "")
+    return text

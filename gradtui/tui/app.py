@@ -1,14 +1,13 @@
 """The gradtui app: change a network with the arrow keys and watch its per-layer gradients.
 
 State is one frozen :class:`Config` in a reactive (plus the selected control, the view and the layer
-cursor); results are derived from it by the engine, off the UI thread, latest request wins.
+cursor); results are derived from it by the engine, off the UI thread, latest request wins
+(:mod:`.compute`). The keys are :mod:`.bindings`; the text around the chart is :mod:`.status`.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import dataclass
 from typing import Callable
 
 from rich.text import Text
@@ -23,6 +22,8 @@ from gradtui.engine import MODES, PRESET_ORDER, PRESETS, Config, Result
 from gradtui.render.glyphs import glyphs
 from gradtui.render.palette import css_variables
 
+from .bindings import MAIN_BINDINGS
+from .compute import ComputeChart, Outcome
 from .controls import CONTROLS, cycle, inactive_reason, with_mode
 from .host import ConfigApp
 from .status import (
@@ -32,59 +33,11 @@ from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
 )
 
-#: expected-mode configs up to this depth are computed on the UI thread once their activation's
-#: tables are built (about a microsecond per layer); everything else goes to a worker thread
-INLINE_MAX_DEPTH = 1000
-
-_CONTROL = Binding.Group("control", compact=True)
-_CHANGE = Binding.Group("change", compact=True)
-_CHANGE_HELP = "change it (choices cycle; depth 1…1000; weight ×2^¼ steps)"
-_LAYER_HELP = "layer inspector: move the cursor one layer toward input / output"
-_ENDS_HELP = "inspect layer 1 (input side) / layer L (output side)"
-
-
-@dataclass(frozen=True)
-class Job:
-    config: Config
-    #: the expected-mode result drawn under a sampled one, when already known
-    overlay: Result | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    job: Job
-    result: Result | None
-    overlay: Result | None = None
-    error: str | None = None
-    #: wall-clock seconds the engine took for ``result``
-    seconds: float = 0.0
-
-
 #: a sampled network slower than this to compute gets a note saying so (and what makes it faster)
 SLOW_SECONDS = 2.0
 
 
-def run_job(job: Job) -> Outcome:
-    """Compute a job's result (and, in sampled mode, the theory overlay). Never raises."""
-    from gradtui.engine import compute
-
-    try:
-        start = time.perf_counter()
-        result = compute(job.config)
-        seconds = time.perf_counter() - start
-        overlay = job.overlay
-        if job.config.mode == "sampled" and overlay is None:
-            overlay = compute(job.config.replace(mode="expected"))
-        import gradtui.render.bars  # noqa: F401  (plotext is slow to import: do it here, off the UI thread)
-
-        return Outcome(job, result, overlay, seconds=seconds)
-    except ValueError as error:
-        return Outcome(job, None, error=str(error))
-    except Exception as error:  # an engine bug must not take the app down
-        return Outcome(job, None, error=f"engine error: {type(error).__name__}: {error}")
-
-
-class GradApp(ConfigApp):
+class GradApp(ComputeChart, ConfigApp):
     """Keyboard-only explorer of vanishing and exploding gradients."""
 
     CSS_PATH = "app.tcss"
@@ -93,64 +46,8 @@ class GradApp(ConfigApp):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-normal"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
 
-    #: every key of the main screen, in the order the help lists them; a binding's tooltip is its
-    #: line in the help (consecutive bindings with one tooltip share a line). Only the footer's
-    #: (shown) keys keep their relative order for the footer.
-    BINDINGS = [
-        Binding("up", "select(-1)", "control", key_display="↑", group=_CONTROL, id="select.up",
-                tooltip="choose a control"),
-        Binding("down", "select(1)", "control", key_display="↓", group=_CONTROL, id="select.down",
-                tooltip="choose a control"),
-        Binding("left", "change(-1)", "change", key_display="←", group=_CHANGE, id="change.down",
-                tooltip=_CHANGE_HELP),
-        Binding("right", "change(1)", "change", key_display="→", group=_CHANGE, id="change.up",
-                tooltip=_CHANGE_HELP),
-        Binding("m", "mode", "mode", show=False, id="mode",
-                tooltip="mode: expected (theory) → sampled (one real network) → chain (one neuron per layer)"),
-        Binding("r", "residual", "residual", show=False, id="residual", tooltip="residual skip on/off"),
-        Binding("s", "seed", "new seed", show=False, id="seed",
-                tooltip="new seed (seed + 1) for the sampled network"),
-        *[
-            Binding(str(n), f"preset({n})", f"preset {n}", show=False, id=f"preset.{n}",
-                    tooltip="load preset 1–9")
-            for n in range(1, 10)
-        ],
-        Binding("P,enter", "presets", "presets", key_display="P", id="presets",
-                tooltip="presets picker, with what each shows"),
-        Binding("0", "defaults", "defaults", show=False, id="defaults",
-                tooltip="back to the default settings"),
-        Binding("p", "pin", "pin", id="pin",
-                tooltip="pin this result; the next changes are drawn against it (p again: unpin)"),
-        Binding("v", "view", "view", id="view", tooltip="view: gradient per layer → forward "
-                "activation std → absolute ‖∂loss/∂W‖ (sampled)"),
-        Binding("k", "clip", "clip norm", show=False, id="clip",
-                tooltip="clip norm for the weight view: off → 1 → 10 → 100 → 1000 → off"),
-        Binding("left_square_bracket,comma", "layer(-1)", "layer -1", show=False, id="layer.down",
-                tooltip=_LAYER_HELP),
-        Binding("right_square_bracket,full_stop", "layer(1)", "layer +1", show=False, id="layer.up",
-                tooltip=_LAYER_HELP),
-        Binding("left_curly_bracket,less_than_sign", "layer(-10)", "layer -10", show=False,
-                id="layer.down10", tooltip="move the cursor ten layers"),
-        Binding("right_curly_bracket,greater_than_sign", "layer(10)", "layer +10", show=False,
-                id="layer.up10", tooltip="move the cursor ten layers"),
-        Binding("home", "layer_end(0)", "first layer", show=False, id="layer.first",
-                tooltip=_ENDS_HELP),
-        Binding("end", "layer_end(1)", "last layer", show=False, id="layer.last", tooltip=_ENDS_HELP),
-        Binding("escape", "hide_cursor", "hide cursor", show=False, id="layer.hide",
-                tooltip="hide the layer cursor"),
-        Binding("c", "copy", "copy command", show=False, id="copy",
-                tooltip="copy the command line (terminal clipboard, OSC 52)"),
-        Binding("M", "phase_map", "phase map", show=False, id="theory.phase_map", tooltip="phase map: "
-                "layer-1 gradient over weight scale × bias, the χ₁ = 1 boundary, your setting"),
-        Binding("J", "spectrum", "Jacobian spectrum", show=False, id="theory.spectrum",
-                tooltip="Jacobian spectrum of the sampled network: singular values, condition number"),
-        Binding("t", "train", "train", show=False, id="train", tooltip="training view: watch which "
-                "layers learn (SGD/Adam, clipping); esc cancels/closes"),
-        Binding("T", "tour", "tour", show=False, id="tour",
-                tooltip="lecture tour: space/→ next step, ← back, esc leaves"),
-        Binding("question_mark,f1", "help", "help", key_display="?", id="help", tooltip="this help"),
-        Binding("q,ctrl+c", "quit", "quit", key_display="q", id="quit", tooltip="quit"),
-    ]
+    #: every key of the main screen (:mod:`.bindings`); a binding's tooltip is its line in the help
+    BINDINGS = MAIN_BINDINGS
 
     selected: var[int] = var(0, init=False)
     view: var[str] = var("grad", init=False)
@@ -219,9 +116,12 @@ class GradApp(ConfigApp):
         return super().get_key_display(binding)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # keys of the main screen do nothing while a modal (help, presets) is open
+        # keys of the main screen do nothing under another screen, but q quits, and ? opens the help
+        # from the views (not over the help itself or the presets picker, which close first)
         if len(self.screen_stack) > 1 and action != "quit":
-            return False
+            from .screens import HelpScreen, PresetsScreen
+
+            return action == "help" and not isinstance(self.screen, (HelpScreen, PresetsScreen))
         return True
 
     # -- state changes ------------------------------------------------------------------------
@@ -329,7 +229,12 @@ class GradApp(ConfigApp):
     def action_help(self) -> None:
         from .screens import HelpScreen
 
-        self.push_screen(HelpScreen([*self.screen.BINDINGS, *self.BINDINGS], ascii=self.ascii))
+        # from another view (M, J, t, T): its own keys first, from its bindings
+        screen = self.screen
+        view = None
+        if len(self.screen_stack) > 1:
+            view = (getattr(screen, "HELP_TITLE", "this view"), screen.BINDINGS)
+        self.push_screen(HelpScreen(self.BINDINGS, ascii=self.ascii, view=view))
 
     def action_pin(self) -> None:
         if self.pinned is not None:
@@ -396,7 +301,7 @@ class GradApp(ConfigApp):
         from .training_view import TrainingScreen
 
         if not self._refused_in_chain("training view"):
-            self.push_screen(TrainingScreen(self.config, ascii=self.ascii))
+            self.push_screen(TrainingScreen(ascii=self.ascii))
 
     def action_tour(self, steps: list | None = None) -> None:
         from .tour_view import TourScreen
@@ -409,19 +314,11 @@ class GradApp(ConfigApp):
             except TourError as error:  # an edited shipped tour: say so, don't crash
                 self._error(str(error))
                 return
-        self.push_screen(TourScreen(steps, ascii=self.ascii, base=self.config),
-                         lambda _: self.hide_answer(False))
+        self.push_screen(TourScreen(steps, ascii=self.ascii), lambda _: self.hide_answer(False))
 
     def change_config(self, config: Config, note: str | Text | None = None) -> None:
         """A screen (phase map, spectrum, tour) changed the config with its own keys."""
         self._set(lambda: config, note)
-
-    def on_tour_step_changed(self, message) -> None:
-        self.hide_answer(message.hide)
-        self._set(
-            lambda: message.config,
-            Text.assemble((f"tour {message.index}/{message.total}: ", "bold"), message.step.title),
-        )
 
     def hide_answer(self, hide: bool) -> None:
         """A tour question waits for its answer: the chart, inspector and verdict keep it."""
@@ -434,56 +331,6 @@ class GradApp(ConfigApp):
     def action_copy(self) -> None:
         self.copy_to_clipboard(self._command())
         self._say("command line copied (if your terminal allows OSC 52)")
-
-    # -- computing ------------------------------------------------------------------------------
-    def _request(self) -> None:
-        """Ask the runner for the current config's result: cached, inline, or in a thread."""
-        config = self.config
-        cache = self.runner.cache
-        overlay = cache.get(config.replace(mode="expected")) if config.mode == "sampled" else None
-        job = Job(config, overlay)
-        cached = cache.get(config)
-        if cached is not None and (config.mode == "expected" or overlay is not None):
-            outcome = Outcome(job, cached, overlay)
-            self.runner.submit("chart", lambda ticket: outcome, self._show, inline=True)
-            return
-        inline = (
-            config.mode == "expected"
-            and config.depth <= INLINE_MAX_DEPTH
-            and config.activation in self._warm
-        )
-        self.runner.submit("chart", lambda ticket: run_job(job), self._show, keep=self._remember,
-                           inline=inline)
-        self._update_chart_title()
-
-    @property
-    def computes_started(self) -> int:
-        """Computations of the chart started in the background (superseded requests never start)."""
-        return self.runner.started["chart"]
-
-    def _warm_up(self) -> None:
-        """Build every activation's expected-mode tables in the background (once, after start)."""
-        from gradtui.engine import ACTIVATIONS, compute
-
-        for name in ACTIVATIONS:
-            if name not in self._warm:
-                try:
-                    compute(Config(depth=1, activation=name))
-                except Exception:  # warming is an optimisation only
-                    pass
-
-    def _warmed(self, _: object) -> None:
-        from gradtui.engine import ACTIVATIONS
-
-        self._warm.update(ACTIVATIONS)
-
-    def _remember(self, outcome: Outcome) -> None:
-        """Cache a finished outcome's results (superseded ones too: going back is then instant)."""
-        for result in (outcome.result, outcome.overlay):
-            if result is not None:
-                if result.config.mode == "expected":
-                    self._warm.add(result.config.activation)
-                self.runner.cache.put(result.config, result)
 
     def _show(self, outcome: Outcome) -> None:
         """Display an outcome of the current config (the runner drops stale ones)."""

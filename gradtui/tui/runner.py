@@ -8,6 +8,10 @@ queues work; a result whose request was superseded is dropped, and so is one who
 was dismissed meanwhile. Work runs in daemon threads, so quitting never waits for a computation
 (Textual's thread workers run in the default executor, which the interpreter joins at exit).
 ``cache`` is one LRU shared by all channels, filled by the callers' ``keep`` callbacks.
+
+Long work (a training run) polls ``ticket.stopped`` to end early when it is superseded, cancelled or
+stopped, and calls ``ticket.report(value)`` to hand progress to the ``progress`` callback, which runs
+on the UI thread while the request is still wanted.
 """
 
 from __future__ import annotations
@@ -46,7 +50,10 @@ class Ticket:
     keep: Callable[[Any], None] | None = None
     failed: Callable[[BaseException], None] | None = None
     owner: Any = None
+    progress: Callable[[Any], None] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+    #: how ``report`` reaches the UI thread (set by the runner when the work starts)
+    _deliver: Callable[[Any], None] | None = None
 
     @property
     def stopped(self) -> bool:
@@ -54,6 +61,11 @@ class Ticket:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def report(self, value: Any) -> None:
+        """Called by the work (in any thread): hand ``value`` to ``progress`` on the UI thread."""
+        if self.progress is not None and self._deliver is not None and not self.stopped:
+            self._deliver(value)
 
 
 class Runner:
@@ -72,16 +84,18 @@ class Runner:
     def submit(self, channel: str, work: Callable[[Ticket], Any], done: Callable[[Any], None], *,
                keep: Callable[[Any], None] | None = None,
                failed: Callable[[BaseException], None] | None = None,
-               owner: Any = None, inline: bool = False) -> Ticket:
+               owner: Any = None, progress: Callable[[Any], None] | None = None,
+               inline: bool = False) -> Ticket:
         """Run ``work(ticket)``, then ``keep(value)`` (always) and ``done(value)`` (if still wanted)
         on the UI thread. ``inline`` runs it here and now (for work known to take microseconds)."""
-        ticket = Ticket(channel, work, done, keep, failed, owner)
+        ticket = Ticket(channel, work, done, keep, failed, owner, progress)
         previous = self._latest.get(channel)
         if previous is not None:
             previous.stop()
         self._latest[channel] = ticket
         self._waiting.pop(channel, None)
         if inline:
+            ticket._deliver = lambda value: self._progressed(ticket, value)
             try:
                 value = work(ticket)
             except Exception as error:  # noqa: BLE001  (reported to the screen, never raised)
@@ -112,6 +126,14 @@ class Runner:
         self.started[ticket.channel] += 1
         loop = asyncio.get_running_loop()
 
+        def deliver(value: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(self._progressed, ticket, value)
+            except RuntimeError:  # the loop has closed: the app quit meanwhile
+                pass
+
+        ticket._deliver = deliver
+
         def target() -> None:
             value, error = None, None
             try:
@@ -125,6 +147,13 @@ class Runner:
 
         threading.Thread(target=target, name=f"gradtui-{ticket.channel}", daemon=True).start()
 
+    def _wanted(self, ticket: Ticket) -> bool:
+        return self._latest.get(ticket.channel) is ticket and self._alive(ticket.owner)
+
+    def _progressed(self, ticket: Ticket, value: Any) -> None:
+        if self._wanted(ticket) and not ticket.stopped and ticket.progress is not None:
+            ticket.progress(value)
+
     def _finished(self, ticket: Ticket, value: Any, error: BaseException | None) -> None:
         if self._running.get(ticket.channel) is ticket:
             del self._running[ticket.channel]
@@ -136,7 +165,7 @@ class Runner:
     def _finish(self, ticket: Ticket, value: Any, error: BaseException | None) -> None:
         if error is None and ticket.keep is not None:
             ticket.keep(value)
-        if self._latest.get(ticket.channel) is not ticket or not self._alive(ticket.owner):
+        if not self._wanted(ticket):
             return  # superseded, or its screen has gone
         del self._latest[ticket.channel]
         if error is None:

@@ -57,11 +57,19 @@ def help_rows(bindings, ascii: bool = False) -> list[tuple[str, str]]:
     return out
 
 
-def help_markdown(bindings) -> str:
-    rows = "\n".join(f"- `{k}` — {what}" for k, what in help_rows(bindings))
+def help_markdown(bindings, view: tuple[str, list] | None = None) -> str:
+    """The help as Markdown: ``view`` (its title and bindings) first, when it is opened from one."""
+    def rows_of(bindings) -> str:
+        return "\n".join(f"- `{k}` — {what}" for k, what in help_rows(bindings))
+
+    rows = rows_of(bindings)
+    heading, here = "Keys", ""
+    if view is not None and help_rows(view[1]):
+        here = f"## Keys of the {view[0]}\n\n{rows_of(view[1])}\n\n"
+        heading = f"Keys of the main screen ({_EVERYWHERE})"
     controls = "\n".join(f"- **{c.label}** — {c.help}" for c in CONTROLS)
     return f"""\
-## Keys
+{here}## {heading}
 
 {rows}
 
@@ -84,16 +92,26 @@ the training view and the lecture tour.
 """
 
 
-def help_plain(bindings, ascii: bool) -> str:
+def help_plain(bindings, ascii: bool, view: tuple[str, list] | None = None) -> str:
     """The same key list as plain text (used with --ascii, where Markdown's glyphs are not wanted)."""
+    def rows_of(bindings) -> list[str]:
+        return [f"  {key:<12} {_asciify(what) if ascii else what}"
+                for key, what in help_rows(bindings, ascii)]
+
     lines = ["KEYS", ""]
-    for key, what in help_rows(bindings, ascii):
-        lines.append(f"  {key:<12} {_asciify(what) if ascii else what}")
+    if view is not None and help_rows(view[1]):
+        lines = [f"KEYS OF THE {view[0].upper()}", "", *rows_of(view[1]), "",
+                 f"KEYS OF THE MAIN SCREEN ({_EVERYWHERE})", ""]
+    lines += rows_of(bindings)
     lines += ["", "CONTROLS", ""]
     for c in CONTROLS:
         lines.append(f"  {(c.ascii_label if ascii else c.label):<12} {c.help}")
     lines += ["", "esc closes this help."]
     return "\n".join(lines)
+
+
+#: what the main screen's list says when the help is opened from another view
+_EVERYWHERE = "? opens this help from every view"
 
 
 def _asciify(s: str) -> str:
@@ -105,10 +123,12 @@ def _asciify(s: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key of the given bindings, rendered from Markdown (plain text with --ascii)."""
+    """Every key of the given bindings, rendered from Markdown (plain text with --ascii); opened
+    from another view, that view's keys (``view``: its title and bindings) come first."""
 
     BINDINGS = [
-        Binding("escape,q,question_mark,f1", "dismiss", "close", id="help.close"),
+        Binding("escape,q,question_mark,f1", "dismiss", "close", id="help.close",
+                tooltip="close this help"),
         # scroll without animation: a held or repeated arrow key moves one line per press, at once
         Binding("down,j", "scroll(1)", "down", show=False, id="help.down"),
         Binding("up,k", "scroll(-1)", "up", show=False, id="help.up"),
@@ -116,9 +136,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("pageup", "page(-1)", "page up", show=False, id="help.pageup"),
     ]
 
-    def __init__(self, bindings, *, ascii: bool = False) -> None:
+    def __init__(self, bindings, *, ascii: bool = False, view: tuple[str, list] | None = None) -> None:
         super().__init__(classes="-ascii" if ascii else None)
         self.bindings = list(bindings)
+        self.view = (view[0], list(view[1])) if view is not None else None
         self.ascii = ascii
 
     def action_scroll(self, lines: int) -> None:
@@ -138,13 +159,13 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body", can_focus=False) as body:
             if self.ascii:
-                yield Static(Text(help_plain(self.bindings, True)), id="help-text")
+                yield Static(Text(help_plain(self.bindings, True, self.view)), id="help-text")
             else:
                 # Rich's Markdown in one Static: the Markdown widget builds a widget per list item
                 # and takes a second to open on a slow machine
                 from rich.markdown import Markdown
 
-                yield Static(Markdown(help_markdown(self.bindings), code_theme="ansi_dark"), id="help-text")
+                yield Static(Markdown(help_markdown(self.bindings, self.view), code_theme="ansi_dark"), id="help-text")
         body.border_title = "gradtui help"
         body.border_subtitle = "esc to close"
 
@@ -157,7 +178,7 @@ class PresetsScreen(ModalScreen[str | None]):
     """Pick a preset; each shows its caption (what to notice)."""
 
     BINDINGS = [
-        Binding("escape,q", "cancel", "close", id="presets.close"),
+        Binding("escape,q", "cancel", "close", id="presets.close", tooltip="close the picker"),
     ]
 
     def __init__(self, *, ascii: bool = False, current: str | None = None) -> None:

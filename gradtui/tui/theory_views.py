@@ -87,6 +87,8 @@ class _AnsiView(Widget):
 
 _WEIGHT = Binding.Group("weight", compact=True)
 _BIAS = Binding.Group("bias", compact=True)
+_WEIGHT_HELP = "weight scale σ_w down / up (×2^¼ steps): the app's setting"
+_BIAS_HELP = "bias σ_b down / up: the app's setting"
 
 
 class _TheoryScreen(Screen[None]):
@@ -97,12 +99,18 @@ class _TheoryScreen(Screen[None]):
     _TheoryScreen .theory-readout { height: 2; padding: 0 1; }
     """
 
+    #: a binding's tooltip is its line in the help (the two keys of a pair share it)
     BINDINGS = [
-        Binding("left", "weight(-1)", "weight", key_display="←", group=_WEIGHT, id="theory.weight.down"),
-        Binding("right", "weight(1)", "weight", key_display="→", group=_WEIGHT, id="theory.weight.up"),
-        Binding("down", "bias(-1)", "bias σ_b", key_display="↓", group=_BIAS, id="theory.bias.down"),
-        Binding("up", "bias(1)", "bias σ_b", key_display="↑", group=_BIAS, id="theory.bias.up"),
-        Binding("escape,q", "close", "back", key_display="esc", id="theory.close"),
+        Binding("left", "weight(-1)", "weight", key_display="←", group=_WEIGHT, id="theory.weight.down",
+                tooltip=_WEIGHT_HELP),
+        Binding("right", "weight(1)", "weight", key_display="→", group=_WEIGHT, id="theory.weight.up",
+                tooltip=_WEIGHT_HELP),
+        Binding("down", "bias(-1)", "bias σ_b", key_display="↓", group=_BIAS, id="theory.bias.down",
+                tooltip=_BIAS_HELP),
+        Binding("up", "bias(1)", "bias σ_b", key_display="↑", group=_BIAS, id="theory.bias.up",
+                tooltip=_BIAS_HELP),
+        Binding("escape,q", "close", "back", key_display="esc", id="theory.close",
+                tooltip="back to the main screen (the bars keep the setting)"),
     ]
 
     def __init__(self, ascii: bool = False) -> None:
@@ -178,6 +186,7 @@ class PhaseMapScreen(_TheoryScreen):
     """
 
     WHAT = "theory"
+    HELP_TITLE = "phase map"
 
     def __init__(self, ascii: bool = False) -> None:
         super().__init__(ascii)
@@ -295,6 +304,7 @@ class SpectrumScreen(_TheoryScreen):
     """Singular values of the sampled network's input→output Jacobian (same seed as the bars)."""
 
     WHAT = "spectrum"
+    HELP_TITLE = "Jacobian spectrum"
 
     def __init__(self, ascii: bool = False) -> None:
         super().__init__(ascii)

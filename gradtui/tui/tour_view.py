@@ -1,21 +1,19 @@
 """The lecture tour (``gradtui --tour`` or ``T``): a panel over the main screen that steps through a
 scripted sequence of presets (:mod:`gradtui.tour`), space/→ forward and ← back.
 
-The panel covers only the left column (where the controls are), so the bars stay in view; on every
-step it posts :class:`TourStepChanged` (it bubbles to the app), and the app loads the step's config
-into its bars. ``t`` opens the training view on the current step.
+The panel covers only the left column (where the controls are), so the bars stay in view; every
+step writes its config into the app's one config (``app.change_config``, with the step's title as
+the note), so the bars, and every other view, show it. ``t`` opens the training view on it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -43,19 +41,6 @@ def judge(step: TourStep, guess: int, config: Config) -> str:
     off = abs(truth - guess)
     closeness = "within a decade: well guessed" if off < 1 else f"{off:.1f} decades off"
     return f"It is {fmt_log10(truth)}; you said 1e{guess:+d}: {closeness}."
-
-
-@dataclass
-class TourStepChanged(Message):
-    """The tour moved to ``step``; ``config`` is its network (posted on open and on every move)."""
-
-    config: Config
-    step: TourStep
-    #: 1-based position and the number of steps
-    index: int
-    total: int
-    #: a question waits for its answer: the bars, inspector and verdict stay hidden
-    hide: bool = False
 
 
 class TourScreen(ModalScreen[None]):
@@ -94,15 +79,25 @@ class TourScreen(ModalScreen[None]):
     }
     """
 
+    HELP_TITLE = "lecture tour"
+    #: a binding's tooltip is its line in the help
     BINDINGS = [
-        Binding("space,right", "move(1)", "next", id="tour.next"),
-        Binding("left", "move(-1)", "back", id="tour.back"),
-        Binding("enter", "answer", "answer", show=False, id="tour.answer"),
-        *[Binding(str(n), f"choose({n})", f"choice {n}", show=False, id=f"tour.choose{n}")
+        Binding("space,right", "move(1)", "next", id="tour.next", tooltip="next step of the tour"),
+        Binding("left", "move(-1)", "back", id="tour.back", tooltip="previous step"),
+        Binding("enter", "answer", "answer", show=False, id="tour.answer",
+                tooltip="a question step: answer it (then the bars show)"),
+        *[Binding(str(n), f"choose({n})", f"choice {n}", show=False, id=f"tour.choose{n}",
+                  tooltip="a question step: pick choice 1–3 (elsewhere: load preset 1–3)")
           for n in (1, 2, 3)],
-        Binding("home", "first", "first step", show=False, id="tour.first"),
-        Binding("t", "train", "train", id="tour.train"),
-        Binding("escape,q", "close", "end tour", id="tour.close"),
+        Binding("home", "first", "first step", show=False, id="tour.first",
+                tooltip="back to the first step"),
+        Binding("t", "train", "train", id="tour.train",
+                tooltip="training view on this step's network"),
+        Binding("escape,q", "close", "end tour", id="tour.close",
+                tooltip="end the tour (the bars keep its last step)"),
+        # a modal screen hides the app's keys: the help is reached through the tour's own binding
+        Binding("question_mark,f1", "app.help", "help", key_display="?", show=False, id="tour.help",
+                tooltip="this help"),
     ]
 
     def __init__(self, steps: list[TourStep], ascii: bool = False, *, base: Config | None = None,
@@ -113,6 +108,7 @@ class TourScreen(ModalScreen[None]):
         self.steps = steps
         self.ascii = ascii
         self.glyphs = glyphs(ascii)
+        #: the config the steps are laid on (the app's, when the tour opens, unless given)
         self.base = base
         self.index = max(0, min(start, len(steps) - 1))
         #: the current question's guess (a decade, or a 1-based choice) and whether it is answered
@@ -128,6 +124,8 @@ class TourScreen(ModalScreen[None]):
                 yield Static("", id="tour-question")
 
     def on_mount(self) -> None:
+        if self.base is None:
+            self.base = self.app.config
         self._show()
 
     # -- the current step -------------------------------------------------------------------
@@ -170,7 +168,9 @@ class TourScreen(ModalScreen[None]):
         question.update(self._question_text())
         question.display = step.is_question
         self.query_one("#tour-body").scroll_home(animate=False)
-        self.post_message(TourStepChanged(self.config(), step, self.index + 1, n, hide=asking))
+        self.app.hide_answer(asking)
+        note = Text.assemble((f"tour {self.index + 1}/{n}: ", "bold"), step.title)
+        self.app.change_config(self.config(), note)
 
     # -- questions --------------------------------------------------------------------------
     def _question_text(self) -> Text:
@@ -240,7 +240,7 @@ class TourScreen(ModalScreen[None]):
     def action_train(self) -> None:
         from .training_view import TrainingScreen
 
-        self.app.push_screen(TrainingScreen(self.config(), ascii=self.ascii))
+        self.app.push_screen(TrainingScreen(ascii=self.ascii))
 
     def action_close(self) -> None:
         if self.is_current:  # a second close key typed ahead must not pop the main screen

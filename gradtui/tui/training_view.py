@@ -1,48 +1,45 @@
 """The training view (``t``): watch the current network (not) learn.
 
 A few hundred steps of SGD or Adam on a synthetic regression task (:mod:`gradtui.engine.train`) run
-in a worker thread; the screen shows the loss curve (plotext, log scale) and, per layer, how far the
+on the app's runner (a daemon thread: quitting never waits, esc stops a run between two steps), on
+the app's config, retrained when that changes; the screen shows the loss curve (plotext, log scale) and, per layer, how far the
 weights moved relative to their size, ‖ΔW_l‖/‖W_l‖, as log-scale bars. Regimes read without colour
 too: a glyph per bar, and the words in the status line.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState, get_current_worker
 
 from gradtui.engine import Config
 from gradtui.engine.train import DEFAULT_LR, LR_RANGE, OPTIMIZERS, TrainConfig, TrainResult, train
 from gradtui.render.glyphs import glyphs
-from gradtui.render.numbers import fmt_log10, fmt_value
-from gradtui.render.palette import STYLE
+from gradtui.render.numbers import fmt_value
 from gradtui.render.training import (
-    BROKEN,
     FROZEN,
     JUMPING,
     MOVING,
     bar_values,
-    log10_or_inf,
+    layers_note,
+    outcome_text,
     render_bars,
     render_loss,
-    update_regimes,
 )
+
+from .runner import Ticket
 
 #: the choices the `c` and `k` keys cycle through
 CLIP_CHOICES: tuple[float | None, ...] = (None, 10.0, 1.0, 0.1)
 STEP_CHOICES = (50, 100, 200, 500, 1000)
-#: seconds between progress messages from the worker
+#: seconds between progress reports from the training thread
 PROGRESS_EVERY = 0.05
 
 
@@ -96,24 +93,21 @@ class UpdateBars(_RunView):
                            color=self.color)
 
 
-# -- messages from the worker -------------------------------------------------------------------
-@dataclass
-class TrainProgress(Message):
-    serial: int
-    step: int
-    total: int
+def _train_job(ticket: Ticket, config: Config, tc: TrainConfig) -> TrainResult:
+    """Runs in the runner's thread: reports progress now and then, stops when the ticket is."""
+    last = [0.0]
 
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, TrainProgress)
+    def progress(step: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            ticket.report((step, total))
 
-
-@dataclass
-class TrainFinished(Message):
-    serial: int
-    result: TrainResult
+    return train(config, tc, progress=progress, cancel=lambda: ticket.stopped)
 
 
 _LR = Binding.Group("lr", compact=True)
+_LR_HELP = "learning rate ÷2 / ×2"
 
 
 # -- the screen ---------------------------------------------------------------------------------
@@ -155,33 +149,57 @@ class TrainingScreen(Screen[None]):
     }
     """
 
+    HELP_TITLE = "training view"
+    #: a binding's tooltip is its line in the help (shared by the two lr keys)
     BINDINGS = [
-        Binding("escape", "stop_or_back", "stop/back", key_display="esc", id="train.back"),
-        Binding("enter,r", "run", "rerun", key_display="enter", id="train.run"),
-        Binding("left", "lr(-1)", "lr", key_display="←", group=_LR, id="train.lr_down"),
-        Binding("right", "lr(1)", "lr", key_display="→", group=_LR, id="train.lr_up"),
-        Binding("o", "optimizer", "sgd/adam", id="train.optimizer"),
-        Binding("c", "clip", "clip", id="train.clip"),
-        Binding("k", "steps", "steps", id="train.steps"),
-        Binding("w", "tied", "tie", id="train.tied"),
+        Binding("escape", "stop_or_back", "stop/back", key_display="esc", id="train.back",
+                tooltip="stop the running training; when stopped, back to the main screen"),
+        Binding("enter,r", "run", "rerun", key_display="enter", id="train.run",
+                tooltip="train again from the same initial weights"),
+        Binding("left", "lr(-1)", "lr", key_display="←", group=_LR, id="train.lr_down",
+                tooltip=_LR_HELP),
+        Binding("right", "lr(1)", "lr", key_display="→", group=_LR, id="train.lr_up",
+                tooltip=_LR_HELP),
+        Binding("o", "optimizer", "sgd/adam", id="train.optimizer",
+                tooltip="optimizer: sgd ⇄ adam (each starts at its default lr)"),
+        Binding("c", "clip", "clip", id="train.clip",
+                tooltip="clip the gradient norm: off → 10 → 1 → 0.1 → off"),
+        Binding("k", "steps", "steps", id="train.steps",
+                tooltip="steps per run: 50 → 100 → 200 → 500 → 1000"),
+        Binding("w", "tied", "tie", id="train.tied",
+                tooltip="weights: one matrix per layer ⇄ one tied matrix (an unrolled RNN)"),
     ]
 
-    def __init__(self, config: Config, ascii: bool = False, *, train_config: TrainConfig | None = None,
+    def __init__(self, ascii: bool = False, *, train_config: TrainConfig | None = None,
                  autorun: bool = True, name: str | None = None) -> None:
         super().__init__(name=name, classes="-ascii" if ascii else None)
-        self.config = config
         self.ascii = ascii
         self.glyphs = glyphs(ascii)
-        if train_config is None:
-            # a Config with tied weights (the unrolled-RNN toggle) trains tied by default
-            train_config = TrainConfig(tied=bool(getattr(config, "tied", False)))
-        self.tc = train_config
+        self._train_config = train_config
         self.autorun = autorun
         self.result: TrainResult | None = None
         self.running = False
-        self.progress = (0, self.tc.steps)
+        self.progress = (0, 0)
         self.message: Text | None = None
-        self._serial = 0
+        self._ticket: Ticket | None = None
+
+    @property
+    def config(self) -> Config:
+        """The app's config: the network every screen shows, and the one trained here."""
+        return self.app.config
+
+    @property
+    def tc(self) -> TrainConfig:
+        """How to train: the keys of this screen change it."""
+        if self._train_config is None:
+            # a Config with tied weights (the unrolled-RNN toggle) trains tied by default
+            self._train_config = TrainConfig(tied=bool(getattr(self.config, "tied", False)))
+        return self._train_config
+
+    @property
+    def settled(self) -> bool:
+        """No run in flight and its result handled (for tests and benchmarks)."""
+        return not self.running and not self.app.runner.busy("train")
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -195,16 +213,24 @@ class TrainingScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#train-loss").border_title = "training loss (log scale)"
+        self.progress = (0, self.tc.steps)
         self._update_header()
         self._update_titles()
         self._update_status()
+        self.watch(self.app, "config", self._config_changed, init=False)
         if self.autorun:
             self.action_run()
 
+    def on_unmount(self) -> None:
+        self.app.runner.cancel(self)  # a run of a dismissed view stops, and nothing of it is shown
+
+    def _config_changed(self) -> None:
+        self._update_header()
+        self.action_run()
+
     # -- actions ----------------------------------------------------------------------------
     def action_run(self) -> None:
-        self._serial += 1
-        serial, config, tc = self._serial, self.config, self.tc
+        config, tc = self.config, self.tc
         self.running = True
         self.progress = (0, tc.steps)
         self.message = None
@@ -212,35 +238,18 @@ class TrainingScreen(Screen[None]):
         self.query_one(LossChart).show(None, note)
         self.query_one(UpdateBars).show(None, note)
         self._update_status()
-        self.run_worker(
-            lambda: self._job(serial, config, tc), name="train", group="train", thread=True,
-            exclusive=True, exit_on_error=False,
+        self._ticket = self.app.runner.submit(
+            "train", lambda ticket: _train_job(ticket, config, tc), self._finished,
+            failed=self._failed, progress=self._progressed, owner=self,
         )
-
-    def _job(self, serial: int, config: Config, tc: TrainConfig) -> TrainResult:
-        """Runs in the worker thread: only post_message (thread-safe) talks to the screen."""
-        worker = get_current_worker()
-        last = [0.0]
-
-        def progress(step: int, total: int) -> None:
-            now = time.monotonic()
-            if now - last[0] >= PROGRESS_EVERY:
-                last[0] = now
-                self.post_message(TrainProgress(serial, step, total))
-
-        result = train(config, tc, progress=progress, cancel=lambda: worker.is_cancelled)
-        self.post_message(TrainFinished(serial, result))
-        return result
 
     def action_stop_or_back(self) -> None:
         if self.running:
-            for worker in self.workers:
-                if worker.group == "train":
-                    worker.cancel()
+            if self._ticket is not None:
+                self._ticket.stop()  # the run ends after its current step and is shown
             self.running = False
             self._say("stopping" + self.glyphs.ellipsis)
         elif self.is_current:  # a second esc typed ahead must not pop the main screen
-            self.workers.cancel_group(self, "train")
             self.dismiss()
 
     def action_lr(self, direction: int) -> None:
@@ -270,7 +279,7 @@ class TrainingScreen(Screen[None]):
 
     def _retrain(self, **changes) -> None:
         try:
-            self.tc = TrainConfig(**{**self.tc.__dict__, **changes})
+            self._train_config = TrainConfig(**{**self.tc.__dict__, **changes})
         except ValueError as error:
             self._say(Text(str(error), style="bold red"))
             return
@@ -278,32 +287,29 @@ class TrainingScreen(Screen[None]):
         self._update_titles()
         self.action_run()
 
-    # -- messages ---------------------------------------------------------------------------
-    def on_train_progress(self, message: TrainProgress) -> None:
-        if message.serial == self._serial and self.running:
-            self.progress = (message.step, message.total)
+    # -- results from the runner ----------------------------------------------------------
+    def _progressed(self, progress: tuple[int, int]) -> None:
+        if self.running:
+            self.progress = progress
             self._update_status()
 
-    def on_train_finished(self, message: TrainFinished) -> None:
-        if message.serial != self._serial:
-            return
+    def _finished(self, result: TrainResult) -> None:
         self.running = False
-        self.result = message.result
-        self.progress = (message.result.steps_taken, self.tc.steps)
+        self.result = result
+        self.progress = (result.steps_taken, self.tc.steps)
         self.message = None
         self.query_one(LossChart).show(self.result, "no steps were taken")
         self.query_one(UpdateBars).show(self.result, "no steps were taken")
         self._update_titles()
         self._update_status()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "train" and event.state == WorkerState.ERROR:
-            # a run that cannot fit in memory (ValueError naming the setting) or an engine bug
-            self.running = False
-            self.result = None
-            self.query_one(LossChart).show(None, "")
-            self.query_one(UpdateBars).show(None, "")
-            self._say(Text(f"cannot train: {event.worker.error}", style="bold red"))
+    def _failed(self, error: BaseException) -> None:
+        # a run that cannot fit in memory (ValueError naming the setting) or an engine bug
+        self.running = False
+        self.result = None
+        self.query_one(LossChart).show(None, "")
+        self.query_one(UpdateBars).show(None, "")
+        self._say(Text(f"cannot train: {error}", style="bold red"))
 
     # -- text -------------------------------------------------------------------------------
     def _say(self, message: str | Text | None) -> None:
@@ -363,45 +369,7 @@ class TrainingScreen(Screen[None]):
         r = self.result
         if r is None:
             return self.message or Text("")
-        lines = [self._outcome(r)]
-        lines.append(self.message if self.message is not None else self._layers_note(r))
+        lines = [outcome_text(r, ascii=self.ascii)]
+        lines.append(self.message if self.message is not None
+                     else layers_note(r, ascii=self.ascii, color=not self.app.no_color))
         return Text("\n", no_wrap=True).join(lines)
-
-    def _outcome(self, r: TrainResult) -> Text:
-        g = self.glyphs
-        clip = ""
-        if r.train_config.clip_norm is not None:
-            clip = f"; clipped {r.clip_fired}/{r.steps_taken}"
-        if r.diverged:
-            k = r.diverged_at
-            bad = "inf" if math.isinf(r.final_loss) else "nan"
-            return Text.assemble(
-                (f"{g.regime[BROKEN]} loss became {bad} at step {k}", STYLE[BROKEN]),
-                f" (started at {fmt_value(r.first_loss)}{clip}): the weights blew up. "
-                f"Try a smaller lr ({g.keys['left']}), clipping (c) or a smaller init.",
-            )
-        verb = "stopped at" if r.cancelled else "after"
-        return Text.assemble(
-            (f"{verb} {r.steps_taken} steps", "bold"),
-            f": loss {fmt_value(r.first_loss)} {g.arrow} {fmt_value(r.final_loss)}"
-            f"; max step {fmt_value(r.max_step_norm)}{clip}",
-        )
-
-    def _layers_note(self, r: TrainResult) -> Text:
-        g = self.glyphs
-        v = bar_values(r)
-        if v.size < 2:
-            return Text("")
-        regimes = update_regimes(v)
-        frozen = sum(1 for x in regimes if x == FROZEN)
-        first, last = float(v[0]), float(v[-1])
-        what = "share of the update" if r.layer_contrib is not None else "moved"
-        text = Text.assemble(
-            f"layer 1 {what} {fmt_log10(log10_or_inf(first))}, layer {v.size} {fmt_log10(log10_or_inf(last))}",
-        )
-        if frozen:
-            text.append(f"; {frozen} {g.regime[FROZEN]} frozen (<1e-3 of the most)",
-                        style=STYLE[FROZEN] if not self.app.no_color else "")
-        elif all(x == MOVING for x in regimes):
-            text.append(f"; {g.regime[MOVING]} every layer learns", style=STYLE[MOVING] if not self.app.no_color else "")
-        return text
