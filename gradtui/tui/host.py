@@ -31,3 +31,6 @@ class ConfigApp(App[None]):
     def change_config(self, config: Config, note: str | Text | None = None) -> None:
         """A screen's new config (already validated); GradApp also shows ``note``."""
         self.config = config
+
+    def hide_answer(self, hide: bool) -> None:
+        """A tour question waits for its answer; GradApp hides its chart, inspector and verdict."""
