@@ -167,7 +167,7 @@ def relu_lambda(batch: int) -> float:
 
 def _input_moments(config: Config) -> tuple[float, float]:
     """(mean, variance) of the network's input entries (DESIGN §1; N(0, 1) unless the config says)."""
-    return float(getattr(config, "input_mean", 0.0)), float(getattr(config, "input_std", 1.0)) ** 2
+    return float(config.input_mean), float(config.input_std) ** 2
 
 
 def compute_batchnorm(config: Config) -> Result:

@@ -83,17 +83,23 @@ class LayerNorm(Normalisation):
     def stats_shape(self, batch: int, width: int) -> tuple[int, ...]:
         return (batch,)  # 1/√(var + ε) per sample
 
+    #: subtract each sample's mean over its units first (RMS norm does not)
+    centre = True
+
     def forward(self, z, stats=None):
         n = z.shape[-1]
-        z -= z.mean(axis=1, keepdims=True)
+        if self.centre:
+            z -= z.mean(axis=1, keepdims=True)
         inv = np.divide(1.0, np.sqrt(np.einsum("ij,ij->i", z, z) / n + NORM_EPS), out=stats)
         z *= inv[:, None]
         return inv
 
     def backward(self, g, zhat, stats, work=None):
+        # ∂ẑ_i/∂z_j = (δ_ij − [1/N] − ẑ_i ẑ_j / N)/σ (the bracket with centring): symmetric
         n = g.shape[-1]
         g_dot_zh = np.einsum("ij,ij->i", g, zhat) / n
-        g -= g.mean(axis=1, keepdims=True)
+        if self.centre:
+            g -= g.mean(axis=1, keepdims=True)
         g -= np.multiply(zhat, g_dot_zh[:, None], out=work)
         g *= stats[:, None]
 
@@ -129,19 +135,7 @@ class RMSNorm(LayerNorm):
 
     name = "rms"
     label = "RMS norm: each sample over its units, no centring"
-
-    def forward(self, z, stats=None):
-        n = z.shape[-1]
-        inv = np.divide(1.0, np.sqrt(np.einsum("ij,ij->i", z, z) / n + NORM_EPS), out=stats)
-        z *= inv[:, None]
-        return inv
-
-    def backward(self, g, zhat, stats, work=None):
-        # ∂ẑ_i/∂z_j = (δ_ij − ẑ_i ẑ_j / N)/σ: symmetric, so the same step serves jvp
-        n = g.shape[-1]
-        g_dot_zh = np.einsum("ij,ij->i", g, zhat) / n
-        g -= np.multiply(zhat, g_dot_zh[:, None], out=work)
-        g *= stats[:, None]
+    centre = False
 
     def image_normal(self, zhat):
         return None  # ẑ is orthogonal to the image only up to ε
