@@ -1,4 +1,5 @@
-"""Engine benchmarks: ``python benchmarks/engine.py``.
+"""Engine benchmarks: ``python benchmarks/engine.py [section ...]`` (sampled, new_weights, uncached,
+peak_rss, expected, expected_batchnorm; all by default).
 
 Each section prints its timings; ``main()`` runs every section that exists. Times are the minimum of
 several repeats (the least disturbed run) in the same process.
@@ -6,21 +7,30 @@ several repeats (the least disturbed run) in the same process.
 
 from __future__ import annotations
 
+import math
 import os
+import statistics
 import sys
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(__file__))
 
 from gradtui.engine import Config  # noqa: E402
 from gradtui.engine import sampled  # noqa: E402
 
-#: (depth, width, batch) of the sampled benchmark
-SAMPLED_SHAPES = ((16, 256, 64), (100, 256, 64), (200, 512, 64))
-#: the target: sampled time ≤ this many times the bare matmuls of the same shapes
-SAMPLED_TARGET = 2.0
+#: (depth, width, batch) of the sampled benchmark; each runs tanh/relu × plain/residual (20 in all)
+SAMPLED_SHAPES = ((16, 256, 64), (50, 512, 32), (100, 256, 64), (200, 256, 64), (1000, 128, 16))
+VARIANTS = tuple((act, res) for act in ("tanh", "relu") for res in (False, True))
+#: targets of issue 15: the engine ÷ PyTorch autograd, ÷ its bare one-thread matmuls, a change that
+#: draws new weights ÷ a cached recompute, a stack too big for the cache ÷ bare matmuls
+TORCH_TARGET, MATMUL_TARGET, NEW_WEIGHTS_TARGET, UNCACHED_TARGET = 1.0, 1.3, 1.5, 2.0
+#: stacks that do not fit the weight cache (depth, width, batch)
+UNCACHED_SHAPES = ((2000, 256, 64), (16, 4096, 64))
+#: the largest accepted setting (the memory budget's corner)
+LARGEST = (10, 4096, 1024)
 
 
 def best_of(fn, repeats: int = 7) -> float:
@@ -33,65 +43,203 @@ def best_of(fn, repeats: int = 7) -> float:
     return best
 
 
-def bare_matmuls(weights: np.ndarray, batch: int, seed: int = 1):
-    """A closure doing the matmuls of one forward and one backward pass: h@Wᵀ and δ@W per layer."""
-    n = weights.shape[-1]
+def bare_matmuls(weights, batch: int, seed: int = 1):
+    """A closure doing, on one BLAS thread, the two matmuls of one forward and one backward pass
+    per layer (h@Wᵀ and δ@W) into preallocated outputs. ``weights``: a sequence of (N, N) arrays,
+    or one (N, N) array and a depth (reused at every layer, for stacks too big to hold)."""
+    from gradtui.engine.blas import single_thread
+
+    if isinstance(weights, tuple):
+        w, depth = weights
+        weights = [w] * depth
+    n = weights[0].shape[-1]
     rng = np.random.default_rng(seed)
     h = rng.standard_normal((batch, n))
     g = rng.standard_normal((batch, n))
+    out = np.empty((batch, n))
 
     def run() -> None:
-        for w in weights:
-            h @ w.T
-        for w in weights[::-1]:
-            g @ w
+        with single_thread():
+            for w in weights:
+                np.matmul(h, w.T, out=out)
+            for w in weights[::-1]:
+                np.matmul(g, w, out=out)
 
     return run
 
 
-def bench_sampled(activation: str = "sigmoid", init: str = "xavier_normal", repeats: int = 7) -> list[dict]:
-    """Sampled compute (weights cached, i.e. the TUI's steady state) against its bare matmuls.
+def _keywords() -> set[str]:
+    """The keywords this checkout's compute_sampled takes (weight_grads, precision)."""
+    import inspect
 
-    ``compute_sampled`` pins the BLAS to one thread (see gradtui/engine/blas.py), so the bare
-    matmuls are timed both on the BLAS's default threads and on one thread; the target applies to
-    the default (the honest comparison), the one-thread ratio shows the engine's own overhead.
-    """
-    from gradtui.engine.blas import single_thread
+    return set(inspect.signature(sampled.compute_sampled).parameters) - {"config"}
 
-    rows = []
+
+def _verdict(value: float, target: float) -> str:
+    return "ok" if value <= target else "OVER TARGET"
+
+
+def _header(title: str) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"sampled engine, {activation} / {init}; min of {repeats} repeats; "
-          f"{os.cpu_count()} CPUs, load average {load}")
-    print(f"{'depth':>6} {'width':>6} {'batch':>6} {'cold s':>8} {'sampled s':>10} "
-          f"{'matmuls s':>10} {'ratio':>6} {'mm 1thr s':>10} {'ratio':>6}")
+    print(f"{title}; {os.cpu_count()} CPUs, load average {load}")
+
+
+def bench_sampled(repeats: int = 5) -> list[dict]:
+    """Cached recompute (the TUI's steady state) ÷ PyTorch autograd ÷ one-thread bare matmuls.
+
+    Columns: the engine with every output (as --json), without the weight-gradient products (the
+    TUI when the weight view is not shown) and, where offered, float32 products; torch autograd on
+    the same float64 network (one thread; skipped without torch); bare matmuls. Ratios use the full
+    engine unless named.
+    """
+    try:
+        from torch_compare import max_log10_difference, torch_backprop
+    except ImportError:
+        torch_backprop = None
+    kw = _keywords()
+    _header(f"sampled engine, cached weights, min of {repeats}")
+    print(f"{'shape (L,N,B)':>16} {'act':>4} {'skip':>4} {'engine':>8} {'no ∇W':>8} {'f32':>8} "
+          f"{'torch':>8} {'matmul':>8} {'÷torch':>7} {'÷mm':>6} {'÷mm noW':>7} {'|Δlog|':>8}")
+    rows = []
     for depth, width, batch in SAMPLED_SHAPES:
-        config = Config(mode="sampled", depth=depth, width=width, batch=batch, activation=activation,
-                        init=init)
+        for act, res in VARIANTS:
+            config = Config(mode="sampled", depth=depth, width=width, batch=batch, activation=act,
+                            init="he_normal" if act == "relu" else "xavier_normal", residual=res,
+                            residual_scale=1 / math.sqrt(depth) if res else 1.0)
+            sampled.compute_sampled(config)  # draws and caches the weights
+            net = sampled.network(config)
+            assert net.held, "benchmark shapes are expected to fit the weight cache"
+            t_e = best_of(lambda: sampled.compute_sampled(config), repeats)
+            t_nw = t_f32 = math.nan
+            if "weight_grads" in kw:
+                t_nw = best_of(lambda: sampled.compute_sampled(config, weight_grads=False), repeats)
+            if "precision" in kw:
+                t_f32 = best_of(lambda: sampled.compute_sampled(config, weight_grads=False,
+                                                                precision="float32"), repeats)
+            t_mm = best_of(bare_matmuls([net.base_weight(l) for l in range(depth)], batch), repeats)
+            t_t = diff = math.nan
+            if torch_backprop is not None:
+                run = torch_backprop(net)
+                diff = max_log10_difference(sampled.backprop(net), run())
+                t_t = best_of(run, repeats)
+            row = {"shape": (depth, width, batch), "activation": act, "residual": res,
+                   "engine_s": t_e, "no_weight_grads_s": t_nw, "float32_s": t_f32, "torch_s": t_t,
+                   "matmuls_s": t_mm, "vs_torch": t_e / t_t, "vs_matmuls": t_e / t_mm,
+                   "no_weight_grads_vs_matmuls": t_nw / t_mm, "max_log10_diff": diff}
+            rows.append(row)
+            print(f"{str((depth, width, batch)):>16} {act:>4} {'res' if res else 'no':>4} "
+                  f"{t_e * 1e3:8.2f} {t_nw * 1e3:8.2f} {t_f32 * 1e3:8.2f} {t_t * 1e3:8.2f} "
+                  f"{t_mm * 1e3:8.2f} {row['vs_torch']:7.2f} {row['vs_matmuls']:6.2f} "
+                  f"{row['no_weight_grads_vs_matmuls']:7.2f} {diff:8.1e}")
         sampled.clear_cache()
+    for key, target, label in (("vs_torch", TORCH_TARGET, "engine ÷ torch autograd"),
+                               ("vs_matmuls", MATMUL_TARGET, "engine ÷ bare matmuls"),
+                               ("no_weight_grads_vs_matmuls", MATMUL_TARGET,
+                                "engine without ∇W ÷ bare matmuls")):
+        vals = [r[key] for r in rows if math.isfinite(r[key])]
+        if vals:
+            med = statistics.median(vals)
+            print(f"  {label}: {min(vals):.2f}–{max(vals):.2f}×, median {med:.2f}× "
+                  f"(target ≤ {target:g}×): {_verdict(med, target)}")
+    if "precision" in kw:
+        vals = [r["float32_s"] / r["no_weight_grads_s"] for r in rows]
+        print(f"  float32 ÷ float64 (both without ∇W): median {statistics.median(vals):.2f}×")
+    return rows
+
+
+def bench_new_weights(repeats: int = 5) -> list[dict]:
+    """A change that needs new weights (here: the seed) ÷ a cached recompute of the same config."""
+    _header(f"new weights ÷ cached recompute, min of {repeats}")
+    rows = []
+    for depth, width, batch in SAMPLED_SHAPES:
+        config = Config(mode="sampled", depth=depth, width=width, batch=batch, activation="tanh")
+        seeds = iter(range(1, 10_000))
+
+        def fresh() -> None:
+            sampled.compute_sampled(config.replace(seed=next(seeds)))
+
+        fresh()  # the workspace is warm, as in the TUI
+        t_new = best_of(fresh, repeats)
+        sampled.compute_sampled(config)
+        t_cached = best_of(lambda: sampled.compute_sampled(config), repeats)
+        deeper = config.replace(depth=depth + max(1, depth // 4))
+        sampled.compute_sampled(config)
         t0 = time.perf_counter()
-        sampled.compute_sampled(config)  # cold: draws and caches the weights
-        cold = time.perf_counter() - t0
-        net = sampled.network(config)
-        assert net.held, "benchmark shapes are expected to fit the weight cache"
-        matmuls = bare_matmuls(net.stack.base[:depth], batch)
+        sampled.compute_sampled(deeper)  # draws only the new layers
+        t_deeper = time.perf_counter() - t0
+        t_deeper_cached = best_of(lambda: sampled.compute_sampled(deeper), repeats)
+        rows.append({"shape": (depth, width, batch), "new_s": t_new, "cached_s": t_cached,
+                     "ratio": t_new / t_cached, "deeper_ratio": t_deeper / t_deeper_cached})
+        print(f"  {str((depth, width, batch)):>16} new seed {t_new * 1e3:8.2f} ms, cached "
+              f"{t_cached * 1e3:8.2f} ms: {t_new / t_cached:5.2f}× ; depth +25 %: "
+              f"{t_deeper / t_deeper_cached:5.2f}× (target ≤ {NEW_WEIGHTS_TARGET:g}×)")
+        sampled.clear_cache()
+    med = statistics.median(r["ratio"] for r in rows)
+    print(f"  new seed ÷ cached: median {med:.2f}× (target ≤ {NEW_WEIGHTS_TARGET:g}×): "
+          f"{_verdict(med, NEW_WEIGHTS_TARGET)}")
+    return rows
 
-        def matmuls_one_thread() -> None:
-            with single_thread():
-                matmuls()
 
-        t_mm = best_of(matmuls, repeats)
-        t_mm1 = best_of(matmuls_one_thread, repeats)
-        t_s = best_of(lambda: sampled.compute_sampled(config), repeats)
-        row = {"depth": depth, "width": width, "batch": batch, "cold_s": cold, "sampled_s": t_s,
-               "matmuls_s": t_mm, "ratio": t_s / t_mm, "matmuls_1thread_s": t_mm1,
-               "ratio_1thread": t_s / t_mm1}
-        rows.append(row)
-        print(f"{depth:>6} {width:>6} {batch:>6} {cold:>8.3f} {t_s:>10.4f} {t_mm:>10.4f} "
-              f"{row['ratio']:>6.2f} {t_mm1:>10.4f} {row['ratio_1thread']:>6.2f}")
-    worst = max(r["ratio"] for r in rows)
-    verdict = "ok" if worst <= SAMPLED_TARGET else "OVER TARGET"
-    print(f"worst ratio {worst:.2f} against default-thread matmuls (target ≤ {SAMPLED_TARGET:g}): "
-          f"{verdict}; against one-thread matmuls {max(r['ratio_1thread'] for r in rows):.2f}")
+def bench_uncached(repeats: int = 2) -> list[dict]:
+    """Weight stacks too big for the cache ÷ the bare matmuls of the same shapes (one thread)."""
+    _header(f"weight stack too big for the cache, min of {repeats}")
+    rows = []
+    for depth, width, batch in UNCACHED_SHAPES:
+        config = Config(mode="sampled", depth=depth, width=width, batch=batch, activation="tanh")
+        sampled.clear_cache()
+        t_e = best_of(lambda: sampled.compute_sampled(config), repeats)
+        assert not sampled.network(config).held
+        w = np.random.default_rng(0).standard_normal((width, width)) / math.sqrt(width)
+        t_mm = best_of(bare_matmuls((w, depth), batch), repeats)
+        rows.append({"shape": (depth, width, batch), "engine_s": t_e, "matmuls_s": t_mm,
+                     "ratio": t_e / t_mm})
+        print(f"  {str((depth, width, batch)):>16} engine {t_e:7.3f} s, bare matmuls {t_mm:7.3f} s: "
+              f"{t_e / t_mm:5.2f}× (target ≤ {UNCACHED_TARGET:g}×): "
+              f"{_verdict(t_e / t_mm, UNCACHED_TARGET)}")
+        sampled.clear_cache()
+    return rows
+
+
+_RSS_SCRIPT = """
+import resource, sys
+sys.path.insert(0, {root!r})
+from gradtui.engine import Config
+from gradtui.engine import sampled
+
+
+def peak():  # KiB. VmHWM belongs to this process image; ru_maxrss starts at the forking parent's
+    try:
+        with open("/proc/self/status") as f:
+            return int(next(ln for ln in f if ln.startswith("VmHWM")).split()[1])
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+base = peak()
+sampled.compute_sampled(Config(mode="sampled", depth={d}, width={n}, batch={b}, activation={act!r},
+                               norm={norm!r}))
+print(base, peak())
+"""
+
+
+def bench_peak_rss() -> list[dict]:
+    """Peak RSS of one compute at the largest accepted setting, in a fresh subprocess."""
+    import subprocess
+
+    from gradtui.engine.config import MEMORY_BUDGET
+
+    d, n, b = LARGEST
+    _header(f"peak RSS at depth {d}, width {n}, batch {b} (memory budget {MEMORY_BUDGET >> 20} MiB)")
+    root = os.path.join(os.path.dirname(__file__), "..")
+    rows = []
+    for act, norm in (("tanh", "none"), ("tanh", "layer"), ("linear", "none")):
+        script = _RSS_SCRIPT.format(root=root, d=d, n=n, b=b, act=act, norm=norm)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             check=True).stdout.split()
+        base, peak = (int(x) / 1024 for x in out)
+        rows.append({"activation": act, "norm": norm, "base_mib": base, "peak_mib": peak})
+        print(f"  {act} norm {norm:5s}: peak {peak:6.0f} MiB ({base:.0f} MiB after import; "
+              f"engine {peak - base:.0f} MiB): {_verdict(peak * 2**20, MEMORY_BUDGET)}")
     return rows
 
 
@@ -147,8 +295,9 @@ def bench_expected_batchnorm(repeats: int = 21) -> list[dict]:
 
 
 def main() -> None:
-    sections = [globals()[name] for name in ("bench_sampled", "bench_expected", "bench_expected_batchnorm")
-                if name in globals()]
+    names = sys.argv[1:] or ["sampled", "new_weights", "uncached", "peak_rss", "expected",
+                             "expected_batchnorm"]
+    sections = [globals()[f"bench_{name}"] for name in names]
     for i, section in enumerate(sections):
         if i:
             print()
