@@ -21,8 +21,12 @@ __all__ = [
 ]
 
 
-def compute(config: Config) -> Result:
-    """Run the engine the config's ``mode`` names."""
+def compute(config: Config, *, weight_grads: bool = True) -> Result:
+    """Run the engine the config's ``mode`` names.
+
+    ``weight_grads=False``: the sampled engine leaves out ‖∂loss/∂W_l‖ (``log10_weight_grad`` is
+    None) and skips the products it costs; for a view that does not show them (the JSON keeps them).
+    The other engines have none to leave out."""
     if config.mode == "chain":
         from .chain import compute_chain
 
@@ -33,4 +37,4 @@ def compute(config: Config) -> Result:
         return compute_expected(config)
     from .sampled import compute_sampled
 
-    return compute_sampled(config)
+    return compute_sampled(config, weight_grads=weight_grads)

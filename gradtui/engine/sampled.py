@@ -44,6 +44,7 @@ from .kernels import FUSED, f_and_df_into, max_derivative
 from .layer import HOMOGENEOUS, Layer
 from .lognorm import LOG10_2, log10_outer_norm, log10_std, lognorm
 from .result import Result
+from .call_weights import CallWeights
 from .weights import (
     MAX_STACKS, TOTAL_BYTES, WEIGHT_CACHE_BYTES, Network, cache_info, clear_weights,
     layer_base_weight, network,
@@ -69,8 +70,8 @@ class Backprop:
     #: log10 ‖∂loss/∂h_l‖_F for l = 0..L (length L+1; index L is the output)
     log10_grad_norm: np.ndarray
     log10_factor: np.ndarray
-    #: log10 ‖∂loss/∂W_l‖_F
-    log10_weight_grad: np.ndarray
+    #: log10 ‖∂loss/∂W_l‖_F (None when not asked for: ``backprop(net, weight_grads=False)``)
+    log10_weight_grad: np.ndarray | None
     weight_gain: np.ndarray
     deriv_gain: np.ndarray
     norm_gain: np.ndarray
@@ -82,13 +83,19 @@ class Backprop:
     rescaled: bool
 
 
-def backprop(net: Network) -> Backprop:
-    """Forward pass, then exact backprop with the signal renormalised at every layer."""
-    buf = take_workspace(workspace_size(net.config))
+def backprop(net: Network, weight_grads: bool = True) -> Backprop:
+    """Forward pass, then exact backprop with the signal renormalised at every layer.
+
+    ``weight_grads=False`` skips the weight-gradient products (``log10_weight_grad`` is None);
+    every other number is the same."""
+    size = workspace_size(net.config)
+    buf = take_workspace(size)
+    src = CallWeights(net, TOTAL_BYTES - 8 * max(size, buf.size) - cache_info()["bytes"])
     try:
         with np.errstate(all="ignore"):
-            return _backprop(net, Carver(buf))
+            return _backprop(net, Carver(buf), src, weight_grads)
     finally:
+        src.close()
         give_back_workspace(buf)
 
 
@@ -117,7 +124,7 @@ class _Pass:
         return None if self.stats is None else self.stats[l]
 
 
-def _backprop(net: Network, ws: Carver) -> Backprop:
+def _backprop(net: Network, ws: Carver, src: CallWeights, weight_grads: bool) -> Backprop:
     c = net.config
     L, N = c.depth, c.width
     p = _Pass(net, ws)
@@ -141,8 +148,7 @@ def _backprop(net: Network, ws: Carver) -> Backprop:
 
     h = H[0]
     for l in range(L):
-        wb = net.base_weight(l)
-        norm_wb = net.stack.norms[0 if c.tied else l] if net.stack is not None else np.linalg.norm(wb)
+        wb, norm_wb = src.forward(l)
         weight_gain[l] = s * norm_wb / math.sqrt(N)
         bias = net.bias[l] if net.bias is not None else None
         z = layer.pre_activation(h, wb, s, bias, int(K[l]), out=p.zbuf if p.Z is None else p.Z[l])
@@ -172,7 +178,7 @@ def _backprop(net: Network, ws: Carver) -> Backprop:
 
     log10_grad_norm = np.full(L + 1, nan)
     log10_factor = np.full(L, nan)
-    log10_weight_grad = np.full(L, nan)
+    log10_weight_grad = np.full(L, nan) if weight_grads else None
     stats = (log10_grad_norm, log10_factor, log10_weight_grad, weight_gain, deriv_gain, norm_gain,
              log10_act_std, overflow, dead_frac, saturated_frac)
     # δ_L = ∂loss/∂h_L: the readout r for every sample (one r per sample under batch norm, see
@@ -186,26 +192,29 @@ def _backprop(net: Network, ws: Carver) -> Backprop:
             a[top:] = nan
         return Backprop(*stats, rescaled)
     np.ldexp(g, -e, out=g)
-    _backward(net, p, g, e, lg_stored, log10_grad_norm, log10_factor, log10_weight_grad)
+    _backward(net, p, src, g, e, lg_stored, log10_grad_norm, log10_factor, log10_weight_grad)
     return Backprop(*stats, rescaled)
 
 
-def _backward(net: Network, p: _Pass, g, E: int, lg_stored: float, log10_grad_norm, log10_factor,
-              log10_weight_grad) -> None:
-    """Exact backprop from G·2^E = ∂loss/∂h_L, filling the three log10 arrays (layers L..1)."""
+def _backward(net: Network, p: _Pass, src: CallWeights, g, E: int, lg_stored: float,
+              log10_grad_norm, log10_factor, log10_weight_grad) -> None:
+    """Exact backprop from G·2^E = ∂loss/∂h_L, filling the log10 arrays (layers L..1; the weight
+    gradients only when ``log10_weight_grad`` is an array)."""
     layer, s = p.layer, net.scale
     new = p.hlast  # scratch
     for l in range(net.config.depth - 1, -1, -1):
         # gz = ∂loss/∂z_l (stored scale 2^E)
         gz = layer.backward(g, p.d(l), p.zhat(l), p.stat(l), out=p.zbuf, work=p.w1)
-        log10_weight_grad[l] = log10_outer_norm(gz, p.H[l]) + (E + int(p.K[l])) * LOG10_2
-        layer.backward_input(gz, g, net.base_weight(l), s, out=new)
+        if log10_weight_grad is not None:
+            log10_weight_grad[l] = log10_outer_norm(gz, p.H[l]) + (E + int(p.K[l])) * LOG10_2
+        layer.backward_input(gz, g, src.backward(l), s, out=new)
         ln, e, ln_scaled = lognorm(new)
         if not ln > -math.inf:  # exactly zero (or nan): so is everything below
             fill = ln if math.isnan(ln) else -math.inf
             log10_factor[: l + 1] = fill
             log10_grad_norm[: l + 1] = fill
-            log10_weight_grad[:l] = fill
+            if log10_weight_grad is not None:
+                log10_weight_grad[:l] = fill
             break
         log10_factor[l] = ln - lg_stored  # ‖δ_{l-1}‖ / ‖δ_l‖ = ‖new‖ / ‖G‖
         log10_grad_norm[l] = ln + E * LOG10_2
@@ -215,15 +224,19 @@ def _backward(net: Network, p: _Pass, g, E: int, lg_stored: float, log10_grad_no
         lg_stored = ln_scaled
 
 
-def compute_sampled(config: Config) -> Result:
-    """The sampled engine (DESIGN §3): one real network of width N, batch B, seed S."""
+def compute_sampled(config: Config, *, weight_grads: bool = True) -> Result:
+    """The sampled engine (DESIGN §3): one real network of width N, batch B, seed S.
+
+    ``weight_grads=False`` leaves out ‖∂loss/∂W_l‖ (``log10_weight_grad`` is None, as in expected
+    mode; the JSON then has no ``weight_grad`` fields): it saves the two B×B Gram products per
+    layer, for a caller that does not show them. Every other number is bit-identical."""
     from .blas import single_thread
 
     # one BLAS thread: these products are small, and split over a busy machine's cores they wait
     # for each other (measured 2-3x slower at width 1024 under load; see blas.py)
     with single_thread():
         net = network(config)
-        bp = backprop(net)
+        bp = backprop(net, weight_grads)
     return Result(
         config=config,
         log10_factor=bp.log10_factor,

@@ -42,11 +42,29 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def layer_base_weight(seed: int, family: str, width: int, layer: int) -> np.ndarray:
-    """The unit-gain base draw of one layer (0-based), from that layer's own generator."""
+def layer_base_weight(seed: int, family: str, width: int, layer: int,
+                      out: np.ndarray | None = None) -> np.ndarray:
+    """The unit-gain base draw of one layer (0-based), from that layer's own generator.
+
+    ``out``: an (N, N) float64 array to draw into (no temporaries for the normal and uniform
+    families); the numbers are bit-identical to ``inits.base_draw`` either way."""
+    if out is None:
+        out = np.empty((width, width))
     if family == "zeros":
-        return np.zeros((width, width))
-    return base_draw(_rng(seed, _STREAM_WEIGHTS, layer), family, width)
+        out.fill(0.0)
+        return out
+    rng = _rng(seed, _STREAM_WEIGHTS, layer)
+    if family == "normal":  # = rng.standard_normal((n, n)) / √n
+        rng.standard_normal(out=out)
+        np.divide(out, math.sqrt(width), out=out)
+    elif family == "uniform":  # = rng.uniform(-c, c, (n, n)): low + (high - low)·U[0, 1)
+        c = math.sqrt(3.0 / width)
+        rng.random(out=out)
+        out *= c - (-c)
+        out += -c
+    else:
+        np.copyto(out, base_draw(rng, family, width))
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -95,14 +113,59 @@ def scaled_inputs(config: Config, x: np.ndarray) -> np.ndarray:
 
 
 # -- the weight cache --------------------------------------------------------------------------
-@dataclass(frozen=True)
 class _Stack:
-    base: np.ndarray  # (depth, N, N) unit-gain draws, read-only
-    norms: np.ndarray  # ‖base[l]‖_F
+    """The held base draws of one (seed, width, family): ``base`` (depth, N, N) and their norms.
+    Layers [0, filled) are ready; a new stack is filled by a background thread while the engine
+    already uses its first layers.
+
+    (A contiguous transposed copy would make h·Wᵀ up to 2× faster at small batches, but OpenBLAS
+    then sums in another order at some shapes — last-bit differences — so it is not kept.)"""
+
+    def __init__(self, base: np.ndarray, norms: np.ndarray, filled: int) -> None:
+        self.base, self.norms = base, norms
+        self.filled = filled
+        self.error: BaseException | None = None
+        self._ready = threading.Condition()
+
+    @property
+    def depth(self) -> int:
+        return self.base.shape[0]
 
     @property
     def nbytes(self) -> int:
         return self.base.nbytes
+
+    def wait(self, layer: int) -> None:
+        """Block until ``layer`` is drawn (at once when it is)."""
+        if layer < self.filled:
+            return
+        with self._ready:
+            while self.filled <= layer and self.error is None:
+                self._ready.wait()
+        if self.error is not None:
+            raise self.error
+
+    def weight(self, layer: int) -> np.ndarray:
+        self.wait(layer)
+        return _readonly(self.base[layer])
+
+    def norm(self, layer: int) -> float:
+        self.wait(layer)
+        return float(self.norms[layer])
+
+    def fill(self, seed: int, family: str) -> None:
+        """Draw layers filled..depth-1 in order (the background thread's body)."""
+        try:
+            for layer in range(self.filled, self.depth):
+                w = layer_base_weight(seed, family, self.base.shape[-1], layer, out=self.base[layer])
+                self.norms[layer] = np.linalg.norm(w)
+                with self._ready:
+                    self.filled = layer + 1
+                    self._ready.notify_all()
+        except BaseException as exc:  # noqa: BLE001  (handed to the waiting engine)
+            with self._ready:
+                self.error = exc
+                self._ready.notify_all()
 
 
 _CACHE: OrderedDict[tuple[int, int, str], _Stack] = OrderedDict()
@@ -124,7 +187,10 @@ def _trim(allowed: int, keep: tuple | None = None, stacks: int = MAX_STACKS) -> 
 
 
 def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) -> _Stack | None:
-    """The cached base stack covering ``depth`` layers, drawn if needed; None if it may not be held."""
+    """The cached base stack covering ``depth`` layers, drawn if needed; None if it may not be held.
+
+    A stack that is drawn is filled layer by layer in a background thread: the engine waits only
+    for the layer it needs next, so drawing and the first products overlap."""
     key = (seed, width, family)
     need = depth * width * width * 8
     with _CACHE_LOCK:
@@ -132,31 +198,32 @@ def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) ->
             _trim(allowed)
             return None
         hit = _CACHE.get(key)
-        if hit is not None and hit.base.shape[0] >= depth and hit.nbytes <= allowed:
+        if hit is not None and hit.depth >= depth and hit.nbytes <= allowed and hit.error is None:
             _CACHE.move_to_end(key)
             _trim(allowed, keep=key)
             _STATS["hits"] += 1
             return hit
         old = _CACHE.pop(key, None)
-        if old is not None and old.base.shape[0] >= depth:  # deeper than may be held now
+        if old is not None and (old.depth >= depth or old.error is not None):  # deeper than may be held now
             old = None
         _trim(allowed - need, stacks=MAX_STACKS - 1)
         base = np.empty((depth, width, width))
         norms = np.empty(depth)
         start = 0
         if old is not None:  # a shallower stack of the same draws: keep its layers
-            start = old.base.shape[0]
+            start = old.depth
+            old.wait(start - 1)
             base[:start] = old.base
             norms[:start] = old.norms
             del old
-        for layer in range(start, depth):
-            base[layer] = layer_base_weight(seed, family, width, layer)
-            norms[layer] = np.linalg.norm(base[layer])
-        stack = _Stack(_readonly(base), _readonly(norms))
+        stack = _Stack(base, norms, start)
         _CACHE[key] = stack
         _STATS["draws"] += 1
         _STATS["layers_drawn"] += depth - start
-        return stack
+    if start < depth:
+        threading.Thread(target=stack.fill, args=(seed, family), daemon=True,
+                         name="gradtui-weights").start()
+    return stack
 
 
 def clear_weights() -> None:
@@ -171,7 +238,7 @@ def cache_info() -> dict:
     """Held stacks (key → depth) and counters of hits and draws."""
     with _CACHE_LOCK:
         return {
-            "stacks": {k: s.base.shape[0] for k, s in _CACHE.items()},
+            "stacks": {k: s.depth for k, s in _CACHE.items()},
             "bytes": sum(s.nbytes for s in _CACHE.values()),
             **_STATS,
         }
@@ -202,7 +269,7 @@ class Network:
         if self.config.tied:  # an unrolled RNN: layer 1's matrix at every step
             layer = 0
         if self.stack is not None:
-            return self.stack.base[layer]
+            return self.stack.weight(layer)
         c = self.config
         return layer_base_weight(c.seed, self.family, c.width, layer)
 

@@ -1,0 +1,126 @@
+"""The sampled engine's fast paths give the numbers of the plain ones: weight_grads=False, weights
+drawn into buffers, stacks filled in the background, and stacks too big to hold streamed."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gradtui.engine import Config, compute
+from gradtui.engine import call_weights, weights
+from gradtui.engine import sampled as S
+from gradtui.engine.inits import base_draw
+from test_sampled import assert_same_backprop as _assert_same
+
+
+def sampled(**kw) -> Config:
+    return Config(mode="sampled", **kw)
+
+
+@pytest.mark.parametrize("kw", [
+    {"activation": "tanh"},
+    {"activation": "relu", "init": "he_normal", "residual": True},
+    {"activation": "gelu", "norm": "layer", "bias_std": 0.3},
+    {"activation": "sigmoid", "init": "zeros"},
+])
+def test_without_weight_grads_every_other_number_is_the_same(kw):
+    config = sampled(depth=9, width=24, batch=5, **kw)
+    full = compute(config)
+    lean = compute(config, weight_grads=False)
+    assert full.log10_weight_grad is not None and lean.log10_weight_grad is None
+    for name in ("log10_factor", "log10_grad", "weight_gain", "deriv_gain", "log10_act_std",
+                 "norm_gain", "overflow", "dead_frac", "saturated_frac"):
+        np.testing.assert_array_equal(getattr(full, name), getattr(lean, name), err_msg=name)
+    assert full.extras == lean.extras
+    rows = lean.to_json()["layers"]
+    assert all("weight_grad" not in r and "log10_weight_grad" not in r for r in rows)
+    assert all("weight_grad" in r for r in full.to_json()["layers"])
+    _assert_same(S.backprop(S.network(config)), S.backprop(S.network(config), weight_grads=False),
+                 skip=("log10_weight_grad",))
+
+
+def test_other_modes_take_the_keyword_and_have_no_weight_grads():
+    for mode in ("expected", "chain"):
+        r = compute(Config(mode=mode, depth=5), weight_grads=False)
+        assert r.log10_weight_grad is None
+
+
+@pytest.mark.parametrize("family", ["normal", "uniform", "orthogonal", "zeros"])
+def test_drawing_into_a_buffer_gives_the_same_draws(family):
+    out = np.full((7, 7), np.nan)
+    got = weights.layer_base_weight(3, family, 7, 4, out=out)
+    assert got is out
+    ref = base_draw(weights._rng(3, weights._STREAM_WEIGHTS, 4), family, 7)
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(weights.layer_base_weight(3, family, 7, 4), ref)
+
+
+@pytest.mark.parametrize("init", ["xavier_normal", "he_uniform", "orthogonal"])
+def test_a_deeper_network_starts_with_the_shallower_ones_weights(init):
+    shallow = sampled(depth=6, width=16, batch=3, init=init, seed=9)
+    deep = shallow.replace(depth=10)
+    S.clear_cache()
+    before = S.cache_info()["layers_drawn"]
+    a = S.network(shallow)
+    first = [np.array(a.base_weight(l)) for l in range(6)]
+    b = S.network(deep)  # extends the cached stack: draws layers 7..10 only
+    assert S.cache_info()["layers_drawn"] - before == 10
+    for l in range(6):
+        np.testing.assert_array_equal(b.base_weight(l), first[l])
+        # and so does a deep network drawn from scratch, layer by layer
+        np.testing.assert_array_equal(S.network(deep, hold_weights=False).base_weight(l), first[l])
+    S.clear_cache()
+    c = S.network(deep)  # drawn afresh, deep first
+    for l in range(6):
+        np.testing.assert_array_equal(c.base_weight(l), first[l])
+
+
+def test_a_stack_being_filled_is_waited_for_layer_by_layer():
+    config = sampled(depth=40, width=64, batch=4, activation="tanh")
+    S.clear_cache()
+    fresh = S.backprop(S.network(config))  # the stack fills in the background as the pass runs
+    stack = S.network(config).stack
+    assert stack.filled == stack.depth == 40
+    _assert_same(fresh, S.backprop(S.network(config)))
+    _assert_same(fresh, S.backprop(S.network(config, hold_weights=False)))
+
+
+@pytest.mark.parametrize("keep_layers", [0, 3, 12])
+def test_a_stack_too_big_to_hold_is_drawn_once_per_layer_where_kept(monkeypatch, keep_layers):
+    config = sampled(depth=12, width=32, batch=4, activation="relu", init="he_normal", bias_std=0.1)
+    held = S.backprop(S.network(config, hold_weights=True))
+    drawn: list[int] = []
+    real = call_weights.layer_base_weight
+
+    def counting(seed, family, width, layer, out=None):
+        drawn.append(layer)
+        return real(seed, family, width, layer, out=out)
+
+    monkeypatch.setattr(call_weights, "layer_base_weight", counting)
+    layer_bytes = 32 * 32 * 8
+    net = S.network(config, hold_weights=False)
+    src = call_weights.CallWeights(net, (keep_layers + 2) * layer_bytes)
+    assert src.kept == keep_layers
+    src.close()
+    drawn.clear()
+    room = (keep_layers + 2) * layer_bytes
+    monkeypatch.setattr(S, "CallWeights", lambda net, _: call_weights.CallWeights(net, room))
+    streamed = S.backprop(net)
+    _assert_same(held, streamed)
+    # forward: every layer once; backward: only the layers not kept, top down
+    assert drawn == list(range(12)) + list(range(11 - keep_layers, -1, -1))
+
+
+def test_streamed_tied_and_zero_weights_are_drawn_once():
+    for kw in ({"tied": True, "activation": "linear", "init": "orthogonal"}, {"init": "zeros"}):
+        config = sampled(depth=8, width=16, batch=3, **kw)
+        _assert_same(S.backprop(S.network(config, hold_weights=True)),
+                     S.backprop(S.network(config, hold_weights=False)))
+
+
+def test_weight_gain_uses_the_norm_of_the_drawn_layer():
+    config = sampled(depth=5, width=20, batch=2, init="he_normal", weight_scale=1.5)
+    r = compute(config)
+    net = S.network(config, hold_weights=False)
+    expected = [net.scale * np.linalg.norm(net.base_weight(l)) / math.sqrt(20) for l in range(5)]
+    np.testing.assert_array_equal(r.weight_gain, expected)
