@@ -24,12 +24,14 @@ Numerics
 Memory: h_0..h_{L-1} and f'(ẑ_l) for every layer, plus ẑ_l with a normalisation — at most the three
 (L, B, N) float64 arrays that ``config.sampled_activation_bytes`` budgets for — and a few B×N
 scratch arrays, all carved from one workspace buffer that is kept for the next call when it is at
-most 128 MiB. Weights are held only while workspace + stack ≤ 1 GiB; otherwise one N×N layer at a
-time. Idle, the engine holds at most 512 MiB of weights and a 128 MiB workspace.
+most 128 MiB. Weights are held only while workspace + stack ≤ 1 GiB; otherwise they are streamed
+(:mod:`~gradtui.engine.call_weights`): two N×N buffers, plus as many of the top layers as fit in
+1 GiB − workspace − cache, kept so the backward pass redraws only the rest. Idle, the engine holds at
+most 512 MiB of weights and a 128 MiB workspace.
 
 Speed: per layer two matmuls (h@Wᵀ, δ@W) plus two B×B Gram matrices for the weight-gradient norm
 (‖AᵀG‖² = Σ (AAᵀ)⊙(GGᵀ), B²N instead of BN²; the direct product when B > N) and a few passes
-over B×N.
+over B×N; ``weight_grads=False`` drops the Gram matrices.
 """
 
 from __future__ import annotations
