@@ -297,6 +297,11 @@ class GradApp(ComputeChart, ConfigApp):
         if not self._refused_in_chain("Jacobian spectrum"):
             self.push_screen(SpectrumScreen(ascii=self.ascii))
 
+    def action_distribution(self) -> None:
+        from .distribution_view import DistributionScreen
+
+        self.push_screen(DistributionScreen(self.cursor, ascii=self.ascii))
+
     def action_train(self) -> None:
         from .training_view import TrainingScreen
 
