@@ -271,6 +271,12 @@ class GradApp(ComputeChart, ConfigApp):
         else:
             self.cursor = min(depth, max(1, self.cursor + delta))
 
+    def on_chart_view_layer_clicked(self, message: ChartView.LayerClicked) -> None:
+        self.cursor = message.layer
+
+    def on_control_panel_selected(self, message: ControlPanel.Selected) -> None:
+        self.selected = message.index
+
     def action_layer_end(self, last: int) -> None:
         self.cursor = self.config.depth if last else 1
 
