@@ -6,7 +6,7 @@
 Each bin is stacked by class — units with f' = 0 (dead), with f' below the saturation threshold
 (saturated) and the rest (active) — each with its own glyph as well as colour, so the picture reads
 under NO_COLOR; the columns of the dead and saturated regions are edged (``┆``) and named, and
-f'(z) is drawn over the bars as a dotted curve scaled to the chart's height (its top is max f').
+f'(z) is drawn behind the bars as a dotted curve scaled to the chart's height (its top is max f').
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ GLYPHS = {
 COLOR = {"active": "32", "saturated": "94", "dead": "90", "curve": "1;93", "edge": "90",
          "title": "1", "label": "90"}
 #: region boundaries this close to the data (in data spans) widen the x range to show them
-REACH = 2.5
+REACH = 3.0
 #: only boundaries within |z| ≤ this are drawn (gelu's far one at -38.6 is not worth the width)
 NEAR = 12.0
 
@@ -48,18 +48,21 @@ def x_range(dist: LayerDistribution) -> tuple[float, float]:
         half = max(1.0, 0.25 * abs(lo))
         lo, hi = lo - half, hi + half
     span = hi - lo
-    for b in boundaries(dist.config.activation, dist.threshold):
-        if abs(b) <= NEAR and (lo - REACH * span <= b <= hi + REACH * span):
-            lo, hi = min(lo, b), max(hi, b)
+    edges = [b for b in boundaries(dist.config.activation, dist.threshold) if abs(b) <= NEAR]
+    near = {b for b in edges if lo - REACH * span <= b <= hi + REACH * span}
+    # a symmetric activation's region is shown whole (sigmoid's, tanh's |z| beyond the threshold)
+    near |= {b for b in edges if any(abs(b + a) < 1e-9 for a in near)}
+    for b in near:
+        lo, hi = min(lo, b), max(hi, b)
     pad = 0.04 * (hi - lo)
     return lo - pad, hi + pad
 
 
 def _pct_ticks(top: float, rows: int) -> tuple[float, list[float]]:
-    """A nice percentage step and the y top so ticks sit ≥ 2 rows apart (top in percent)."""
+    """A nice percentage step and the y top so ticks sit ≥ 3 rows apart (top in percent)."""
     for step in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 25, 50, 100):
         hi = max(step, math.ceil(top / step - 1e-9) * step)
-        if (rows - 1) * step / hi >= 2 or step == 100:
+        if (rows - 1) * step / hi >= 3 or step == 100:
             n = int(round(hi / step))
             return hi, [k * step for k in range(n + 1)]
     raise AssertionError("unreachable")
@@ -130,15 +133,19 @@ def render_distribution(
     starts = [b * columns // bins for b in range(bins + 1)]
     canvas = [[(" ", "")] * columns for _ in range(rows)]  # [row from bottom][col]
 
-    def put(col: int, row: int, key: str, ch: str | None = None) -> None:
+    def put(col: int, row: int, key: str, ch: str | None = None, only_empty: bool = False) -> None:
         if 0 <= col < columns and 0 <= row < rows:
+            if only_empty and canvas[row][col][0] not in (" ", g["edge"]):
+                return
             canvas[row][col] = (ch or g[key], COLOR[key] if color else "")
 
     # the regions: edges where a column's class changes, and a name inside a wide enough region
     region = _regions(dist, lo, hi, columns)
     names = {0: "dead", 1: "saturated"}
+    shown = set()
     for col in range(1, columns):
         if region[col] != region[col - 1]:
+            shown.add("edge")
             edge = col if region[col] != 2 else col - 1
             for r in range(rows):
                 put(edge, r, "edge")
@@ -181,7 +188,8 @@ def render_distribution(
     curve = dist.deriv(mids) / fmax
     for col, y in enumerate(curve):
         if math.isfinite(y):
-            put(col, int(round(min(1.0, max(0.0, float(y))) * (rows - 1))), "curve")
+            # over the edges and the air, never over a bar: every unit stays visible
+            put(col, int(round(min(1.0, max(0.0, float(y))) * (rows - 1))), "curve", only_empty=True)
 
     # x ticks: round values of z, thinned; 0 first
     xcols, xlabels = _x_ticks(lo, hi, columns)
@@ -193,7 +201,8 @@ def render_distribution(
     if label_line[:2].strip() == "":
         label_line = "z " + label_line[2:]
     lines += [frame[rows], label_line]
-    lines.append(_legend(dist, fmax, width, color, ascii, hist.outside))
+    shown |= {keys[c] for c in range(3) if share[c].any()}
+    lines.append(_legend(dist, fmax, width, color, ascii, hist.outside, shown))
     return "\n".join(lines)
 
 
@@ -210,15 +219,14 @@ def _x_ticks(lo: float, hi: float, columns: int) -> tuple[list[float], list[str]
 
 
 def _legend(dist: LayerDistribution, fmax: float, width: int, color: bool, ascii: bool,
-            outside: float) -> str:
+            outside: float, shown: set[str]) -> str:
+    """The glyphs on screen (the classes drawn, the f' curve) and any mass off the chart."""
     g = _g(ascii)
     thr = f"{dist.threshold:.2g}"
     items = [(g["active"], "active", " active"), (g["saturated"], "saturated", f" saturated f'<{thr}"),
-             (g["dead"], "dead", " dead f'=0"), (g["curve"], "curve", f" f'(z), top {fmt_value(fmax)}")]
-    if not dist.activation.can_die:
-        items = [i for i in items if i[1] != "dead"]
-    if dist.config.activation == "linear":
-        items = [items[0], items[-1]]
+             (g["dead"], "dead", " dead f'=0"), (g["edge"], "edge", " f'≈0 beyond"),
+             (g["curve"], "curve", f" f'(z), top {fmt_value(fmax)}")]
+    items = [i for i in items if i[1] in shown or i[1] == "curve"]
     extra = f"  {100 * outside:.1f}% off the chart" if outside > 0.0005 else ""
     return legend_line(items, COLOR, extra, width, color, ascii)
 
@@ -263,7 +271,7 @@ def _meaning(dist: LayerDistribution) -> str:
         return (f"{_share(sat - dead)} of units are saturated (f' nearly 0): what reaches them "
                 f"goes no further back")
     if act == "sigmoid":
-        return "no sigmoid unit saturates, yet f' ≤ 1/4 everywhere: every layer shrinks the gradient"
+        return "no unit saturates, yet sigmoid's f' ≤ 1/4: every layer shrinks the gradient"
     return "no unit is dead or saturated at this layer"
 
 
