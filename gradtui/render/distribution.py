@@ -22,7 +22,7 @@ from gradtui.engine.kernels import max_derivative
 
 from .canvas import frame_lines, legend_line, thin, title, to_ascii
 from .numbers import fmt_value
-from .text import message_block, runs
+from .text import fit, message_block, runs
 
 #: glyph per class and of the f' curve and region edges: (Unicode, ASCII)
 GLYPHS = {
@@ -275,4 +275,49 @@ def _meaning(dist: LayerDistribution) -> str:
     return "no unit is dead or saturated at this layer"
 
 
-__all__ = ["GLYPHS", "distribution_readout", "render_distribution", "x_range"]
+
+
+# -- a recorded run: what the probe keeps ---------------------------------------------------------
+RECORDED_NOTE = (
+    "A recorded run keeps each module's output mean and std and its shares of dead units (exact "
+    "zeros) and saturated ones (the probe's test: sigmoid output within 0.01 of 0 or 1, |tanh| > "
+    "0.99), not the values: there is no histogram to draw. A Linear's output is the pre-activation "
+    "z of the activation after it.")
+
+
+def _bar(share: float | None, cells: int, glyph: str) -> str:
+    if share is None or not math.isfinite(share):
+        return " " * cells
+    n = int(round(min(1.0, max(0.0, share)) * cells))
+    if n == 0 and share > 0:
+        n = 1
+    return glyph * n + " " * (cells - n)
+
+
+def recorded_shares(rows: list[dict], width: int, *, ascii: bool = False,
+                    cursor: int | None = None) -> list[str]:
+    """One line per recorded module: name, kind, output mean and std, dead and saturated shares as
+    bars and percentages (— where the probe does not record one); ``cursor`` (1-based) is marked."""
+    g = _g(ascii)
+    name_w = min(16, max([len(str(r["name"]) or "(root)") for r in rows] + [6]))
+    cells = max(4, min(20, (width - name_w - 52) // 2))
+    head = (f"  {'#':>3} {'module':<{name_w}} {'kind':<10} {'mean':>8} {'std':>8}  "
+            f"{'dead':<{cells + 6}} saturated")
+    out = [fit(head, width)]
+    for r in rows:
+        mark = (">" if ascii else "▸") if r["layer"] == cursor else " "
+        name = (str(r["name"]) or "(root)")[:name_w]
+        mean = "—" if r["act_mean"] is None else fmt_value(r["act_mean"])
+        std = "—" if r["act_std"] is None else fmt_value(r["act_std"])
+        dead, sat = r["dead_frac"], r["saturated_frac"]
+        line = (f"{mark} {r['layer']:>3} {name:<{name_w}} {str(r['kind'])[:10]:<10} {mean:>8} {std:>8}  "
+                f"{_bar(dead, cells, g['dead'])} {_share(dead) if dead is not None else '—':>5}"
+                f" {_bar(sat, cells, g['saturated'])} {_share(sat) if sat is not None else '—':>5}")
+        out.append(fit(to_ascii(line) if ascii else line, width))
+    return out
+
+
+__all__ = [
+    "GLYPHS", "RECORDED_NOTE", "distribution_readout", "recorded_shares", "render_distribution",
+    "x_range",
+]
