@@ -196,6 +196,7 @@ def test_render_is_exactly_the_size(size, color, ascii):
             assert "\x1b" not in text
         if ascii:
             assert all(ord(ch) < 128 for line in plain for ch in line)
+            assert "?" not in "".join(plain)  # nothing the ASCII table does not know
             assert all(ord(ch) < 128 for ch in distribution_readout(dist, ascii=True))
         assert "nan" not in text.lower()
 

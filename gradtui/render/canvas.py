@@ -18,7 +18,7 @@ from .text import asciify, fit, pick, sgr
 
 def to_ascii(text: str) -> str:
     """``asciify`` plus the few characters only these views use."""
-    for u, a in (("ξ", "xi"), ("◆", "O")):
+    for u, a in (("ξ", "xi"), ("◆", "O"), ("μ", "mu")):
         text = text.replace(u, a)
     return asciify(text)
 

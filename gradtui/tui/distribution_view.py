@@ -55,7 +55,7 @@ class DistributionScreen(Screen[None]):
         Binding("end", "layer_end(1)", "layer L", show=False, id="distribution.layer.last",
                 tooltip="layer 1 (input side) / layer L (output side)"),
         Binding("m", "mode", "mode", id="distribution.mode",
-                tooltip="mode: expected (the Gaussian N(μ, q)) → sampled (the real values) → chain"),
+                tooltip="mode: expected (the mean-field Gaussian) → sampled (the real values) → chain"),
         Binding("escape,q,d", "close", "back", key_display="esc", id="distribution.close",
                 tooltip="back to the main screen (its cursor stays on this layer)"),
     ]
