@@ -39,7 +39,7 @@ from .palette import BAR_COLOR
 from .plot import LOCK, plotext_frame
 from .text import asciify, fit, message_block, sgr
 
-__all__ = ["render_chart", "VIEWS", "MIN_WIDTH", "MIN_HEIGHT"]
+__all__ = ["layer_at", "render_chart", "VIEWS", "MIN_WIDTH", "MIN_HEIGHT"]
 
 VIEWS = ("grad", "forward", "weight")
 
@@ -120,19 +120,11 @@ class _Painter:
         return -0.5 <= self.yaxis.row(v) <= self.rows - 0.5
 
 
-def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, cursor, threshold) -> str:
-    n = result.depth
-    values = view_values(result, view)
-    # a pinned or overlaid result without this view's values (expected mode) is left out
-    if pinned is not None and view_values(pinned, view) is None:
-        pinned = None
-    if overlay is not None and view_values(overlay, view) is None:
-        overlay = None
-    clip_log = math.log10(threshold) if view == "weight" and threshold is not None else None
+def _geometry(values, n, width, height, view, pinned, overlay, clip_log):
+    """Where the frame goes: (has_title, fig_h, rows, y axis, its labels, label width, columns)."""
     has_title = height >= 10
     fig_h = height - 1 - (1 if has_title else 0)
     rows = fig_h - 2  # the x axis line and its labels take two rows
-
     # y range over everything drawn (bars, pin, overlay), clipped to ±CLIP
     extra = [view_values(r, view)[:n] for r in (pinned, overlay) if r is not None]
     if clip_log is not None:
@@ -142,7 +134,47 @@ def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, c
     yaxis = y_axis(finite, rows)
     labels = [decade_label(t) for t in yaxis.ticks]
     label_w = max((len(s) for s in labels), default=1)
-    columns = width - label_w - 1
+    return has_title, fig_h, rows, yaxis, labels, label_w, width - label_w - 1
+
+
+def layer_at(result: Result, width: int, height: int, x: int, *, view: str = "grad",
+             pinned: Result | None = None, overlay: Result | None = None,
+             threshold: float | None = None) -> tuple[int, int] | None:
+    """The layers (first, last; 1-based) of the bar slot at column ``x`` of the chart that
+    ``render_chart`` draws with the same arguments, or None off the bars (the y labels, a margin)."""
+    if width < MIN_WIDTH or height < MIN_HEIGHT:
+        return None
+    values = view_values(result, view)
+    if values is None:
+        return None
+    n = result.depth
+    pinned = pinned if pinned is not None and view_values(pinned, view) is not None else None
+    overlay = overlay if overlay is not None and view_values(overlay, view) is not None else None
+    clip_log = math.log10(threshold) if view == "weight" and threshold is not None else None
+    columns = _geometry(values, n, width, height, view, pinned, overlay, clip_log)[-1]
+    col = x - (width - columns)
+    if columns < 4 or not 0 <= col < columns:
+        return None
+    bars = bar_layout(n, columns)
+    pitch = bars.starts[1] - bars.starts[0] if bars.count > 1 else columns
+    gap = (pitch - bars.width) // 2  # a click in the gap goes to the nearer bar
+    for k, start in enumerate(bars.starts):
+        if start - gap <= col < start + bars.width + (pitch - bars.width - gap):
+            return k * bars.group + 1, min(n, (k + 1) * bars.group)
+    return None
+
+
+def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, cursor, threshold) -> str:
+    n = result.depth
+    values = view_values(result, view)
+    # a pinned or overlaid result without this view's values (expected mode) is left out
+    if pinned is not None and view_values(pinned, view) is None:
+        pinned = None
+    if overlay is not None and view_values(overlay, view) is None:
+        overlay = None
+    clip_log = math.log10(threshold) if view == "weight" and threshold is not None else None
+    has_title, fig_h, rows, yaxis, labels, label_w, columns = _geometry(
+        values, n, width, height, view, pinned, overlay, clip_log)
     if columns < 4:
         return message_block("too small", width, height)
 

@@ -18,7 +18,7 @@ from .text import asciify, fit, pick, sgr
 
 def to_ascii(text: str) -> str:
     """``asciify`` plus the few characters only these views use."""
-    for u, a in (("ξ", "xi"), ("◆", "O")):
+    for u, a in (("ξ", "xi"), ("◆", "O"), ("μ", "mu")):
         text = text.replace(u, a)
     return asciify(text)
 
@@ -41,6 +41,18 @@ def thin(positions: list[float], labels: list[str], gap: int = 1) -> tuple[list[
         keep.append((p, lab))
     keep.sort()
     return [p for p, _ in keep], [lab for _, lab in keep]
+
+
+def legend_line(items: list[tuple[str, str, str]], colors: dict[str, str], extra: str, width: int,
+                color: bool, ascii: bool) -> str:
+    """One legend line of (glyph, colour key, words) items and a plain ``extra``, padded to ``width``."""
+    plain = "  ".join(gl + wd for gl, _, wd in items) + extra
+    styled = "  ".join(sgr(gl, colors[k], color) + wd for gl, k, wd in items) + extra
+    if ascii:
+        plain, styled = to_ascii(plain), to_ascii(styled)
+    if cell_len(plain) > width:
+        styled = plain = fit(plain, width)
+    return styled + " " * (width - cell_len(plain))
 
 
 def title(options: list[str], width: int, color: bool, ascii: bool, busy: bool) -> str:

@@ -9,16 +9,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from rich.cells import cell_len
 
 from gradtui.engine.result import regime_of
 from gradtui.engine.theory import Spectrum, spectrum_summary
 
-from .canvas import frame_lines, thin, title, to_ascii
+from .canvas import frame_lines, legend_line, thin, title, to_ascii
 from .glyphs import glyphs
 from .numbers import format_pow10
 from .palette import MAP_COLOR as COLOR
-from .text import fit, message_block, runs, sgr
+from .text import message_block, runs
 
 
 def _count_ticks(top: int, rows: int) -> tuple[int, list[int]]:
@@ -126,13 +125,7 @@ def render_spectrum(
         (g.ref, "ref", " σ = 1"),
     ]
     extra = f"  {zero} exactly 0 (not drawn)" if zero else ""
-    plain = "  ".join(gl + wd for gl, _, wd in items) + extra
-    styled = "  ".join(sgr(gl, COLOR[k], color) + wd for gl, k, wd in items) + extra
-    if ascii:
-        plain, styled = to_ascii(plain), to_ascii(styled)
-    if cell_len(plain) > width:
-        styled = plain = fit(plain, width)
-    lines.append(styled + " " * (width - cell_len(plain)))
+    lines.append(legend_line(items, COLOR, extra, width, color, ascii))
     return "\n".join(lines)
 
 

@@ -271,6 +271,12 @@ class GradApp(ComputeChart, ConfigApp):
         else:
             self.cursor = min(depth, max(1, self.cursor + delta))
 
+    def on_chart_view_layer_clicked(self, message: ChartView.LayerClicked) -> None:
+        self.cursor = message.layer
+
+    def on_control_panel_selected(self, message: ControlPanel.Selected) -> None:
+        self.selected = message.index
+
     def action_layer_end(self, last: int) -> None:
         self.cursor = self.config.depth if last else 1
 
@@ -296,6 +302,11 @@ class GradApp(ComputeChart, ConfigApp):
 
         if not self._refused_in_chain("Jacobian spectrum"):
             self.push_screen(SpectrumScreen(ascii=self.ascii))
+
+    def action_distribution(self) -> None:
+        from .distribution_view import DistributionScreen
+
+        self.push_screen(DistributionScreen(self.cursor, ascii=self.ascii))
 
     def action_train(self) -> None:
         from .training_view import TrainingScreen

@@ -56,6 +56,9 @@ MAIN_BINDINGS = [
     Binding("end", "layer_end(1)", "last layer", show=False, id="layer.last", tooltip=_ENDS_HELP),
     Binding("escape", "hide_cursor", "hide cursor", show=False, id="layer.hide",
             tooltip="hide the layer cursor"),
+    Binding("d", "distribution", "distribution", show=False, id="distribution",
+            tooltip="distribution of the inspected layer's pre-activations, f' and the dead and "
+            "saturated shares"),
     Binding("c", "copy", "copy command", show=False, id="copy",
             tooltip="copy the command line (terminal clipboard, OSC 52)"),
     Binding("M", "phase_map", "phase map", show=False, id="theory.phase_map", tooltip="phase map: "

@@ -87,6 +87,8 @@ class RecordedApp(App[None]):
         Binding("v", "view", "view", id="view"),
         Binding("m", "simulate", "simulate", id="simulate"),
         Binding("k", "clip", "clip norm", show=False, id="clip"),
+        Binding("d", "distribution", "shares", show=False, id="distribution",
+                tooltip="every module's output moments and dead / saturated shares (no histograms)"),
         Binding("q,ctrl+c", "quit", "quit", key_display="q", id="quit"),
     ]
 
@@ -249,6 +251,23 @@ class RecordedApp(App[None]):
         if self.cursor is not None and self.chart is not None and self.cursor > len(self.chart.keep):
             self.cursor = 1
         self._inspect()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # under the distribution screen the run's keys wait (its own close first); q still quits
+        return len(self.screen_stack) == 1 or action == "quit"
+
+    def action_distribution(self) -> None:
+        from .recorded_distribution import RecordedDistributionScreen
+
+        i = self.step_index
+        if i is None:
+            return
+        step = self.run_data.steps[i]["step"]
+        rows = self.run_data.layers(step)
+        module = None
+        if self.chart is not None and self.cursor is not None:
+            module = rows[self.chart.keep[self.cursor - 1]]["layer"]
+        self.push_screen(RecordedDistributionScreen(rows, step, module, ascii=self.ascii))
 
     def _inspect(self) -> None:
         inspector = self.query_one(RecordedInspector)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
@@ -37,6 +39,40 @@ class ControlPanel(Widget):
         self.glyphs = glyphs(ascii)
         self.ascii = ascii
 
+    class Selected(Message):
+        """A control row was clicked, or the wheel moved the selection over the panel."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def _top(self, rows: int) -> int:
+        """The first row shown: more rows than fit are a window keeping the selected row in view."""
+        if rows >= len(CONTROLS):
+            return 0
+        return max(0, min(self.selected - rows + 1, len(CONTROLS) - rows))
+
+    def on_click(self, event: events.Click) -> None:
+        at = event.get_content_offset(self)
+        if at is None:
+            return
+        index = self._top(self.content_size.height or len(CONTROLS)) + at.y
+        if 0 <= index < len(CONTROLS):
+            self.post_message(self.Selected(index))
+
+    def _wheel(self, event: events.MouseEvent, delta: int) -> None:
+        # the wheel moves the selection (like ↑/↓, without wrapping); ←/→ change the value
+        event.stop()
+        index = min(len(CONTROLS) - 1, max(0, self.selected + delta))
+        if index != self.selected:
+            self.post_message(self.Selected(index))
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._wheel(event, 1)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._wheel(event, -1)
+
     def render(self) -> Text:
         g = self.glyphs
         label_style = self.get_component_rich_style("control-panel--label")
@@ -46,7 +82,7 @@ class ControlPanel(Widget):
         lines = []
         # more rows than fit: a window that keeps the selected row in view
         rows = self.content_size.height or len(CONTROLS)
-        top = max(0, min(self.selected - rows + 1, len(CONTROLS) - rows)) if rows < len(CONTROLS) else 0
+        top = self._top(rows)
         for i, control in list(enumerate(CONTROLS))[top:top + rows]:
             label = control.ascii_label if self.ascii else control.label
             value = control.show(self.config, self.ascii)
@@ -87,9 +123,30 @@ class ChartView(Widget):
         #: a tour question waits for its answer: no bars
         self.answer_hidden = False
 
+    class LayerClicked(Message):
+        """A bar was clicked: inspect ``layer`` (1-based)."""
+
+        def __init__(self, layer: int) -> None:
+            super().__init__()
+            self.layer = layer
+
     def show(self, result: Result | None, overlay: Result | None = None) -> None:
         self.result, self.overlay, self.error = result, overlay, None
         self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        at = event.get_content_offset(self)
+        if at is None or self.result is None or self.answer_hidden:
+            return
+        from gradtui.render.bars import layer_at
+
+        width, height = self.content_size
+        hit = layer_at(self.result, width, height, at.x, view=self.view, pinned=self.pinned,
+                       overlay=self.overlay, threshold=self.clip if self.view == "weight" else None)
+        if hit is not None:
+            first, last = hit  # a bar of several layers: keep a cursor already on it
+            keep = self.cursor is not None and first <= self.cursor <= last
+            self.post_message(self.LayerClicked(self.cursor if keep else first))
 
     def pin(self, pinned: Result | None) -> None:
         self.pinned = pinned
