@@ -64,6 +64,7 @@ def render_chart(
     overlay: Result | None = None,
     cursor: int | None = None,
     threshold: float | None = None,
+    y_range: tuple[float, float] | None = None,
 ) -> str:
     """The chart of ``result`` as text of exactly ``height`` lines, each ``width`` cells wide.
 
@@ -72,6 +73,7 @@ def render_chart(
     ``threshold`` (a clip norm, weight view only) is drawn as a horizontal line.
     ``pinned`` is drawn as a ghost mark at each of its bar tops, ``overlay`` as a dotted line,
     ``cursor`` (1-based layer) as a highlighted bar. ANSI colours unless ``color=False``.
+    ``y_range`` (log10 lo, hi) is kept inside the y axis, so charts side by side share one scale.
     """
     width, height = int(width), int(height)
     if view not in VIEWS:
@@ -89,7 +91,7 @@ def render_chart(
         text = "\n".join(fit(line, width) for line in wrapped + [""] * (height - len(wrapped)))
         return asciify(text) if ascii else text
     with LOCK:
-        text = _render(result, width, height, color, g, view, pinned, overlay, cursor, threshold)
+        text = _render(result, width, height, color, g, view, pinned, overlay, cursor, threshold, y_range)
     if ascii:
         text = asciify(text)
     return text
@@ -120,7 +122,8 @@ class _Painter:
         return -0.5 <= self.yaxis.row(v) <= self.rows - 0.5
 
 
-def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, cursor, threshold) -> str:
+def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, cursor, threshold,
+            y_range=None) -> str:
     n = result.depth
     values = view_values(result, view)
     # a pinned or overlaid result without this view's values (expected mode) is left out
@@ -137,6 +140,8 @@ def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, c
     extra = [view_values(r, view)[:n] for r in (pinned, overlay) if r is not None]
     if clip_log is not None:
         extra.append(np.array([clip_log]))
+    if y_range is not None:
+        extra.append(np.asarray(y_range, dtype=float))
     everything = np.concatenate([values, *extra]) if extra else values
     finite = np.clip(everything[np.isfinite(everything)], -CLIP, CLIP)
     yaxis = y_axis(finite, rows)
