@@ -143,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     from gradtui.tui.app import run_app
 
-    return int(run_app(config, ascii=options.ascii, tour=tour, compare=options.compare) or 0)
+    extra = {"compare": options.compare} if options.compare is not None else {}
+    return int(run_app(config, ascii=options.ascii, tour=tour, **extra) or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
