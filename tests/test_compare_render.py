@@ -45,7 +45,7 @@ def panels(text: str, shape: tuple[int, int], width: int, height: int) -> list[l
 def test_classic_four_each_panel_says_its_engine_verdict(size, ascii):
     width, height = size
     items = classic_items()
-    text = render_compare(items, width, height, color=False, ascii=ascii, selected=2)
+    text = render_compare(items, width, height, color=False, ascii=ascii, selected=2, layout="grid")
     lines = text.split("\n")
     assert len(lines) == height
     assert all(cell_len(line) == width for line in lines)
@@ -86,18 +86,19 @@ def test_classic_four_regimes_match_the_engine():
     assert text.count("STABLE") == regimes.count("stable")
 
 
+@pytest.mark.parametrize("layout", ["grid", "overlay"])
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_colour_is_the_same_picture(size):
+def test_colour_is_the_same_picture(size, layout):
     width, height = size
     items = classic_items()
-    plain = render_compare(items, width, height, color=False, selected=0)
-    coloured = render_compare(items, width, height, color=True, selected=0)
+    plain = render_compare(items, width, height, color=False, selected=0, layout=layout)
+    coloured = render_compare(items, width, height, color=True, selected=0, layout=layout)
     assert "\x1b[" in coloured
     assert ANSI.sub("", coloured) == plain
     # each panel's verdict is in its regime's colour (vanishing bright blue, stable green)
     assert "\x1b[1;94m▼ VANISHING" in coloured and "\x1b[1;32m● STABLE" in coloured
     # the selected header is in reverse video
-    assert "\x1b[1;7m▸ 1 sigmoid" in coloured
+    assert re.search(r"\x1b\[1;7m▸ ?1 sigmoid", coloured)
 
 
 def test_panels_share_one_y_axis():
@@ -141,3 +142,39 @@ def test_nothing_to_compare_and_computing():
     waiting = render_compare([Setting(c, None, command_line(c))], 80, 22, color=False, ascii=True)
     assert "computing..." in waiting and waiting.isascii()
     assert len(waiting.split("\n")) == 22
+
+
+@pytest.mark.parametrize("ascii", [False, True], ids=["unicode", "ascii"])
+@pytest.mark.parametrize("size", [(80, 22), (80, 24)], ids=["80x22", "80x24"])
+def test_at_80x24_four_settings_share_one_chart(size, ascii):
+    """Small multiples would get 3 canvas rows each at 80×24: one overlaid chart instead, with a
+    line per setting (its number, name and the engine's verdict) and its whole command line."""
+    width, height = size
+    items = classic_items()
+    text = render_compare(items, width, height, color=False, ascii=ascii, selected=3)
+    lines = text.split("\n")
+    assert len(lines) == height and all(cell_len(line) == width for line in lines)
+    assert not ascii or text.isascii()
+    g = glyphs(ascii)
+    names = labels(CLASSIC)
+    for k, item in enumerate(items):
+        mark = g.marker if k == 3 else " "
+        line = next(line for line in lines if line.startswith(f"{mark}{k + 1} {names[k]}  "))
+        regime = item.result.regime
+        assert f"{g.regime[regime]} {regime.upper()}" in line
+        assert lines[lines.index(line) + 1].strip() == "$ " + item.command
+    # every setting's points are on the chart: its digit appears above the legend
+    chart = "\n".join(lines[:height - 8])
+    for k in range(4):
+        assert str(k + 1) in chart.replace("1e", "").replace("1┤", "").replace("1+", "")
+    assert grid_shape(4, width, height) == (2, 2)
+
+
+def test_overlay_points_sit_at_each_setting_s_values():
+    # relu + He is exactly 1 per layer: its digit is on the line at 1 at every layer
+    he = Config(depth=10, activation="relu", init="he_normal")
+    sig = Config(depth=10, activation="sigmoid")
+    items = [Setting(c, compute(c), command_line(c)) for c in (sig, he)]
+    text = render_compare(items, 80, 22, color=False, layout="overlay")
+    one = next(line for line in text.split("\n") if line.lstrip().startswith("1┤"))
+    assert one.count("2") == 10

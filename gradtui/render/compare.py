@@ -44,6 +44,8 @@ MAX_SETTINGS = 4
 CHART_MIN = 7
 #: from this many rows a chart gets the full verdict under it rather than the short one
 CHART_FULL = 12
+#: small multiples whose charts would get fewer rows than this give way to one overlaid chart
+OVERLAY_BELOW = 9
 #: what the selected panel's header is drawn in (reverse video) and its label (bold)
 _SELECTED, _LABEL, _COMMAND = "1;7", "1", "2"
 
@@ -203,11 +205,14 @@ def render_compare(
     selected: int | None = None,
     main: Config | None = None,
     shape: tuple[int, int] | None = None,
+    layout: str = "auto",
 ) -> str:
     """The settings as small multiples: exactly ``height`` lines of ``width`` cells.
 
     ``selected`` (0-based) is marked (``▸``, reverse video); the panel whose config is ``main`` says
-    so; ``shape`` (rows, columns) overrides :func:`grid_shape`.
+    so; ``shape`` (rows, columns) overrides :func:`grid_shape`. ``layout`` is "grid" (small
+    multiples), "overlay" (one chart, :mod:`.compare_overlay`) or "auto": the grid unless its charts
+    would get fewer than OVERLAY_BELOW rows (80×24 with three or four settings).
     """
     width, height = int(width), int(height)
     items = list(items)[:MAX_SETTINGS]
@@ -224,6 +229,13 @@ def render_compare(
     y_range = _shared_range([item.result for item in items])
     words = _words(items, pw, ph, ascii)
     chart_h = max(1, ph - 1 - max(len(v) + len(c) for v, c in words))
+    if layout == "overlay" or (layout == "auto" and shape is None and chart_h < OVERLAY_BELOW
+                               and height >= 2 * len(items) + 8):
+        from .compare_overlay import render_overlay
+
+        return render_overlay(items, [item.label or names[i] for i, item in enumerate(items)], width,
+                              height, color=color, ascii=ascii, selected=selected, main=main,
+                              y_range=y_range)
     panels = [
         _panel(i + 1, item, item.label or names[i], words[i], pw, ph, chart_h, selected=i == selected,
                main=main is not None and item.config == main, color=color, ascii=ascii,

@@ -34,6 +34,7 @@ MAX_SETTINGS = 4
 
 _STEP = Binding.Group("select", compact=True)
 _STEP_HELP = "select the previous / next setting"
+_TAB_HELP = "select the previous / next setting, as ← → do"
 
 
 def comparison_of(app) -> list[Config]:
@@ -78,15 +79,18 @@ class CompareScreen(Screen[None]):
     HELP_TITLE = "compare view"
     #: a binding's tooltip is its line in the help (the pairs share one)
     BINDINGS = [
-        Binding("left,shift+tab", "step(-1)", "select", key_display="←", group=_STEP,
+        Binding("left", "step(-1)", "select", key_display="←", group=_STEP,
                 id="compare.previous", tooltip=_STEP_HELP),
-        Binding("right,tab", "step(1)", "select", key_display="→", group=_STEP,
+        Binding("right", "step(1)", "select", key_display="→", group=_STEP,
                 id="compare.next", tooltip=_STEP_HELP),
+        Binding("shift+tab", "step(-1)", "previous", show=False, id="compare.previous.tab",
+                tooltip=_TAB_HELP),
+        Binding("tab", "step(1)", "next", show=False, id="compare.next.tab", tooltip=_TAB_HELP),
         Binding("a", "add", "add current", id="compare.add",
                 tooltip="add the main screen's current setting (at most four)"),
         Binding("x,delete", "remove", "remove", key_display="x", id="compare.remove",
                 tooltip="remove the selected setting"),
-        Binding("enter", "apply", "make main", id="compare.apply",
+        Binding("enter", "apply", "make main", key_display="enter", id="compare.apply",
                 tooltip="make the selected setting the main one and go back to it"),
         Binding("escape", "close", "back", key_display="esc", id="compare.close",
                 tooltip="back to the main screen"),
@@ -145,14 +149,17 @@ class CompareScreen(Screen[None]):
             else:
                 missing.append(config)
         if missing:
-            self.app.runner.submit("compare", lambda ticket: _compute_all(missing, ticket),
-                                   self._computed, keep=self._keep, owner=self)
-        self._redraw()
+            runner = self.app.runner
 
-    def _keep(self, done: list[tuple[Config, Result | None, str | None]]) -> None:
-        for config, result, _ in done:
-            if result is not None:
-                self.app.runner.cache.put(config, result)
+            def keep(done: list[tuple[Config, Result | None, str | None]]) -> None:
+                # also for a dismissed screen (no self.app then): going back is instant
+                for config, result, _ in done:
+                    if result is not None:
+                        runner.cache.put(config, result)
+
+            runner.submit("compare", lambda ticket: _compute_all(missing, ticket), self._computed,
+                          keep=keep, owner=self)
+        self._redraw()
 
     def _computed(self, done: list[tuple[Config, Result | None, str | None]]) -> None:
         for config, result, error in done:
