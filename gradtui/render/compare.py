@@ -235,7 +235,7 @@ def render_compare(
 
         return render_overlay(items, [item.label or names[i] for i, item in enumerate(items)], width,
                               height, color=color, ascii=ascii, selected=selected, main=main,
-                              y_range=y_range)
+                              y_range=y_range, short_verdict=short_verdict)
     panels = [
         _panel(i + 1, item, item.label or names[i], words[i], pw, ph, chart_h, selected=i == selected,
                main=main is not None and item.config == main, color=color, ascii=ascii,

@@ -39,10 +39,9 @@ _CHART_MIN = 8
 
 
 def render_overlay(items: Sequence, names: Sequence[str], width: int, height: int, *, color: bool,
-                   ascii: bool, selected: int | None, main, y_range) -> str:
-    """``items`` (render.compare.Setting) on one chart: exactly ``height`` lines of ``width`` cells."""
-    from .compare import short_verdict  # the words are the small multiples' own
-
+                   ascii: bool, selected: int | None, main, y_range, short_verdict) -> str:
+    """``items`` (render.compare.Setting) on one chart: exactly ``height`` lines of ``width`` cells;
+    ``short_verdict(result, width, ascii=)`` gives each setting's words (the small multiples')."""
     g = glyphs(ascii)
     per = 2 if height - 2 * len(items) >= _CHART_MIN else 1
     chart_h = height - per * len(items)
