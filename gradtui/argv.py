@@ -81,6 +81,8 @@ class Options:
     open: str | None = None
     step: int | None = None
     follow: bool = False
+    #: ``--compare "FLAGS" …``: the settings compared (gradtui.compare_args), or None
+    compare: tuple[Config, ...] | None = None
 
 
 # -- config → command line ------------------------------------------------------------------------
@@ -183,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help='with --json: add "spectrum" (Jacobian singular values of the sampled network)')
     out.add_argument("--tour", metavar="FILE", nargs="?", const="", default=None,
                      help="open the lecture tour (the shipped one; exercises: questions that ask first; or your TOML file)")
+    out.add_argument("--compare", nargs="+", metavar="FLAGS",  # read by gradtui.compare_args
+                     help='up to 4 settings side by side, each a quoted string of flags over the rest')
     rec = p.add_argument_group("your own model (a file gradtui.probe recorded)")
     rec.add_argument("--open", metavar="FILE", default=None,
                      help="show a recorded run: per-module gradients, activations, findings")

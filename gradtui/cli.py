@@ -23,7 +23,8 @@ import textwrap
 from typing import Sequence
 
 from gradtui import __version__
-from gradtui.argv import PROG, Options, UsageError, command_line, parse_args
+from gradtui.argv import PROG, Options, UsageError, command_line
+from gradtui.compare_args import parse_with_compare
 from gradtui.engine.config import Config
 from gradtui.engine.presets import PRESET_ORDER, PRESETS
 
@@ -91,7 +92,7 @@ def _write(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gradtui`` console script; returns the exit status."""
     try:
-        config, options = parse_args(argv)
+        config, options = parse_with_compare(argv)
     except UsageError as error:
         message = f"{PROG}: error: {error}"
         if not _speaks_unicode(sys.stderr):
@@ -117,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from gradtui.tui.recorded_cli import run_open
 
         return run_open(options, _write)
+    if options.compare is not None and options.output is not None:
+        from gradtui.compare_args import run_compare
+
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        return run_compare(options, _write, width=shutil.get_terminal_size((80, 24)).columns, color=color)
     if options.output == "json":
         from gradtui.engine.report import json_text
 
@@ -137,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     from gradtui.tui.app import run_app
 
-    return int(run_app(config, ascii=options.ascii, tour=tour) or 0)
+    extra = {"compare": options.compare} if options.compare is not None else {}
+    return int(run_app(config, ascii=options.ascii, tour=tour, **extra) or 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

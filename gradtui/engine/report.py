@@ -56,3 +56,10 @@ def json_text(config: Config, *, theory: bool = False, spectrum: bool = False) -
     """:func:`json_document` as indented strict JSON text (no trailing newline)."""
     document = json_document(config, theory=theory, spectrum=spectrum)
     return json.dumps(json_safe(document), allow_nan=False, indent=2)
+
+
+def compare_json_text(configs, *, theory: bool = False, spectrum: bool = False) -> str:
+    """``--compare … --json``: ``{"compare": [doc, …]}``, each doc the one ``--json`` prints for
+    that setting alone (strict JSON, no trailing newline)."""
+    documents = [json_safe(json_document(c, theory=theory, spectrum=spectrum)) for c in configs]
+    return json.dumps({"compare": documents}, allow_nan=False, indent=2)

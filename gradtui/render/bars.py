@@ -64,6 +64,7 @@ def render_chart(
     overlay: Result | None = None,
     cursor: int | None = None,
     threshold: float | None = None,
+    y_range: tuple[float, float] | None = None,
 ) -> str:
     """The chart of ``result`` as text of exactly ``height`` lines, each ``width`` cells wide.
 
@@ -72,6 +73,7 @@ def render_chart(
     ``threshold`` (a clip norm, weight view only) is drawn as a horizontal line.
     ``pinned`` is drawn as a ghost mark at each of its bar tops, ``overlay`` as a dotted line,
     ``cursor`` (1-based layer) as a highlighted bar. ANSI colours unless ``color=False``.
+    ``y_range`` (log10 lo, hi) is kept inside the y axis, so charts side by side share one scale.
     """
     width, height = int(width), int(height)
     if view not in VIEWS:
@@ -89,7 +91,7 @@ def render_chart(
         text = "\n".join(fit(line, width) for line in wrapped + [""] * (height - len(wrapped)))
         return asciify(text) if ascii else text
     with LOCK:
-        text = _render(result, width, height, color, g, view, pinned, overlay, cursor, threshold)
+        text = _render(result, width, height, color, g, view, pinned, overlay, cursor, threshold, y_range)
     if ascii:
         text = asciify(text)
     return text
@@ -120,7 +122,7 @@ class _Painter:
         return -0.5 <= self.yaxis.row(v) <= self.rows - 0.5
 
 
-def _geometry(values, n, width, height, view, pinned, overlay, clip_log):
+def _geometry(values, n, width, height, view, pinned, overlay, clip_log, y_range=None):
     """Where the frame goes: (has_title, fig_h, rows, y axis, its labels, label width, columns)."""
     has_title = height >= 10
     fig_h = height - 1 - (1 if has_title else 0)
@@ -129,6 +131,8 @@ def _geometry(values, n, width, height, view, pinned, overlay, clip_log):
     extra = [view_values(r, view)[:n] for r in (pinned, overlay) if r is not None]
     if clip_log is not None:
         extra.append(np.array([clip_log]))
+    if y_range is not None:
+        extra.append(np.asarray(y_range, dtype=float))
     everything = np.concatenate([values, *extra]) if extra else values
     finite = np.clip(everything[np.isfinite(everything)], -CLIP, CLIP)
     yaxis = y_axis(finite, rows)
@@ -164,7 +168,8 @@ def layer_at(result: Result, width: int, height: int, x: int, *, view: str = "gr
     return None
 
 
-def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, cursor, threshold) -> str:
+def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, cursor, threshold,
+            y_range=None) -> str:
     n = result.depth
     values = view_values(result, view)
     # a pinned or overlaid result without this view's values (expected mode) is left out
@@ -174,7 +179,7 @@ def _render(result, width, height, color, g: BarGlyphs, view, pinned, overlay, c
         overlay = None
     clip_log = math.log10(threshold) if view == "weight" and threshold is not None else None
     has_title, fig_h, rows, yaxis, labels, label_w, columns = _geometry(
-        values, n, width, height, view, pinned, overlay, clip_log)
+        values, n, width, height, view, pinned, overlay, clip_log, y_range)
     if columns < 4:
         return message_block("too small", width, height)
 

@@ -23,6 +23,7 @@ from gradtui.render.glyphs import glyphs
 from gradtui.render.palette import css_variables
 
 from .bindings import MAIN_BINDINGS
+from .compare_view import CompareActions
 from .compute import ComputeChart, Outcome
 from .controls import CONTROLS, cycle, inactive_reason, with_mode
 from .host import ConfigApp
@@ -37,7 +38,7 @@ from .widgets import (
 SLOW_SECONDS = 2.0
 
 
-class GradApp(ComputeChart, ConfigApp):
+class GradApp(CompareActions, ComputeChart, ConfigApp):
     """Keyboard-only explorer of vanishing and exploding gradients."""
 
     CSS_PATH = "app.tcss"
@@ -55,8 +56,11 @@ class GradApp(ComputeChart, ConfigApp):
     clip: var[float | None] = var(None, init=False)
     cursor: var[int | None] = var(None, init=False)
 
-    def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None) -> None:
+    def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None,
+                 compare: tuple[Config, ...] | None = None) -> None:
         super().__init__(config, ascii=ascii)
+        #: the compare screen's settings (C, ``--compare``), kept between its openings
+        self.comparison: list[Config] = list(compare or ())
         #: tour steps to open with (``gradtui --tour``), or None
         self.tour = tour
         self.glyphs = glyphs(ascii)
@@ -102,6 +106,8 @@ class GradApp(ComputeChart, ConfigApp):
         self._config_changed()
         if self.tour:
             self.action_tour(self.tour)
+        elif self.comparison:
+            self.action_compare()
 
     def _keys_hint(self) -> str:
         k = self.glyphs.keys
@@ -421,11 +427,12 @@ class GradApp(ComputeChart, ConfigApp):
         command.set_text(Text.assemble(("$ ", "dim"), self._command()))
 
 
-def run_app(config: Config, *, ascii: bool = False, tour: list | None = None) -> int:
+def run_app(config: Config, *, ascii: bool = False, tour: list | None = None,
+            compare: tuple[Config, ...] | None = None) -> int:
     """Run the TUI until the user quits; the exit status for the CLI."""
     # Textual sizes the screen with shutil.get_terminal_size(), which prefers exported COLUMNS and
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
-    GradApp(config=config, ascii=ascii, tour=tour).run()
+    GradApp(config=config, ascii=ascii, tour=tour, compare=compare).run()
     return 0

@@ -67,6 +67,8 @@ MAIN_BINDINGS = [
             tooltip="Jacobian spectrum of the sampled network: singular values, condition number"),
     Binding("t", "train", "train", show=False, id="train", tooltip="training view: watch which "
             "layers learn (SGD/Adam, clipping); esc cancels/closes"),
+    Binding("C", "compare", "compare", show=False, id="compare",
+            tooltip="compare up to four settings side by side (a adds the current one)"),
     Binding("T", "tour", "tour", show=False, id="tour",
             tooltip="lecture tour: space/→ next step, ← back, esc leaves"),
     Binding("question_mark,f1", "help", "help", key_display="?", id="help", tooltip="this help"),
