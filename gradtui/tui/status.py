@@ -6,8 +6,6 @@ only places them.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from rich.text import Text
 
 from gradtui.engine import Config, Result
@@ -53,7 +51,7 @@ def status_text(message: Text | None, shown: Result | None, config: Config, view
         return message
     if shown is not None and config.mode == "expected":
         # the readout of the result on screen (never computed before the first frame)
-        return Text(_depth_scale(shown.config.replace(depth=1), ascii), style="dim") or None
+        return Text(_depth_scale(shown.config, ascii), style="dim") or None
     if view == "weight" and shown is not None:
         from gradtui.render.verdict import clip_text
 
@@ -72,9 +70,8 @@ def pinned_note(pinned: Result, g: Glyphs, ascii: bool) -> Text:
     )
 
 
-@lru_cache(maxsize=256)
 def _depth_scale(config: Config, ascii: bool) -> str:
-    """χ₁, ξ and layers per 10× (independent of depth: callers pass depth 1 to share the cache)."""
+    """χ₁, ξ and layers per 10× (computed once per config: depth_scale_text caches it)."""
     from gradtui.render.verdict import depth_scale_text
 
     try:
