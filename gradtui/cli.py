@@ -135,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except TourError as error:
             print(f"{PROG}: error: --tour: {error}", file=sys.stderr)
             return 2
+    from gradtui.tui.start import prefetch
+
+    prefetch(config)  # the first chart computes while Textual imports and starts
     from gradtui.tui.app import run_app
 
     return int(run_app(config, ascii=options.ascii, tour=tour) or 0)

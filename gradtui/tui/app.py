@@ -53,8 +53,11 @@ class GradApp(Repaint, ComputeChart, ConfigApp):
     clip: var[float | None] = var(None, init=False)
     cursor: var[int | None] = var(None, init=False)
 
-    def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None) -> None:
+    def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None,
+                 prefetch=None) -> None:
         super().__init__(config, ascii=ascii)
+        #: the first chart's computation, already under way (:mod:`.start`), or None
+        self._prefetch = prefetch
         #: tour steps to open with (``gradtui --tour``), or None
         self.tour = tour
         self.glyphs = glyphs(ascii)
@@ -389,5 +392,7 @@ def run_app(config: Config, *, ascii: bool = False, tour: list | None = None) ->
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
-    GradApp(config=config, ascii=ascii, tour=tour).run()
+    from .start import take
+
+    GradApp(config=config, ascii=ascii, tour=tour, prefetch=take(config)).run()
     return 0

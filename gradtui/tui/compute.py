@@ -68,13 +68,17 @@ class ComputeChart:
             outcome = Outcome(job, cached, overlay)
             self.runner.submit("chart", lambda ticket: outcome, self._show, inline=True)
             return
+        first, self._prefetch = getattr(self, "_prefetch", None), None
         inline = (
             config.mode == "expected"
             and config.depth <= INLINE_MAX_DEPTH
             and config.activation in self._warm
         )
-        self.runner.submit("chart", lambda ticket: run_job(job), self._show, keep=self._remember,
-                           inline=inline)
+        if first is not None and first.config == config:  # computing since before Textual started
+            work, inline = first.wait, False
+        else:
+            work = lambda ticket: run_job(job)  # noqa: E731
+        self.runner.submit("chart", work, self._show, keep=self._remember, inline=inline)
         self._update_chart_title()
 
     @property
