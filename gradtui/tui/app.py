@@ -22,7 +22,7 @@ from gradtui.render.glyphs import glyphs
 from gradtui.render.palette import css_variables
 
 from .bindings import MAIN_BINDINGS
-from .compute import ComputeChart, Outcome
+from .compute import ComputeChart, Outcome, has_weight_grads
 from .controls import CONTROLS, cycle, inactive_reason, with_mode
 from .host import ConfigApp
 from .repaint import Repaint, repaints
@@ -140,6 +140,8 @@ class GradApp(Repaint, ComputeChart, ConfigApp):
         self._update_chart_title()
 
     def watch_view(self) -> None:
+        if self.view == "weight" and self.result is not None and not has_weight_grads(self.result):
+            self._request()  # computed without the weight view's products: now they are shown
         self._update_chart_title()
         self._update_status()
 

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from gradtui.argv import command_line
 
-from .status import chart_subtitle, chart_title, status_text
+from .status import chart_subtitle, chart_title, provisional_note, status_text
 from .widgets import ChartView, TextLine, Verdict, set_border
 
 F = TypeVar("F", bound=Callable)
@@ -42,7 +42,7 @@ def repaints(method: F) -> F:
 
 class Repaint:
     """GradApp's status line, chart titles and command line (it provides config, result, view,
-    clip, pinned, message, computing, ascii and glyphs)."""
+    clip, pinned, message, computing, provisional, ascii and glyphs)."""
 
     _repaint_depth = 0
 
@@ -69,8 +69,11 @@ class Repaint:
             chart = self.query_one(ChartView)
         except Exception:
             return
+        note = None
+        if self.provisional and self.result is not None:
+            note = provisional_note(self.result, self.config, self.glyphs)
         set_border(chart, title=chart_title(self.config), subtitle=chart_subtitle(
-            self.view, self.clip, self.pinned is not None, self.computing, self.glyphs
+            self.view, self.clip, self.pinned is not None, self.computing, self.glyphs, note
         ))
         chart.set_class(self.computing, "-stale")
         self.query_one(Verdict).set_class(self.computing, "-stale")

@@ -33,7 +33,10 @@ def chart_title(config: Config) -> str:
     return "expected: mean-field theory, infinite width"
 
 
-def chart_subtitle(view: str, clip: float | None, pinned: bool, computing: bool, g: Glyphs) -> str:
+def chart_subtitle(view: str, clip: float | None, pinned: bool, computing: bool, g: Glyphs,
+                   provisional: str | None = None) -> str:
+    if provisional is not None:
+        return provisional
     if computing:
         return "computing" + g.ellipsis
     notes = ["pinned shown (p unpins)"] if pinned else []
@@ -41,6 +44,12 @@ def chart_subtitle(view: str, clip: float | None, pinned: bool, computing: bool,
     if view == "weight":
         notes.append("k: clip " + clip_label(clip))
     return "; ".join(notes)
+
+
+def provisional_note(shown: Result, config: Config, g: Glyphs) -> str:
+    """The subtitle of a provisional chart: what it was computed on, and that more is coming."""
+    return (f"provisional: first {shown.config.batch} of {config.batch} inputs, "
+            f"refining{g.ellipsis}")
 
 
 def status_text(message: Text | None, shown: Result | None, config: Config, view: str,
