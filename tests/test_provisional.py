@@ -31,10 +31,11 @@ def same_result(a, b) -> bool:
     )
 
 
-async def test_first_shown_is_provisional_and_the_last_is_exact():
-    start = BIG
+async def press_weight(start: Config, check) -> None:
+    """Open the app at ``start``, press → on the weight once and settle; ``check(app, shown)``
+    then sees every result put on screen since the press: (result, provisional?, subtitle)."""
     app = GradApp(config=start)
-    shown = []  # (config, provisional, chart subtitle) of every result put on screen
+    shown = []
     show = app._show
 
     def recording_show(outcome):
@@ -49,8 +50,13 @@ async def test_first_shown_is_provisional_and_the_last_is_exact():
         shown.clear()
         await pilot.press("right")
         await settle(pilot)
+        assert app.config != start and not app.provisional
+        check(app, shown)
+
+
+async def test_first_shown_is_provisional_and_the_last_is_exact():
+    def check(app, shown):
         config = app.config
-        assert config != start and not app.provisional
         first_result, first_marked, first_subtitle = shown[0]
         assert first_marked and "provisional" in first_subtitle
         assert first_result.config == config.replace(batch=PROVISIONAL_BATCH)
@@ -59,24 +65,12 @@ async def test_first_shown_is_provisional_and_the_last_is_exact():
         assert same_result(final_result, compute(config))
         assert app.result is final_result and app.settled
 
+    await press_weight(BIG, check)
+
 
 async def test_batch_norm_shows_only_the_exact_answer():
-    start = BIG.replace(norm="batch", depth=100)
-    app = GradApp(config=start)
-    marks = []
-    show = app._show
-
-    def recording_show(outcome):
-        show(outcome)
-        marks.append(app.provisional)
-
-    app._show = recording_show  # type: ignore[method-assign]
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        for _ in range(CONTROL_KEYS.index("weight_scale")):
-            await pilot.press("down")
-        marks.clear()
-        await pilot.press("right")
-        await settle(pilot)
-        assert marks == [False]
+    def check(app, shown):
+        assert [marked for _, marked, _ in shown] == [False]
         assert same_result(app.result, compute(app.config))
+
+    await press_weight(BIG.replace(norm="batch", depth=100), check)
