@@ -53,9 +53,9 @@ async def keypress_latency(config, presses: int) -> list[dict]:
     def timed_display(screen, renderable) -> None:
         display(screen, renderable)
         shown = app.result
-        if renderable is not None and shown is not None and shown.config == app.config:
-            exact = app.settled and not getattr(app, "provisional", False)
-            painted.append((time.perf_counter(), exact))
+        provisional = getattr(app, "provisional", False)  # set only for the current request
+        if renderable is not None and shown is not None and (shown.config == app.config or provisional):
+            painted.append((time.perf_counter(), app.settled and not provisional))
 
     app._display = timed_display  # type: ignore[method-assign]
     rows = []
@@ -83,18 +83,16 @@ async def keypress_latency(config, presses: int) -> list[dict]:
     return rows
 
 
-def worker(quick: bool) -> None:
-    """Measure every row in this interpreter and print them as JSON (one line)."""
+def worker(label: str, quick: bool) -> None:
+    """Measure one row in this interpreter and print its presses as JSON (one line)."""
     from gradtui.engine import Config
 
-    out = {}
-    for label, kw, presses, _, _ in ROWS:
-        out[label] = asyncio.run(keypress_latency(Config(**kw), min(presses, 3) if quick else presses))
-    print(json.dumps(out))
+    _, kw, presses, _, _ = next(row for row in ROWS if row[0] == label)
+    print(json.dumps(asyncio.run(keypress_latency(Config(**kw), min(presses, 3) if quick else presses))))
 
 
-def measure(python: str, quick: bool) -> dict:
-    proc = subprocess.run([python, __file__, "--worker"] + (["--quick"] if quick else []),
+def measure(python: str, label: str, quick: bool) -> list[dict]:
+    proc = subprocess.run([python, __file__, "--worker", label] + (["--quick"] if quick else []),
                           capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -109,13 +107,17 @@ def main() -> None:
     args = sys.argv[1:]
     quick = "--quick" in args
     if "--worker" in args:
-        worker(quick)
+        worker(args[args.index("--worker") + 1], quick)
         return
     others = [args[i + 1] for i, a in enumerate(args) if a == "--python"]
     pythons = [sys.executable, *others]
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"80x24 headless, weight x2^(1/4) per press, median ms")
-    results = {p: measure(p, quick) for p in pythons}
+    # row by row, every interpreter in turn, so they meet the same load
+    results = {p: {} for p in pythons}
+    for label, *_ in ROWS:
+        for python in pythons:
+            results[python][label] = measure(python, label, quick)
     print(f"{'row':<20}{'interpreter':<34}{'presses':>8}{'first':>8}{'settled':>9}{'engine':>8}  target")
     for label, _, _, first_target, settled_target in ROWS:
         for python in pythons:
