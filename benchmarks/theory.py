@@ -4,6 +4,8 @@
   as in the app after its first map), median of repeats, for tanh, relu and gelu; target < 300 ms.
   The map on an 80×24 screen is 75×17, and the TUI computes it in a worker thread.
 - Jacobian spectrum of the sampled network at width 256 (the view's cap) for a few depths.
+- The expected-mode numbers a keypress needs: ``theory_summary(critical=False)`` (the depth-scale
+  line's fixed-point solve, once per config in the TUI) and ``compute`` at depth 10,000.
 """
 
 from __future__ import annotations
@@ -74,9 +76,25 @@ def bench_spectrum(repeats: int = 3) -> list[dict]:
     return rows
 
 
+def bench_keypress_theory(repeats: int = 25) -> None:
+    from gradtui.engine import compute
+    from gradtui.engine.theory import theory_summary
+
+    print(f"\nexpected-mode numbers per new config; median of {repeats}")
+    for activation in ("tanh", "relu", "sigmoid"):
+        config = Config(activation=activation)
+        compute(config)  # the tables
+        solve = statistics.median(timed(lambda: theory_summary(config, critical=False), repeats))
+        deep = Config(activation=activation, depth=10_000)
+        chain = statistics.median(timed(lambda: compute(deep), 5))
+        print(f"{activation:>10} theory_summary {1e3 * solve:6.2f} ms   compute depth 10,000 "
+              f"{1e3 * chain:6.2f} ms")
+
+
 def main() -> None:
     bench_phase_map()
     bench_spectrum()
+    bench_keypress_theory()
 
 
 if __name__ == "__main__":

@@ -1,155 +1,154 @@
-"""TUI benchmarks, run by hand: ``python benchmarks/tui.py [--quick]``.
+"""TUI benchmarks, run by hand: ``python benchmarks/tui.py [--quick] [--python OTHER ...]``.
 
 1. Keypress → repainted frame, inside the app (headless ``run_test`` at 80×24): a key event is
-   posted and the clock stops when the screen is next composited with the new result on it. Depth
-   16, 200 and 1000, in expected and in sampled mode (width 256, batch 64). Each press raises the
-   weight scale one ×2^¼ step, so every press is a new config (never a cached result). Median ms.
-2. Cold start to first frame: the installed ``gradtui`` in a pseudo-terminal of 80×24, from spawn
-   to the first frame that shows the verdict (the chart and verdict are drawn). Median of 5.
+   posted and the clock stops when the screen is next composited with the new result on it. Each
+   press raises the weight scale one ×2^¼ step, so every press is a new config (never a cached
+   result). The waiting loop polls with a real 5 ms sleep: ``asyncio.sleep(0)`` would spin against
+   the app it measures (the paint is timestamped where it happens, so polling adds no latency).
+   Rows: expected depth 16 (keypress → repainted frame); sampled depth 200 width 256 and depth 1000
+   width 128 (keypress → first visible answer, provisional or not, and → the settled exact frame).
+2. Cold start to the first frame and to the first chart: ``python -m gradtui`` in an 80×24 pty
+   (scripts/cold_start.py), median of 9.
 
-Targets: median ≤ 16 ms at depth ≤ 200 in expected mode, ≤ 50 ms in sampled mode; cold start ≤ 0.5 s.
+Each ``--python`` interpreter (its own installed gradtui, e.g. a venv of the previous version) is
+measured in the same run, rows interleaved, printed side by side with the current one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
+import json
 import os
-import pty
-import select
-import shutil
 import statistics
-import struct
+import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gradtui.engine import Config  # noqa: E402
-
-DEPTHS = (16, 200, 1000)
-TARGET_MS = {"expected": 16.0, "sampled": 50.0}
+ROOT = Path(__file__).resolve().parent.parent
+#: (label, config keywords, presses, target of the first visible answer ms, of the settled one)
+ROWS = (
+    ("expected d16", dict(depth=16), 21, 16.0, 16.0),
+    ("sampled d200 w256", dict(depth=200, mode="sampled", width=256), 9, 50.0, None),
+    ("sampled d1000 w128", dict(depth=1000, mode="sampled", width=128), 5, 50.0, None),
+)
+#: the settled sampled frame: at most this many times the engine's own time for the same config
+SETTLED_RATIO = 1.2
 COLD_TARGET_S = 0.5
+POLL_S = 0.005
 
 
-async def keypress_latency(config: Config, presses: int) -> tuple[list[float], list[float]]:
-    """Milliseconds from a posted → key to the first composited frame that shows its result.
-
-    Returns wall times and the process CPU time spent over the same spans (all threads): on a busy
-    machine the wall time includes waiting for a core, the CPU time does not.
-    """
+async def keypress_latency(config, presses: int) -> list[dict]:
+    """Per press: ms to the first frame showing the new config's result (``first``), to the frame
+    showing its exact, settled result (``settled``), and the engine's own ms for that config."""
     from textual import events
 
+    from gradtui.engine import compute
     from gradtui.tui.app import GradApp
 
     app = GradApp(config=config)
-    painted: list[tuple[float, float]] = []
+    painted: list[tuple[float, bool]] = []  # (time, settled) of frames showing the current config
     display = app._display
 
     def timed_display(screen, renderable) -> None:
         display(screen, renderable)
-        if renderable is not None and app.settled:
-            painted.append((time.perf_counter(), time.process_time()))
+        shown = app.result
+        provisional = getattr(app, "provisional", False)  # set only for the current request
+        if renderable is not None and shown is not None and (shown.config == app.config or provisional):
+            painted.append((time.perf_counter(), app.settled and not provisional))
 
     app._display = timed_display  # type: ignore[method-assign]
-    times, cpu = [], []
+    rows = []
     async with app.run_test(size=(80, 24)) as pilot:
         while not app.settled:
-            await pilot.pause(0.01)
-        await app.workers.wait_for_complete()  # the background warm-up of activation tables
+            await asyncio.sleep(POLL_S)
+        await app.workers.wait_for_complete()
+        await pilot.pause(1.0)  # the background warm-up of activation tables
         await pilot.press(*["down"] * 3)  # select "weight"
         await pilot.pause(0.1)
         for _ in range(presses):
             painted.clear()
             target = app.config
-            start, start_cpu = time.perf_counter(), time.process_time()
+            start = time.perf_counter()
             app.post_message(events.Key("right", None))
-            while not (painted and app.config != target and app.settled):
-                await asyncio.sleep(0)
-            times.append((painted[-1][0] - start) * 1000.0)
-            cpu.append((painted[-1][1] - start_cpu) * 1000.0)
+            while not (app.config != target and any(exact for _, exact in painted)):
+                await asyncio.sleep(POLL_S)
+            settled = next(t for t, exact in painted if exact)
+            t0 = time.perf_counter()
+            compute(app.config)
+            engine = time.perf_counter() - t0
+            rows.append({"first": (painted[0][0] - start) * 1e3, "settled": (settled - start) * 1e3,
+                         "engine": engine * 1e3})
             await pilot.pause(0.05)
-    return times, cpu
+    return rows
 
 
-def cold_start(command: list[str], runs: int = 5) -> list[tuple[float, float]]:
-    """Seconds from spawning ``command`` in an 80×24 pty to the first frame (the control panel is
-    drawn) and to the first frame that shows the chart's verdict."""
-    results = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        pid, fd = pty.fork()
-        if pid == 0:  # child: the app, on the pty
-            env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-            env["TERM"] = "xterm-256color"
-            os.execvpe(command[0], command, env)
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        seen = b""
-        elapsed = first = None
-        deadline = start + 20.0
-        while time.perf_counter() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if ready:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:
-                    break
-                seen += chunk
-                if first is None and b"controls" in seen:
-                    first = time.perf_counter() - start
-                if b"VANISHING" in seen:
-                    elapsed = time.perf_counter() - start
-                    break
-        try:
-            os.write(fd, b"q")
-            # drain until the app exits
-            end = time.perf_counter() + 5
-            while time.perf_counter() < end:
-                ready, _, _ = select.select([fd], [], [], 0.05)
-                if ready:
-                    try:
-                        if not os.read(fd, 65536):
-                            break
-                    except OSError:
-                        break
-        finally:
-            os.close(fd)
-            os.waitpid(pid, 0)
-        if elapsed is None or first is None:
-            raise RuntimeError("the first frame never showed the verdict")
-        results.append((first, elapsed))
-    return results
+def worker(label: str, quick: bool) -> None:
+    """Measure one row in this interpreter and print its presses as JSON (one line)."""
+    from gradtui.engine import Config
+
+    _, kw, presses, _, _ = next(row for row in ROWS if row[0] == label)
+    print(json.dumps(asyncio.run(keypress_latency(Config(**kw), min(presses, 3) if quick else presses))))
+
+
+def measure(python: str, label: str, quick: bool) -> list[dict]:
+    proc = subprocess.run([python, __file__, "--worker", label] + (["--quick"] if quick else []),
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _target(value: float, target: float | None) -> str:
+    if target is None:
+        return ""
+    return f"{'ok' if value <= target else 'MISSED'} (<= {target:g})"
 
 
 def main() -> None:
-    quick = "--quick" in sys.argv
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("keypress -> repainted frame (80x24, headless, weight x2^(1/4) per press)")
-    print(f"{'mode':<9}{'depth':>6}{'presses':>9}{'median ms':>11}{'max ms':>9}{'cpu ms':>8}  target")
-    for mode in ("expected", "sampled"):
-        for depth in DEPTHS:
-            presses = 15 if mode == "expected" else (9 if depth <= 200 else 3)
-            if quick:
-                presses = min(presses, 3)
-            config = Config(depth=depth, mode=mode, width=256, batch=64)
-            times, cpu = asyncio.run(keypress_latency(config, presses))
-            med = statistics.median(times)
-            target = TARGET_MS[mode] if depth <= 200 else None
-            verdict = "" if target is None else ("ok" if med <= target else "MISSED") + f" (<= {target:g})"
-            print(f"{mode:<9}{depth:>6}{presses:>9}{med:>11.1f}{max(times):>9.1f}"
-                  f"{statistics.median(cpu):>8.1f}  {verdict}")
+    args = sys.argv[1:]
+    quick = "--quick" in args
+    if "--worker" in args:
+        worker(args[args.index("--worker") + 1], quick)
+        return
+    others = [args[i + 1] for i, a in enumerate(args) if a == "--python"]
+    pythons = [sys.executable, *others]
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"80x24 headless, weight x2^(1/4) per press, median ms")
+    # row by row, every interpreter in turn, so they meet the same load
+    results = {p: {} for p in pythons}
+    for label, *_ in ROWS:
+        for python in pythons:
+            results[python][label] = measure(python, label, quick)
+    print(f"{'row':<20}{'interpreter':<34}{'presses':>8}{'first':>8}{'settled':>9}{'engine':>8}  target")
+    for label, _, _, first_target, settled_target in ROWS:
+        for python in pythons:
+            rows = results[python][label]
+            first = statistics.median(r["first"] for r in rows)
+            settled = statistics.median(r["settled"] for r in rows)
+            engine = statistics.median(r["engine"] for r in rows)
+            if settled_target is None:
+                ratio = settled / engine if engine > 0 else float("inf")
+                verdict = (f"first {_target(first, first_target)}; settled/engine {ratio:.2f}x "
+                           f"{'ok' if ratio <= SETTLED_RATIO else 'MISSED'} (<= {SETTLED_RATIO}x)")
+            else:
+                verdict = _target(first, first_target)
+            print(f"{label:<20}{python[-33:]:<34}{len(rows):>8}{first:>8.1f}{settled:>9.1f}"
+                  f"{engine:>8.1f}  {verdict}")
 
-    script = Path(sys.executable).parent / "gradtui"
-    command = [str(script)] if script.exists() else [shutil.which("gradtui") or "gradtui"]
-    runs = cold_start(command, runs=3 if quick else 5)
-    print(f"\ncold start ({' '.join(command)}, 80x24 pty), {len(runs)} runs")
-    for label, values in (("first frame", [r[0] for r in runs]), ("chart drawn", [r[1] for r in runs])):
-        med = statistics.median(values)
-        print(f"  {label}: median {med:.3f} s, min {min(values):.3f} s, max {max(values):.3f} s  "
-              f"{'ok' if med <= COLD_TARGET_S else 'MISSED'} (<= {COLD_TARGET_S} s)")
-    print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from cold_start import first_frames
+
+    runs = 3 if quick else 9
+    cold: dict[str, list] = {p: [] for p in pythons}
+    for _ in range(runs):  # interleaved, so a burst of load elsewhere hits every interpreter alike
+        for python in pythons:
+            cold[python] += first_frames([python, "-m", "gradtui"], 1)
+    print(f"\ncold start (python -m gradtui, 80x24 pty), median of {runs}")
+    for python in pythons:
+        first = statistics.median(r[0] for r in cold[python])
+        chart = statistics.median(r[1] for r in cold[python])
+        print(f"  {python[-40:]:<42} first frame {first:.3f} s, chart drawn {chart:.3f} s  "
+              f"{'ok' if chart <= COLD_TARGET_S else 'MISSED'} (<= {COLD_TARGET_S} s with the chart)")
+    print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -141,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except TourError as error:
             print(f"{PROG}: error: --tour: {error}", file=sys.stderr)
             return 2
+    from gradtui.tui.start import prefetch
+
+    prefetch(config)  # the first chart computes while Textual imports and starts
     from gradtui.tui.app import run_app
 
     extra = {"compare": options.compare} if options.compare is not None else {}

@@ -255,9 +255,13 @@ def trajectory(config: Config) -> Trajectory:
 
     if not config.residual:
         lp = lp0  # ln E[h_0²]
+        previous = math.nan
         for i in range(depth):
             lq = _logaddexp(lsw2 + lp, lsb2)
-            log_q[i] = lq
+            if lq == previous:  # q_{l+1} is a function of q_l alone: from here on it stays put
+                log_q[i:] = [lq] * (depth - i)
+                break
+            log_q[i] = previous = lq
             lqa = seen(lq) if norm else lq
             lp = f_v(lqa)
         return Trajectory(np.array(log_q), None, None, None)

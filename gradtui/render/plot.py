@@ -6,11 +6,31 @@ cleared figure: a render is a pure function of its arguments, from any thread.
 
 from __future__ import annotations
 
+import sys
 import threading
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import plotext as plt
+
+def _import_plotext():
+    """plotext, without building its interactive documentation (``plotext.doc``): that is over
+    half of plotext's import time, on the way to the app's first chart, and gradtui never reads
+    it. A placeholder stands in while plotext imports; an explicit import later gets the real one."""
+    name = "plotext._doc.doc"
+    placeholder = None
+    if "plotext" not in sys.modules and name not in sys.modules:
+        placeholder = sys.modules[name] = types.ModuleType(name)
+        placeholder.docs = None  # type: ignore[attr-defined]
+    try:
+        import plotext
+    finally:
+        if placeholder is not None and sys.modules.get(name) is placeholder:
+            del sys.modules[name]
+    return plotext
+
+
+plt = _import_plotext()
 
 from .text import fit
 

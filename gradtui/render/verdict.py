@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -112,11 +113,17 @@ def clip_text(result: Result, threshold: float | None, *, ascii: bool = False) -
 def depth_scale_text(config: Config, *, ascii: bool = False) -> str:
     """One short line for beside the verdict in expected mode: χ₁, ξ and layers per 10×.
 
-    Costs a fixed-point solve (a few ms), no critical-σ_w search, so the app can call it inline.
+    Costs a fixed-point solve (well under a millisecond), no critical-σ_w search, and is computed
+    once per config: the line does not depend on the depth, so every depth shares one entry.
     """
-    from gradtui.engine.theory import theory_summary
+    return _depth_scale_text(config.replace(depth=1) if config.depth != 1 else config, ascii)
 
-    s = theory_summary(config, critical=False)
+
+@lru_cache(maxsize=512)
+def _depth_scale_text(config: Config, ascii: bool) -> str:
+    from gradtui.engine import theory
+
+    s = theory.theory_summary(config, critical=False)
     chi, xi, lpd = s["chi1"], s["depth_scale"], s["layers_per_decade"]
     if "batchnorm_lambda" in s and config.residual:
         text = f"residual: every factor ≥ 1; the skip tames batch norm's λ = {chi:.3g}"

@@ -17,19 +17,17 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.widgets import Footer
 
-from gradtui.argv import command_line
 from gradtui.engine import MODES, PRESET_ORDER, PRESETS, Config, Result
 from gradtui.render.glyphs import glyphs
 from gradtui.render.palette import css_variables
 
 from .bindings import MAIN_BINDINGS
 from .compare_view import CompareActions
-from .compute import ComputeChart, Outcome
+from .compute import ComputeChart, Outcome, has_weight_grads
 from .controls import CONTROLS, cycle, inactive_reason, with_mode
 from .host import ConfigApp
-from .status import (
-    CLIP_NORMS, NEXT_VIEW, chart_subtitle, chart_title, clip_label, pinned_note, status_text,
-)
+from .repaint import Repaint, repaints
+from .status import CLIP_NORMS, NEXT_VIEW, clip_label, pinned_note
 from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
 )
@@ -38,7 +36,7 @@ from .widgets import (
 SLOW_SECONDS = 2.0
 
 
-class GradApp(CompareActions, ComputeChart, ConfigApp):
+class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
     """Keyboard-only explorer of vanishing and exploding gradients."""
 
     CSS_PATH = "app.tcss"
@@ -57,10 +55,12 @@ class GradApp(CompareActions, ComputeChart, ConfigApp):
     cursor: var[int | None] = var(None, init=False)
 
     def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None,
-                 compare: tuple[Config, ...] | None = None) -> None:
+                 compare: tuple[Config, ...] | None = None, prefetch=None) -> None:
         super().__init__(config, ascii=ascii)
         #: the compare screen's settings (C, ``--compare``), kept between its openings
         self.comparison: list[Config] = list(compare or ())
+        #: the first chart's computation, already under way (:mod:`.start`), or None
+        self._prefetch = prefetch
         #: tour steps to open with (``gradtui --tour``), or None
         self.tour = tour
         self.glyphs = glyphs(ascii)
@@ -134,6 +134,7 @@ class GradApp(CompareActions, ComputeChart, ConfigApp):
     def watch_config(self) -> None:
         self._config_changed()  # the other screens watch the config themselves
 
+    @repaints
     def _config_changed(self) -> None:
         config = self.config
         self._update_status()
@@ -144,6 +145,8 @@ class GradApp(CompareActions, ComputeChart, ConfigApp):
         self._update_chart_title()
 
     def watch_view(self) -> None:
+        if self.view == "weight" and self.result is not None and not has_weight_grads(self.result):
+            self._request()  # computed without the weight view's products: now they are shown
         self._update_chart_title()
         self._update_status()
 
@@ -151,6 +154,7 @@ class GradApp(CompareActions, ComputeChart, ConfigApp):
         self._update_chart_title()
         self._update_status()
 
+    @repaints
     def _set(self, make: Callable[[], Config], note: str | Text | None = None) -> bool:
         """Apply a new config, or keep the old one and say why not (never crash on a bad value)."""
         try:
@@ -242,6 +246,7 @@ class GradApp(CompareActions, ComputeChart, ConfigApp):
             view = (getattr(screen, "HELP_TITLE", "this view"), screen.BINDINGS)
         self.push_screen(HelpScreen(self.BINDINGS, ascii=self.ascii, view=view))
 
+    @repaints
     def action_pin(self) -> None:
         if self.pinned is not None:
             self.pinned = None
@@ -252,11 +257,13 @@ class GradApp(CompareActions, ComputeChart, ConfigApp):
         self.query_one(ChartView).pin(self.pinned)
         self._update_chart_title()
 
+    @repaints
     def action_view(self) -> None:
         self.view = NEXT_VIEW[self.view]
         if self.view == "weight" and self.message is not None and not self._message_is_error:
             self._say(None)  # the status line holds the weight view's clip readout
 
+    @repaints
     def action_clip(self) -> None:
         ladder = (None, *CLIP_NORMS)
         self.clip = ladder[(ladder.index(self.clip) + 1) % len(ladder)]
@@ -349,10 +356,11 @@ class GradApp(CompareActions, ComputeChart, ConfigApp):
         self.copy_to_clipboard(self._command())
         self._say("command line copied (if your terminal allows OSC 52)")
 
+    @repaints
     def _show(self, outcome: Outcome) -> None:
         """Display an outcome of the current config (the runner drops stale ones)."""
-        self._update_chart_title()
         if outcome.error is not None or outcome.result is None:
+            self._update_chart_title()
             self._error(outcome.error or "no result")
             return
         from gradtui.render.verdict import verdict
@@ -395,37 +403,6 @@ class GradApp(CompareActions, ComputeChart, ConfigApp):
         """Nothing in flight and the chart shows the current config (for tests and benchmarks)."""
         return not self.busy and not self.computing
 
-    def _update_chart_title(self) -> None:
-        try:
-            chart = self.query_one(ChartView)
-        except Exception:
-            return
-        chart.border_title = chart_title(self.config)
-        chart.border_subtitle = chart_subtitle(
-            self.view, self.clip, self.pinned is not None, self.computing, self.glyphs
-        )
-        chart.set_class(self.computing, "-stale")
-        self.query_one(Verdict).set_class(self.computing, "-stale")
-
-    def _update_status(self) -> None:
-        try:
-            status = self.query_one("#status", TextLine)
-        except Exception:
-            return
-        text = status_text(self.message, self.result, self.config, self.view, self.clip, self.ascii)
-        status.set_text(text or Text(""))
-        status.display = bool(text)
-
-    def _command(self) -> str:
-        return command_line(self.config)
-
-    def _update_command(self) -> None:
-        try:
-            command = self.query_one("#command", TextLine)
-        except Exception:
-            return
-        command.set_text(Text.assemble(("$ ", "dim"), self._command()))
-
 
 def run_app(config: Config, *, ascii: bool = False, tour: list | None = None,
             compare: tuple[Config, ...] | None = None) -> int:
@@ -434,5 +411,7 @@ def run_app(config: Config, *, ascii: bool = False, tour: list | None = None,
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
-    GradApp(config=config, ascii=ascii, tour=tour, compare=compare).run()
+    from .start import take
+
+    GradApp(config=config, ascii=ascii, tour=tour, compare=compare, prefetch=take(config)).run()
     return 0

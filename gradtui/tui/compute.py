@@ -6,6 +6,7 @@ what comes back.
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass
 
@@ -14,6 +15,24 @@ from gradtui.engine import Config, Result
 #: expected-mode configs up to this depth are computed on the UI thread once their activation's
 #: tables are built (about a microsecond per layer); everything else goes to a worker thread
 INLINE_MAX_DEPTH = 1000
+#: a sampled network of more multiply-adds than this (depth·width²·batch, about 25 ms here) shows
+#: a provisional answer first: the same network on the first PROVISIONAL_BATCH of its inputs
+PROVISIONAL_WORK = 1e8
+PROVISIONAL_BATCH = 4
+
+
+def provisional_config(config: Config) -> Config | None:
+    """The quick first answer's config for a slow sampled one, or None.
+
+    The same weights, readout and (the first few of the same) inputs on a smaller batch: the bars
+    are the same network's, measured on fewer samples. Not under batch norm, whose statistics and
+    gradient growth depend on the batch size.
+    """
+    if config.mode != "sampled" or config.norm == "batch" or config.batch <= PROVISIONAL_BATCH:
+        return None
+    if config.depth * config.width**2 * config.batch < PROVISIONAL_WORK:
+        return None
+    return config.replace(batch=PROVISIONAL_BATCH)
 
 
 @dataclass(frozen=True)
@@ -21,6 +40,9 @@ class Job:
     config: Config
     #: the expected-mode result drawn under a sampled one, when already known
     overlay: Result | None = None
+    #: the weight-gradient products are needed (the weight view): skipped otherwise where the
+    #: engine offers it
+    weight_grads: bool = True
 
 
 @dataclass(frozen=True)
@@ -39,7 +61,10 @@ def run_job(job: Job) -> Outcome:
 
     try:
         start = time.perf_counter()
-        result = compute(job.config)
+        if job.config.mode == "sampled" and not job.weight_grads and _skips_weight_grads(compute):
+            result = compute(job.config, weight_grads=False)
+        else:
+            result = compute(job.config)
         seconds = time.perf_counter() - start
         overlay = job.overlay
         if job.config.mode == "sampled" and overlay is None:
@@ -53,29 +78,66 @@ def run_job(job: Job) -> Outcome:
         return Outcome(job, None, error=f"engine error: {type(error).__name__}: {error}")
 
 
+def _skips_weight_grads(compute) -> bool:
+    """The engine's compute takes ``weight_grads`` (it can leave out the weight-gradient Grams)."""
+    try:
+        return "weight_grads" in inspect.signature(compute).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def has_weight_grads(result: Result) -> bool:
+    """False for a sampled result computed without its weight gradients."""
+    return result.config.mode != "sampled" or result.log10_weight_grad is not None
+
+
 class ComputeChart:
     """GradApp's requests for the chart (it provides ``config``, ``runner``, ``_warm`` and
     ``_show``)."""
+
+    #: the chart shows a provisional answer (:func:`provisional_config`); the exact one is coming
+    provisional = False
 
     def _request(self) -> None:
         """Ask the runner for the current config's result: cached, inline, or in a thread."""
         config = self.config
         cache = self.runner.cache
         overlay = cache.get(config.replace(mode="expected")) if config.mode == "sampled" else None
-        job = Job(config, overlay)
+        weight_grads = self.view == "weight"
+        job = Job(config, overlay, weight_grads)
         cached = cache.get(config)
+        if cached is not None and weight_grads and not has_weight_grads(cached):
+            cached = None
         if cached is not None and (config.mode == "expected" or overlay is not None):
             outcome = Outcome(job, cached, overlay)
-            self.runner.submit("chart", lambda ticket: outcome, self._show, inline=True)
+            self.runner.submit("chart", lambda ticket: outcome, self._show_exact, inline=True)
             return
+        first, self._prefetch = getattr(self, "_prefetch", None), None
         inline = (
             config.mode == "expected"
             and config.depth <= INLINE_MAX_DEPTH
             and config.activation in self._warm
         )
-        self.runner.submit("chart", lambda ticket: run_job(job), self._show, keep=self._remember,
-                           inline=inline)
+        quick = None if inline else provisional_config(config)
+        if first is not None and first.config == config:  # computing since before Textual started
+            work, inline = first.wait, False
+        elif quick is not None:
+            work = lambda ticket: _quick_then_exact(ticket, Job(quick, overlay, weight_grads), job)  # noqa: E731
+        else:
+            work = lambda ticket: run_job(job)  # noqa: E731
+        self.runner.submit("chart", work, self._show_exact, keep=self._remember, inline=inline,
+                           progress=self._show_provisional)
         self._update_chart_title()
+
+    def _show_exact(self, outcome: Outcome) -> None:
+        self.provisional = False
+        self._show(outcome)
+
+    def _show_provisional(self, outcome: Outcome) -> None:
+        """The quick first answer of a slow sampled config: drawn, and marked provisional in the
+        chart's subtitle until the exact one replaces it."""
+        self.provisional = outcome.result is not None
+        self._show(outcome)
 
     @property
     def computes_started(self) -> int:
@@ -105,3 +167,13 @@ class ComputeChart:
                 if result.config.mode == "expected":
                     self._warm.add(result.config.activation)
                 self.runner.cache.put(result.config, result)
+
+
+def _quick_then_exact(ticket, quick: Job, exact: Job) -> Outcome:
+    """Report the quick job's outcome as progress, then compute the exact one (unless a newer
+    request superseded this one meanwhile: then the quick outcome is all it returns)."""
+    first = run_job(quick)
+    if ticket.stopped:
+        return first
+    ticket.report(first)
+    return run_job(exact)

@@ -6,8 +6,6 @@ only places them.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from rich.text import Text
 
 from gradtui.engine import Config, Result
@@ -35,7 +33,10 @@ def chart_title(config: Config) -> str:
     return "expected: mean-field theory, infinite width"
 
 
-def chart_subtitle(view: str, clip: float | None, pinned: bool, computing: bool, g: Glyphs) -> str:
+def chart_subtitle(view: str, clip: float | None, pinned: bool, computing: bool, g: Glyphs,
+                   provisional: str | None = None) -> str:
+    if provisional is not None:
+        return provisional
     if computing:
         return "computing" + g.ellipsis
     notes = ["pinned shown (p unpins)"] if pinned else []
@@ -43,6 +44,12 @@ def chart_subtitle(view: str, clip: float | None, pinned: bool, computing: bool,
     if view == "weight":
         notes.append("k: clip " + clip_label(clip))
     return "; ".join(notes)
+
+
+def provisional_note(shown: Result, config: Config, g: Glyphs) -> str:
+    """The subtitle of a provisional chart: what it was computed on, and that more is coming."""
+    return (f"provisional: first {shown.config.batch} of {config.batch} inputs, "
+            f"refining{g.ellipsis}")
 
 
 def status_text(message: Text | None, shown: Result | None, config: Config, view: str,
@@ -53,7 +60,7 @@ def status_text(message: Text | None, shown: Result | None, config: Config, view
         return message
     if shown is not None and config.mode == "expected":
         # the readout of the result on screen (never computed before the first frame)
-        return Text(_depth_scale(shown.config.replace(depth=1), ascii), style="dim") or None
+        return Text(_depth_scale(shown.config, ascii), style="dim") or None
     if view == "weight" and shown is not None:
         from gradtui.render.verdict import clip_text
 
@@ -72,9 +79,8 @@ def pinned_note(pinned: Result, g: Glyphs, ascii: bool) -> Text:
     )
 
 
-@lru_cache(maxsize=256)
 def _depth_scale(config: Config, ascii: bool) -> str:
-    """χ₁, ξ and layers per 10× (independent of depth: callers pass depth 1 to share the cache)."""
+    """χ₁, ξ and layers per 10× (computed once per config: depth_scale_text caches it)."""
     from gradtui.render.verdict import depth_scale_text
 
     try:

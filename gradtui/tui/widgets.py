@@ -26,6 +26,16 @@ from .controls import CONTROLS, inactive_reason
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
 
+def set_border(widget: Widget, **texts: str) -> None:
+    """Set a widget's ``title``/``subtitle`` (border_title, border_subtitle) when they differ from
+    the ones it shows: Textual repaints the widget on every assignment, even of the same text."""
+    shown = widget.__dict__.setdefault("_gradtui_border", {})
+    for name, text in texts.items():
+        if shown.get(name, ...) != text:
+            setattr(widget, f"border_{name}", text)
+            shown[name] = text
+
+
 class ControlPanel(Widget):
     """One row per setting; the selected row is marked and highlighted."""
 
@@ -193,9 +203,12 @@ class Inspector(Widget):
         self.answer_hidden = False
 
     def show(self, result: Result | None) -> None:
+        # without a layer under the cursor the text does not depend on the result: no repaint
+        before = self._layer() is not None
         self.result = result
         self._update_title()
-        self.refresh()
+        if before or self._layer() is not None:
+            self.refresh()
 
     def watch_cursor(self) -> None:
         self._update_title()
@@ -210,14 +223,14 @@ class Inspector(Widget):
     def _update_title(self) -> None:
         i = self._layer()
         if i is None or self.result is None:
-            self.border_title = " layer inspector "
+            set_border(self, title=" layer inspector ")
             return
         regime = regime_of(float(self.result.log10_grad[i]))
         glyph = glyphs(self.ascii).regime.get(regime, "?")
         title = f" layer {i + 1}/{self.result.depth} {glyph} {regime} "
         if len(title) > self.size.width - 3:  # the glyph says the regime too; never let it be cut
             title = f" layer {i + 1}/{self.result.depth} {glyph} "
-        self.border_title = title
+        set_border(self, title=title)
 
     def render(self) -> Text:
         g = glyphs(self.ascii)
@@ -296,6 +309,10 @@ class TextLine(Static):
     """
 
     def set_text(self, text: Text) -> None:
+        key = (text.plain, text.style, tuple(text.spans))
+        if key == getattr(self, "_shown", None):
+            return  # the same text: nothing to repaint
+        self._shown = key
         width = self.content_size.width
         lines = len(text.wrap(self.app.console, width)) if width > 0 else -1
         same = lines == getattr(self, "_lines", None)

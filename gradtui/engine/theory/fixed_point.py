@@ -146,7 +146,7 @@ def _solve(t: MeanFieldTables, lsw2, lsb2, norm: Normalisation) -> np.ndarray:
 
 def _fixed_point_arrays(activation: str, sigma_w2, sigma_b2, norm: str = "none"):
     """(ln q*, ln χ₁) broadcast over σ_w², σ_b² arrays."""
-    t = tables(activation)
+    t = tables(activation, 0.0)  # the key compute_expected uses at bias mean 0: one table build
     sw2, sb2 = np.broadcast_arrays(np.asarray(sigma_w2, float), np.asarray(sigma_b2, float))
     shape = sw2.shape
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):

@@ -1,0 +1,54 @@
+"""Opening the TUI fast: the first chart's computation starts before Textual is imported.
+
+The CLI calls :func:`prefetch` before importing the app: it starts computing the starting config's result (and importing the chart's drawing kit)
+in a thread, then imports the app. Building an activation's mean-field tables is NumPy work that
+releases the GIL, so on a second core it overlaps Textual's import and start-up; the app's first
+request for that config (:func:`take`) then waits for this thread instead of starting its own. Textual-free.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from gradtui.engine import Config
+
+from .compute import Job, Outcome, run_job
+
+
+class Prefetch:
+    """One config's outcome, computed in a daemon thread from the moment this is made."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._outcome: Outcome | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._run, name="gradtui-prefetch", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome = run_job(Job(self.config))  # never raises; imports the drawing kit too
+        finally:
+            self._done.set()
+
+    def wait(self, ticket: object = None) -> Outcome:
+        """The outcome (blocks until it is there; run it in the runner's thread)."""
+        self._done.wait()
+        assert self._outcome is not None
+        return self._outcome
+
+
+#: the prefetch started for the TUI about to open (taken by run_app)
+_pending: Prefetch | None = None
+
+
+def prefetch(config: Config) -> None:
+    """Start computing ``config``'s first chart now, before the app (and Textual) is imported."""
+    global _pending
+    _pending = Prefetch(config)
+
+
+def take(config: Config) -> Prefetch | None:
+    """The prefetch started for ``config``, once (None if there is none or it is of another)."""
+    global _pending
+    found, _pending = _pending, None
+    return found if found is not None and found.config == config else None
