@@ -410,7 +410,7 @@ class GradApp(ComputeChart, ConfigApp):
         command.set_text(Text.assemble(("$ ", "dim"), self._command()))
 
 
-def run_app(config: Config, *, ascii: bool = False, tour: list | None = None) -> int:
+def run_app(config: Config, *, ascii: bool = False, tour: list | None = None, theme: str = "dark") -> int:
     """Run the TUI until the user quits; the exit status for the CLI."""
     # Textual sizes the screen with shutil.get_terminal_size(), which prefers exported COLUMNS and
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
