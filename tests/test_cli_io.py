@@ -126,6 +126,7 @@ BAD = [
     (["--json", "--tour"], "--tour: opens the interactive tour; not with --json"),
     (["--svg", "a.svg"], "--svg: only with --print"),
     (["--markdown", "--json"], "--markdown: only with --print"),
+    (["--print", "--svg", "-", "--markdown"], "--markdown: not with --svg -"),
     (["--theme", "light", "--print"], "--theme: not with --print alone"),
     (["--theme", "light", "--json"], "--theme: not with --json alone"),
     (["--theme", "blue"], "--theme: invalid choice: 'blue'"),

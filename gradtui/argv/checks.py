@@ -105,6 +105,8 @@ def check_combinations(ns: argparse.Namespace, options: Options, typed: dict[str
     for flag, on in (("--svg", options.svg is not None), ("--markdown", options.markdown)):
         if on and out != "print":
             raise refuse(flag, "only with --print (it is a form of the printed text)")
+    if options.svg == "-" and options.markdown:
+        raise refuse("--markdown", "not with --svg - (both would be written to standard output)")
     if options.spectrum and out != "json":
         where = "in the interactive view, J shows the spectrum" if out is None else "--print has no spectrum"
         raise refuse("--spectrum", f"only with --json ({where})")
