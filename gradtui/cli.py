@@ -3,7 +3,8 @@
     gradtui [--depth N] [--activation NAME] [--init NAME] [--weight-scale X] [--bias-std X]
             [--residual | --no-residual] [--residual-scale X] [--norm none|layer]
             [--mode expected|sampled] [--width N] [--batch N] [--seed N] [--preset NAME]
-            [--print | --json] [--ascii] [--list-presets] [--version]
+            [--print [--svg FILE] [--markdown] | --json] [--ascii] [--theme dark|light]
+            [--tour [FILE]] [--list-presets] [--version]
     gradtui --open FILE [--step N] [--follow] [--print | --json]
 
 The flags are read by :mod:`gradtui.argv`, with the same ``Config`` validation as the TUI. A bad
