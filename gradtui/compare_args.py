@@ -106,32 +106,35 @@ def parse_with_compare(argv: Sequence[str] | None = None) -> tuple[Config, Optio
     return config, replace(options, compare=configs)
 
 
-def compare_print_text(configs: Sequence[Config], *, width: int, color: bool, ascii: bool) -> str:
-    """``--compare … --print``: the settings as small multiples, ``width`` cells wide."""
+def compare_print(configs: Sequence[Config], *, ascii: bool) -> Callable[[bool, int, int], str]:
+    """``--compare … --print``: the settings computed once; the returned function draws them as
+    small multiples at a colour and width (``(color, width, height) -> text``, the height unused:
+    each panel is PRINT_PANEL_HEIGHT lines), for the text, ``--svg`` and ``--markdown`` alike."""
     from gradtui.argv import command_line
     from gradtui.engine import compute
     from gradtui.render.compare import Setting, render_compare
 
     items = [Setting(c, compute(c), command_line(c)) for c in configs]
-    cols = 4 if width >= 4 * 44 + 3 and len(items) == 4 else (2 if width >= 2 * 38 + 1 and len(items) > 1 else 1)
-    cols = min(cols, len(items))
-    rows = -(-len(items) // cols)
-    text = render_compare(items, width, rows * PRINT_PANEL_HEIGHT, color=color, ascii=ascii,
-                          shape=(rows, cols))
-    return "\n".join(line.rstrip() for line in text.split("\n")) + "\n"
+
+    def produce(color: bool, width: int, height: int) -> str:
+        cols = 4 if width >= 4 * 44 + 3 and len(items) == 4 else (2 if width >= 2 * 38 + 1 and len(items) > 1 else 1)
+        cols = min(cols, len(items))
+        rows = -(-len(items) // cols)
+        text = render_compare(items, width, rows * PRINT_PANEL_HEIGHT, color=color, ascii=ascii,
+                              shape=(rows, cols))
+        return "\n".join(line.rstrip() for line in text.split("\n")) + "\n"
+
+    return produce
+
 
 
 #: lines per panel in ``--print``: a chart with its title, the verdict and the command
 PRINT_PANEL_HEIGHT = 18
 
 
-def run_compare(options: Options, write: Callable[[str], None], *, width: int, color: bool) -> int:
-    """``--compare`` with ``--print`` or ``--json``: write the output; the exit status."""
-    assert options.compare is not None
-    if options.output == "json":
-        from gradtui.engine.report import compare_json_text
+def compare_json(options: Options) -> str:
+    """``--compare … --json``: ``{"compare": [doc, …]}``, one DESIGN §5 document per setting."""
+    from gradtui.engine.report import compare_json_text
 
-        write(compare_json_text(options.compare, theory=options.theory, spectrum=options.spectrum) + "\n")
-    else:
-        write(compare_print_text(options.compare, width=width, color=color, ascii=options.ascii))
-    return 0
+    assert options.compare is not None
+    return compare_json_text(options.compare, theory=options.theory, spectrum=options.spectrum) + "\n"

@@ -45,9 +45,14 @@ def _env() -> dict[str, str]:
 
 
 def run(args: list[str]) -> subprocess.CompletedProcess:
+    import tempfile
+
+    # an example that writes a file (--svg NAME) writes it in a directory of its own
+    cwd = tempfile.mkdtemp(prefix="gradtui-cli-") if "--svg" in args else None
+    args = [str(ROOT / a) if a.startswith("examples/") else a for a in args]
     return subprocess.run(
         gradtui_command() + list(args), capture_output=True, text=True, timeout=120, env=_env(),
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL, cwd=cwd,
     )
 
 
@@ -170,6 +175,8 @@ def _example_invocations() -> list[tuple[tuple[str, str | None], list[str]]]:
     out = []
     for command, error in _examples():
         args = shlex.split(command)[1:]
+        if "--tour" in args:  # the interactive tour only (tests/test_tour.py, tests/test_hostile_tour.py)
+            continue
         if not any(flag in args for flag in _EXIT_FLAGS):
             args.append("--json")  # it would open the TUI
         out.append(((command, error), args))
@@ -518,15 +525,18 @@ def test_tui_is_opened_with_the_parsed_config(monkeypatch):
 
     seen = {}
 
-    def run_app(config, *, ascii=False, tour=None):
-        seen["config"], seen["ascii"], seen["tour"] = config, ascii, tour
+    def run_app(config, *, ascii=False, tour=None, theme="dark"):
+        seen["config"], seen["ascii"], seen["tour"], seen["theme"] = config, ascii, tour, theme
         return 0
 
     fake = types.ModuleType("gradtui.tui.app")
     fake.run_app = run_app
     monkeypatch.setitem(sys.modules, "gradtui.tui.app", fake)
+    monkeypatch.setattr("gradtui.cli._has_terminal", lambda: True)
     assert main(["--preset", "relu_he", "--depth", "12", "--ascii"]) == 0
-    assert seen == {"config": PRESETS["relu_he"].config().replace(depth=12), "ascii": True, "tour": None}
+    assert seen == {"config": PRESETS["relu_he"].config().replace(depth=12), "ascii": True, "tour": None,
+                    "theme": "dark"}
+    assert main(["--theme", "light"]) == 0 and seen["theme"] == "light"
     assert main(["--tour"]) == 0
     from gradtui.tour import load_tour
 

@@ -120,11 +120,12 @@ def test_tui_opens_with_the_settings(capsys, monkeypatch):
 
     seen = {}
 
-    def fake_run_app(config, *, ascii=False, tour=None, compare=None):
+    def fake_run_app(config, *, ascii=False, tour=None, compare=None, theme="dark"):
         seen.update(config=config, compare=compare)
         return 0
 
     monkeypatch.setattr(app_module, "run_app", fake_run_app)
+    monkeypatch.setattr("gradtui.cli._has_terminal", lambda: True)
     code, _, err = run(capsys, "--depth", "20", "--compare", *CLASSIC)
     assert code == 0 and err == ""
     assert seen["config"] == Config(depth=20)

@@ -102,7 +102,7 @@ GOOD = 'title = "t"\n\n[[step]]\npreset = "relu_he"\ntitle = "one"\n\n[[step]]\n
         # a value Config refuses
         (GOOD + "depth = 0\n", 9, "depth", "out of range"),
         (GOOD + 'init = "he"\n', 9, "init", "unknown value"),
-        (GOOD + 'residual = "yes"\n', 9, "residual", "not true or false"),
+        (GOOD + 'residual = "yes"\n', 9, "residual", "must be true or false, e.g. residual = true, not the text \"yes\""),
         # the wrong type for text
         (GOOD + "notice = 3\n", 9, "notice", "text in quotes"),
         # a top-level key that is not title/step
@@ -220,3 +220,157 @@ def test_a_question_is_judged_by_the_engine():
     assert "3.8 decades off" in judge(steps[0], -2, steps[0].config)
     assert judge(steps[2], 2, steps[2].config) == "Right."
     assert "it is 2, ReLU + He" in judge(steps[2], 1, steps[2].config)
+
+
+# -- a tour file is data (issue 16: a hostile file, unbounded files, messages in words) ---------
+
+#: every kind of text a file may carry that must be shown, never obeyed
+HOSTILE = {
+    "clear": "\x1b[2J",
+    "retitle": "\x1b]0;PWNED\x07",
+    "clipboard": "\x1b]52;c;SGVsbG8=\x07",
+    "bidi": "\u202e",
+    "zero-width": "\u200b",
+    "bell": "\x07",
+    "csi-c1": "\x9b31m",
+    "isolate": "\u2066",
+    "del": "\x7f",
+}
+
+
+def _toml_escape(text: str) -> str:
+    """``text`` as the inside of a TOML basic string (control characters as \\uXXXX escapes)."""
+    return "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 or c in "\"\\"
+                   else c for c in text)
+
+
+def hostile_tour_text() -> str:
+    payload = "".join(f"{name}[{seq}]" for name, seq in HOSTILE.items())
+    q = _toml_escape(payload)
+    return (f'title = "T{q}"\n\n[[step]]\npreset = "relu_he"\ntitle = "A{q}"\ncaption = "C{q}"\n'
+            f'notice = "N{q}"\n\n[[step]]\npreset = "sigmoid_deep"\nquestion = "Q{q}"\n'
+            f'choices = ["x{q}", "y"]\nanswer = 1\nreveal = "R{q}"\n')
+
+
+def _unsafe(text: str) -> list[str]:
+    import unicodedata
+
+    return [c for c in text if c != "\n" and unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
+
+
+def test_a_hostile_tour_is_shown_as_escapes_never_raw(tmp_path):
+    path = tmp_path / "hostile.toml"
+    path.write_text(hostile_tour_text(), encoding="utf-8")
+    tour = read_tour(path)
+    texts = [tour.title]
+    for step in tour.steps:
+        texts += [step.title, step.caption, step.notice, step.question, step.reveal, *step.choices]
+    assert len([t for t in texts if t]) == 10
+    for text in texts:
+        assert not _unsafe(text), (text, _unsafe(text))
+    caption = tour.steps[0].caption
+    # each character is written as its escape text, in the readable Python form
+    for shown in ("clear[\\x1b[2J]", "retitle[\\x1b]0;PWNED\\x07]", "clipboard[\\x1b]52;c;SGVsbG8=\\x07]",
+                  "bidi[\\u202e]", "zero-width[\\u200b]", "bell[\\x07]", "csi-c1[\\x9b31m]",
+                  "isolate[\\u2066]", "del[\\x7f]"):
+        assert shown in caption, shown
+    assert tour.steps[1].choices[0].startswith("xclear[\\x1b[2J]")
+
+
+def test_paragraph_newlines_stay_and_other_breaks_are_spaces(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text('[[step]]\npreset = "relu_he"\ncaption = """one\ntwo\n\nthree\\u2028four"""\n'
+                    'title = "a\\tb\\nc"\n', encoding="utf-8")
+    step = load_tour(path)[0]
+    assert step.caption == "one two\nthree four"  # U+2028 is white space to str.split
+    assert step.title == "a b c"
+
+
+def test_errors_from_a_hostile_file_are_one_safe_line(tmp_path):
+    path = tmp_path / "h.toml"
+    # a raw ESC is a TOML syntax error whose message quotes the line; a hostile key and preset name
+    for text in ('title = "\x1b]52;c;AAAA\x07"\n[[step]]\npreset = "relu_he"\n',
+                 '"\\u001b]0;x\\u0007" = 1\n[[step]]\npreset = "relu_he"\n',
+                 '[[step]]\npreset = "\\u001b[2J\\u202e' + "x" * 5000 + '"\n'):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(TourError) as info:
+            load_tour(path)
+        message = str(info.value)
+        assert not _unsafe(message) and "\n" not in message, message
+        assert len(message) < 600, len(message)
+
+
+@pytest.mark.parametrize("special, words", [
+    ("/dev/zero", "is a device"),
+    ("dir", "is a directory"),
+    ("fifo", "is a FIFO"),
+])
+def test_non_regular_files_are_refused_without_reading(tmp_path, special, words):
+    import os
+
+    if special == "dir":
+        special = str(tmp_path)
+    elif special == "fifo":
+        special = str(tmp_path / "pipe")
+        os.mkfifo(special)  # nobody writes to it: opening it must not block
+    with pytest.raises(TourError, match=words):
+        load_tour(special)
+
+
+def test_a_file_over_1_mib_is_refused_reading_at_most_the_limit(tmp_path, monkeypatch):
+    import os
+
+    from gradtui import tour as tour_module
+    from gradtui.tour import values
+
+    assert tour_module.MAX_BYTES == 1 << 20
+    path = tmp_path / "big.toml"
+    step = '[[step]]\npreset = "relu_he"\ncaption = "' + "x" * 1000 + '"\n'
+    path.write_text(step * 1100, encoding="utf-8")  # ~1.1 MB
+    read = []
+    real_read = os.read
+    monkeypatch.setattr(values.os, "read", lambda fd, n: read.append(n) or real_read(fd, n))
+    with pytest.raises(TourError, match=r"larger than 1 MiB \(1,048,576 bytes\)"):
+        load_tour(path)
+    assert sum(read) <= (1 << 20) + 1  # never asked for more than limit + 1 bytes
+    # exactly at the limit is fine
+    small = tmp_path / "ok.toml"
+    small.write_bytes((step.encode() * 1100)[: 1 << 20].rsplit(b"[[step]]", 1)[0])
+    assert load_tour(small)
+
+
+def test_a_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    assert [s.preset for s in load_tour(path)] == ["relu_he", "sigmoid_deep"]
+
+
+@pytest.mark.parametrize("line, words", [
+    ("depth = true", "must be a whole number, e.g. depth = 16, not true"),
+    ("depth = 1979-05-27", "must be a whole number, e.g. depth = 16, not a date"),
+    ("depth = 1979-05-27T07:32:00", "not a date and time"),
+    ("depth = 07:32:00", "not a time of day"),
+    ("depth = 2.5", "not 2.5"),
+    ("depth = [1, 2]", "not a list"),
+    ("weight_scale = nan", "must be a finite number, not nan"),
+    ("weight_scale = -inf", "must be a finite number, not -inf"),
+    ("weight_scale = false", "must be a number, e.g. weight_scale = 1.5, not false"),
+    ("activation = 3", 'must be a name in quotes, e.g. activation = "relu", not 3'),
+    ("residual = 1", "must be true or false, e.g. residual = true, not 1"),
+    ("depth = " + "9" * 60, "9" * 40 + "… is out of range"),
+    ('activation = "' + "r" * 500 + '"', "unknown value '" + "r" * 40 + "…'"),
+    ('notice = 1979-05-27', "must be text in quotes, not a date"),
+    ('preset = true', "must be a preset name in quotes, not true"),
+])
+def test_messages_say_what_was_expected_in_words(tmp_path, line, words):
+    path = tmp_path / "t.toml"
+    text = f'[[step]]\npreset = "relu_he"\n{line}\n'
+    if line.startswith("preset"):
+        text = f"[[step]]\n{line}\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TourError) as info:
+        load_tour(path)
+    message = str(info.value)
+    assert words in message, message
+    for repr_word in ("True", "False", "datetime", "[1, 2]"):
+        assert repr_word not in message, message

@@ -6,7 +6,8 @@ A probe file is JSON Lines: one header line, then one record per recorded step (
 from __future__ import annotations
 
 import math
-import unicodedata
+
+from gradtui.safe_text import clip, shown
 
 FORMAT = "gradtui-probe"
 VERSION = 1
@@ -30,13 +31,12 @@ def number_out(x: float) -> float | str:
     return "Infinity" if x > 0 else "-Infinity"
 
 
-#: bidirectional-text controls (Unicode category Cf) and line/paragraph separators
-_DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 MAX_TEXT = 200
 
 
 def clean_text(s: str, limit: int = MAX_TEXT) -> str:
-    """Text from a file made safe to show: control characters, bidi overrides, zero-width and
-    surrogate characters removed, and at most ``limit`` characters (an ellipsis marks a cut)."""
-    out = "".join(ch for ch in s if unicodedata.category(ch) not in _DROP_CATEGORIES)
-    return out if len(out) <= limit else out[: limit - 1] + "…"
+    """Text from a file made safe to show (gradtui's one sanitiser, :func:`gradtui.safe_text.shown`:
+    control characters, bidi overrides, zero-width and surrogate characters written as their
+    escape text, ``\\x1b``), and at most ``limit`` characters (an ellipsis marks a cut)."""
+    out = shown(s)
+    return out if len(out) <= limit else clip(out, limit - 1)

@@ -4,8 +4,9 @@
     run.to_json_document()               # the last recorded step in DESIGN §5's shape
     new = run.refresh()                  # steps appended since the last read (a live view)
 
-Everything a file says is data: every string the reader returns has had its control characters and
-bidi overrides removed (``format.clean_text``).
+Everything a file says is data: every string the reader returns (model, module and parameter
+names) has its control characters and bidi overrides shown as escape text (``\\x1b``, ``\\u202e``;
+``format.clean_text``, gradtui's one sanitiser), so a name can never drive the terminal.
 """
 
 from __future__ import annotations

@@ -405,7 +405,7 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
 
 
 def run_app(config: Config, *, ascii: bool = False, tour: list | None = None,
-            compare: tuple[Config, ...] | None = None) -> int:
+            compare: tuple[Config, ...] | None = None, theme: str = "dark") -> int:
     """Run the TUI until the user quits; the exit status for the CLI."""
     # Textual sizes the screen with shutil.get_terminal_size(), which prefers exported COLUMNS and
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.

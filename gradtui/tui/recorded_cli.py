@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 import time
 
 from gradtui.probe import ProbeFileError, ProbeRun
@@ -29,9 +26,13 @@ def _wait_for_a_step(run: ProbeRun) -> None:
                 raise
 
 
-def run_open(options, write) -> int:
+def run_open(options, out) -> int:
     """``gradtui --open FILE …``: JSON, text or the interactive view; a bad file is one line on
-    stderr and exit status 2."""
+    stderr and exit status 2. ``out`` is the CLI's output: ``out.write(text)`` writes standard
+    output (and raises when it cannot); ``out.emit_print(produce, options)`` writes ``--print``'s
+    text in each of its forms (colour, ``--markdown``, ``--svg``) from ``produce(color, width,
+    height)`` and returns the exit status; ``out.error(message)`` writes ``gradtui: error: …``;
+    ``out.no_terminal()`` refuses the interactive view without a terminal (the exit status)."""
     try:
         run = open_run(options.open, options.follow)
         if options.follow and options.output is not None:
@@ -39,20 +40,19 @@ def run_open(options, write) -> int:
         if run.steps or not options.follow:
             run.record(options.step)  # a step not recorded (or none yet): refused here, one line
         if options.output == "json":
-            write(json_text(run, options.step) + "\n")
+            out.write(json_text(run, options.step) + "\n")
             return 0
         if options.output == "print":
-            columns, lines = shutil.get_terminal_size((80, 24))
-            color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-            write(print_text(run, options.step, max(20, columns), max(12, min(lines - 4, 30)),
-                             color=color, ascii=options.ascii))
-            return 0
+            return out.emit_print(lambda color, width, height: print_text(
+                run, options.step, width, height, color=color, ascii=options.ascii), options)
     except KeyboardInterrupt:
         return 130
-    except ProbeFileError as error:
-        message = f"gradtui: error: --open: {error}"
-        print(asciify(message) if options.ascii else message, file=sys.stderr)
+    except ProbeFileError as bad:
+        message = f"--open: {bad}"
+        out.error(asciify(message) if options.ascii else message)
         return 2
+    if not out.has_terminal():
+        return out.no_terminal()
     from .recorded import run_recorded_app  # Textual: only for the interactive view
 
     return run_recorded_app(run, step=options.step, follow=options.follow, ascii=options.ascii)

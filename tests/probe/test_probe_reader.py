@@ -56,15 +56,15 @@ def test_a_good_file_gives_per_layer_data(tmp_path):
 def test_strings_from_the_file_lose_control_and_bidi_characters(tmp_path):
     run = read_probe(write(tmp_path / "r.jsonl", HEADER, record(0)))
     doc = run.to_json_document()
-    assert doc["config"]["model"] == "Net[31m"
-    assert doc["layers"][0]["name"] == "fc1"
+    assert doc["config"]["model"] == "Net\\x1b[31m\\u202e"  # shown as escape text, never raw
+    assert doc["layers"][0]["name"] == "fc1\\x07"
 
 
 def test_nan_is_named_with_its_parameter_and_step(tmp_path):
     bad = record(120)
     bad["modules"][0]["params"][0] = {"grad_norm": "NaN", "norm": 2.0, "grad_nonfinite": 3}
     run = read_probe(write(tmp_path / "r.jsonl", HEADER, record(110), bad))
-    assert "NaN in fc1.weight grad at step 120" in run.summary()["findings"]
+    assert "NaN in fc1\\x07.weight grad at step 120" in run.summary()["findings"]
     json.dumps(run.to_json_document(), allow_nan=False)
 
 

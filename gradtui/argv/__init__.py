@@ -4,7 +4,10 @@
 write the command that reproduces a config exactly: ``parse_args(config_to_argv(c))[0] == c`` for
 every valid config. The network and engine flags, their metavars and the ranges an error names come
 from Config's own table (:data:`gradtui.engine.config.LIMITS`); a bad value raises
-:class:`UsageError`, one line naming the flag as the user typed it.
+:class:`UsageError`, one line naming the flag as the user typed it (a value longer than 40
+characters is echoed as its first 40 and ``…``, control characters as escape text). A flag that
+would be silently ignored in the combination given (``--spectrum --print``, ``--tour --json`` …) is
+refused too. ``--help`` raises :class:`HelpRequested`: argv writes nothing itself.
 """
 
 from __future__ import annotations
@@ -21,14 +24,17 @@ from gradtui.engine.config import (
 )
 from gradtui.engine.presets import PRESET_ORDER, PRESETS
 
+from .checks import (
+    FLAGS, HelpRequested, UsageError, check_combinations, check_number_text, echo_safely, whole,
+)
+
 __all__ = [
-    "FLAGS", "Options", "UsageError", "build_parser", "command_line", "config_to_argv", "parse_args",
+    "FLAGS", "HelpRequested", "Options", "THEMES", "UsageError", "build_parser", "command_line",
+    "config_to_argv", "parse_args",
 ]
 
 PROG = "gradtui"
 
-#: config field → its flag, in Config's field order (the order the reproducing command lists them)
-FLAGS: dict[str, str] = {name: "--" + name.replace("_", "-") for name in LIMITS}
 #: always written by ``config_to_argv`` (they say what the network is); the rest only when not default
 CORE_FIELDS = ("depth", "activation", "init")
 
@@ -60,8 +66,8 @@ _ENGINE_HELP: dict[str, Any] = {
 _CHOICE_METAVAR = ("norm", "mode")
 
 
-class UsageError(Exception):
-    """A bad invocation; its message is the one line printed after ``gradtui: error:``."""
+#: ``--theme``: the interactive view's colours (and the background of ``--print --svg``)
+THEMES = ("dark", "light")
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,11 @@ class Options:
     follow: bool = False
     #: ``--compare "FLAGS" …``: the settings compared (gradtui.compare_args), or None
     compare: tuple[Config, ...] | None = None
+    #: ``--print --svg FILE`` ("-": standard output), ``--print --markdown``
+    svg: str | None = None
+    markdown: bool = False
+    #: ``--theme``: one of THEMES
+    theme: str = "dark"
 
 
 # -- config → command line ------------------------------------------------------------------------
@@ -126,6 +137,9 @@ def command_line(config: Config) -> str:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
+
+    def print_help(self, file=None) -> None:  # argparse's own would swallow a failed write
+        raise HelpRequested(self.format_help())
 
 
 def _default_text(field: str) -> str:
@@ -183,14 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
                      help='with --json: add "theory" (chi1, depth scale, critical sigma_w); with --print: a line')
     out.add_argument("--spectrum", action="store_true",
                      help='with --json: add "spectrum" (Jacobian singular values of the sampled network)')
+    out.add_argument("--svg", metavar="FILE", default=None,
+                     help="with --print: also write the same text as an SVG picture to FILE (- for standard output)")
+    out.add_argument("--markdown", action="store_true",
+                     help="with --print: a fenced text block (no colour) and the command, for handouts")
+    out.add_argument("--theme", choices=THEMES, default=None,
+                     help="colours of the interactive view and of --svg: dark (default) or light, for projectors")
     out.add_argument("--tour", metavar="FILE", nargs="?", const="", default=None,
-                     help="open the lecture tour (the shipped one; exercises: questions that ask first; or your TOML file)")
+                     help="open the lecture tour (the shipped one; exercises: questions that ask first; "
+                     "or your TOML file of at most 1 MiB)")
     out.add_argument("--compare", nargs="+", metavar="FLAGS",  # read by gradtui.compare_args
                      help='up to 4 settings side by side, each a quoted string of flags over the rest')
     rec = p.add_argument_group("your own model (a file gradtui.probe recorded)")
     rec.add_argument("--open", metavar="FILE", default=None,
                      help="show a recorded run: per-module gradients, activations, findings")
-    rec.add_argument("--step", metavar="N", type=int, default=None,
+    rec.add_argument("--step", metavar="N", default=None,
                      help="with --open: the recorded step to show (default: the last)")
     rec.add_argument("--follow", action="store_true",
                      help="with --open: keep reading as the training run appends (with --print/--json: "
@@ -201,17 +222,55 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _normalise(argv: Sequence[str]) -> tuple[list[str], dict[str, str]]:
-    """``--weight_scale`` → ``--weight-scale``; remembers how the user spelled each flag."""
-    out, typed = [], {}
-    for token in argv:
-        token = str(token)
-        if token.startswith("--") and len(token) > 2:
-            name, eq, value = token.partition("=")
-            canon = name.replace("_", "-")
-            typed.setdefault(canon, name)
-            token = canon + eq + value
-        out.append(token)
+def _is_negative_number(token: str) -> bool:
+    """``-1e-3``, ``-inf``, ``-.5``: a value, though argparse would take it for a flag."""
+    if not token.startswith("-") or token.startswith("--"):
+        return False
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _normalise(argv: Sequence[str], parser: argparse.ArgumentParser) -> tuple[list[str], dict[str, str]]:
+    """``--weight_scale`` → ``--weight-scale``, ``--bias-std -1e-3`` → ``--bias-std=-1e-3``, and a
+    flag given again replaces its earlier copy (argparse's last-wins, without its cost: it scans
+    every remaining option for every option, so 10,000 repeated flags took seconds). Remembers how
+    the user spelled each flag."""
+    nargs = {o: a.nargs for a in parser._actions for o in a.option_strings}
+    items: list[tuple[str | None, list[str]]] = []  # (flag whose copy this is, tokens)
+    typed: dict[str, str] = {}
+    tokens = [str(t) for t in argv]
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token == "--":
+            items.append((None, tokens[i:]))
+            break
+        if not (token.startswith("--") and len(token) > 2):
+            items.append((None, [token]))
+            i += 1
+            continue
+        name, eq, value = token.partition("=")
+        canon = name.replace("_", "-")
+        typed.setdefault(canon, name)
+        kind = nargs.get(canon, "unknown")
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if eq or kind in (0, "unknown"):
+            items.append((canon, [canon + eq + value]))
+            i += 1
+        elif nxt is not None and _is_negative_number(nxt):
+            items.append((canon, [f"{canon}={nxt}"]))
+            i += 2
+        elif nxt is not None and not nxt.startswith("-") and kind in (None, "?"):
+            items.append((canon, [canon, nxt]))
+            i += 2
+        else:  # a flag missing its value: left for argparse to refuse, never replaced
+            items.append((None, [canon]))
+            i += 1
+    last = {key: n for n, (key, _) in enumerate(items) if key is not None}
+    out = [t for n, (key, group) in enumerate(items) if key is None or last[key] == n for t in group]
     return out, typed
 
 
@@ -274,14 +333,22 @@ def _check_open(ns: argparse.Namespace, options: Options, typed: dict[str, str])
         flag = typed.get(bad[0], bad[0])
         raise UsageError(f"{flag}: not with --open (a recorded run is drawn as recorded)")
     if options.step is not None and options.step < 0:
-        raise UsageError(f"--step: {options.step} is not a step number (0 or more)")
+        raise UsageError(f"{typed.get('--step', '--step')}: {options.step} is not a step number (0 or more)")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
-    """Flags → (Config, Options). Raises UsageError (one line) for anything invalid."""
+    """Flags → (Config, Options). Raises UsageError (one line) for anything invalid and
+    HelpRequested for ``--help``."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    tokens, typed = _normalise(argv)
+    try:
+        return _parse(argv)
+    except UsageError as error:
+        raise UsageError(echo_safely(str(error), argv)) from None
+
+
+def _parse(argv: list[str]) -> tuple[Config, Options]:
     parser = build_parser()
+    tokens, typed = _normalise(argv, parser)
     try:
         ns = parser.parse_args(tokens)
     except argparse.ArgumentError as error:  # exit_on_error=False routes some errors here
@@ -295,9 +362,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
         output=ns.output, ascii=bool(ns.ascii), preset=None,
         list_presets=bool(ns.list_presets), version=bool(ns.version),
         theory=bool(ns.theory), spectrum=bool(ns.spectrum), tour=ns.tour,
-        open=ns.open, step=ns.step, follow=bool(ns.follow),
+        open=ns.open, step=None if ns.step is None else whole("--step", ns.step, typed, "a step number"),
+        follow=bool(ns.follow), svg=ns.svg, markdown=bool(ns.markdown), theme=ns.theme or THEMES[0],
     )
     _check_open(ns, options, typed)
+    check_combinations(ns, options, typed)
     if options.open is not None:
         return Config(), options
     if options.version or options.list_presets:
@@ -311,6 +380,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
     values = {**base, **given}
     if "bias_std" not in given and not values["bias_std"]:
         values["bias_std"] = None  # no bias asked for: the init's own (torch-linear's U(±1/√N))
+    for field, text in given.items():
+        check_number_text(field, text, values["mode"], typed)
     try:
         config = Config(**values)
     except ConfigError as error:
@@ -325,3 +396,5 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
         if refusal is not None:
             raise UsageError(f"{typed.get('--spectrum', '--spectrum')}: {refusal}")
     return config, options
+
+

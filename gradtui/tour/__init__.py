@@ -23,6 +23,13 @@ A step may be a question, asked with the bars hidden and answered by keys::
 starts with ``FILE:LINE:`` and names the step and the key (``tour.toml:12: step 3, key 'depth':
 ...``). TOML syntax errors carry tomllib's line; for the rest the line is found by scanning the text
 for the key inside its ``[[step]]`` table.
+
+A tour file is data: it must be a regular file of at most :data:`MAX_BYTES` (1 MiB; a device, a FIFO
+or a directory is refused before it is read, and no more than the limit is read), UTF-8 with or
+without a BOM, and every text it holds (titles, captions, notices, questions, choices, reveals)
+passes through :func:`gradtui.safe_text.shown` when it is loaded, so an escape sequence or a bidi
+override in a caption is shown as ``\\x1b[2J`` or ``\\u202e`` by the TUI, never obeyed. Error
+messages say the TOML key and what was expected in words (no Python reprs).
 """
 
 from __future__ import annotations
@@ -35,7 +42,10 @@ from pathlib import Path
 from typing import Any
 
 from gradtui.engine import PRESETS, Config
-from gradtui.engine.config import ConfigError, canonical_name, closest
+from gradtui.engine.config import LIMITS, ConfigError, canonical_name, closest
+from gradtui.safe_text import clip, clip_digits, shown
+
+from .values import expected as _expected, quoted as _quoted, read_bounded, words as _words
 
 #: keys a step may have besides Config's fields
 STEP_KEYS = ("preset", "title", "caption", "notice", "question", "ask", "choices", "answer", "reveal")
@@ -48,6 +58,8 @@ QUESTION_KEYS = ("ask", "choices", "answer", "reveal")
 SHIPPED_TOURS = {"": "tour.toml", "exercises": "exercises.toml"}
 CONFIG_KEYS = tuple(f.name for f in fields(Config))
 TOP_KEYS = ("title", "step")
+#: the largest tour file read (the shipped tours are ~10 kB)
+MAX_BYTES = 1 << 20
 
 
 class TourError(ValueError):
@@ -56,14 +68,15 @@ class TourError(ValueError):
     def __init__(self, path: str, line: int | None, message: str, *, step: int | None = None,
                  key: str | None = None) -> None:
         self.path, self.line, self.step, self.key, self.reason = path, line, step, key, message
-        where = f"{path}:{line}" if line is not None else path
+        where = f"{clip(path, 200)}:{line}" if line is not None else clip(path, 200)
         parts = []
         if step is not None:
             parts.append(f"step {step}")
         if key is not None:
-            parts.append(f"key '{key}'")
+            parts.append(f"key '{clip(key)}'")
         context = f" {', '.join(parts)}:" if parts else ""
-        super().__init__(f"{where}:{context} {message}")
+        # one line, and nothing in it from the file can drive the terminal
+        super().__init__(shown(clip_digits(f"{where}:{context} {message}")))
 
 
 @dataclass(frozen=True)
@@ -125,11 +138,11 @@ def read_tour(path: str | Path | None = None) -> Tour:
     p = shipped_tour_path("" if path is None else str(path)) if shipped else Path(path)
     name = p.name if shipped else str(path)
     try:
-        raw = p.read_bytes()
-    except OSError as error:
-        raise TourError(name, None, f"cannot read the tour: {error.strerror or error}") from None
+        raw = read_bounded(p, MAX_BYTES)
+    except ValueError as error:
+        raise TourError(name, None, str(error)) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a BOM at the start is allowed (and dropped)
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise TourError(name, line, "the file is not UTF-8 text") from None
@@ -147,6 +160,8 @@ def parse_tour(text: str, name: str = "<tour>") -> Tour:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _syntax_error(str(error), lines, name) from None
+    except ValueError:  # Python's own limit on the digits of an int (4300)
+        raise TourError(name, None, "invalid TOML: a whole number with more than 4300 digits") from None
     where = _KeyLines(lines)
 
     for key in data:
@@ -155,7 +170,8 @@ def parse_tour(text: str, name: str = "<tour>") -> Tour:
                             key=key)
     title = data.get("title", "")
     if not isinstance(title, str):
-        raise TourError(name, where.top("title"), "must be text in quotes", key="title")
+        raise TourError(name, where.top("title"), f"must be text in quotes, not {_words(title)}",
+                        key="title")
     raw_steps = data.get("step")
     if raw_steps is None:
         raise TourError(name, None, "the tour has no steps; add at least one [[step]] table")
@@ -165,7 +181,7 @@ def parse_tour(text: str, name: str = "<tour>") -> Tour:
         raise TourError(name, None, "the tour has no steps; add at least one [[step]] table")
 
     steps = [_step(i, raw, name, where) for i, raw in enumerate(raw_steps, start=1)]
-    return Tour(title=title, steps=steps, path=name)
+    return Tour(title=_line(title), steps=steps, path=name)
 
 
 def _step(i: int, raw: dict[str, Any], name: str, where: "_KeyLines") -> TourStep:
@@ -184,23 +200,28 @@ def _step(i: int, raw: dict[str, Any], name: str, where: "_KeyLines") -> TourSte
         raise fail(None, f"no preset; add preset = \"NAME\" (one of {', '.join(PRESETS)})")
     preset = raw["preset"]
     if not isinstance(preset, str):
-        raise fail("preset", "must be a preset name in quotes")
+        raise fail("preset", f"must be a preset name in quotes, not {_words(preset)}")
     preset = canonical_name(preset)
     if preset not in PRESETS:
-        hint = closest(preset, PRESETS)
+        hint = closest(preset, PRESETS) if len(preset) < 100 else None
         did = f"; did you mean {hint}?" if hint else ""
-        raise fail("preset", f"unknown preset {raw['preset']!r}; choose one of "
+        raise fail("preset", f"unknown preset {_quoted(raw['preset'])}; choose one of "
                              f"{', '.join(PRESETS)}{did}")
     for key in TEXT_KEYS:
         if key in raw and not isinstance(raw[key], str):
-            raise fail(key, "must be text in quotes")
+            raise fail(key, f"must be text in quotes, not {_words(raw[key])}")
+    for key in CONFIG_KEYS:
+        if key in raw:
+            expected = _expected(key, raw[key])
+            if expected:
+                raise fail(key, f"must be {expected}, not {_words(raw[key])}")
 
     question = _question(raw, fail)
     overrides = {k: v for k, v in raw.items() if k in CONFIG_KEYS}
     step = TourStep(
         index=i,
         preset=preset,
-        title=raw.get("title", PRESETS[preset].title).strip(),
+        title=_line(raw.get("title", PRESETS[preset].title)),
         caption=_unwrap(raw.get("caption", PRESETS[preset].caption)),
         notice=_unwrap(raw.get("notice", "")),
         overrides=overrides,
@@ -211,6 +232,11 @@ def _step(i: int, raw: dict[str, Any], name: str, where: "_KeyLines") -> TourSte
         step.config
     except ConfigError as error:
         message, key = str(error), error.field
+        if error.kind == "choice" and isinstance(raw.get(key), str):
+            try:  # the same refusal, echoing at most the first 40 characters of the name
+                LIMITS[key].convert(key, clip(raw[key]))
+            except ConfigError as short:
+                message = str(short)
         if key in raw:
             raise fail(key, message) from None
         # a setting that comes from the preset itself: point at the preset line
@@ -231,25 +257,31 @@ def _question(raw: dict[str, Any], fail) -> dict[str, Any]:
     out: dict[str, Any] = {"question": _unwrap(raw["question"]), "reveal": _unwrap(raw.get("reveal", ""))}
     if "ask" in raw:
         if raw["ask"] not in ASKS:
-            raise fail("ask", f"unknown value {raw['ask']!r}; choose one of {', '.join(ASKS)}")
+            raise fail("ask", f"unknown value {_words(raw['ask'])}; choose one of {', '.join(ASKS)}")
         if "answer" in raw:
             raise fail("answer", "a decade question's answer is the engine's; remove it")
         return {**out, "ask": raw["ask"]}
     choices = raw["choices"]
     if not (isinstance(choices, list) and 2 <= len(choices) <= 3 and all(isinstance(c, str) for c in choices)):
-        raise fail("choices", "must be a list of two or three texts in quotes")
+        raise fail("choices", f"must be a list of two or three texts in quotes, not {_words(choices)}")
     answer = raw.get("answer")
     if answer is None:
         raise fail("choices", "no answer; add answer = N (the right choice, 1-based)")
     if not isinstance(answer, int) or isinstance(answer, bool) or not 1 <= answer <= len(choices):
-        raise fail("answer", f"must be a whole number from 1 to {len(choices)}")
-    return {**out, "choices": tuple(" ".join(c.split()) for c in choices), "answer": answer}
+        raise fail("answer", f"must be a whole number from 1 to {len(choices)}, not {_words(answer)}")
+    return {**out, "choices": tuple(_line(c) for c in choices), "answer": answer}
 
 
 def _unwrap(text: str) -> str:
-    """Paragraphs as written; single newlines inside a paragraph become spaces (re-wrapped on screen)."""
+    """Paragraphs as written; single newlines inside a paragraph become spaces (re-wrapped on
+    screen); anything else that is not plain text is shown as its escape (``\\x1b``)."""
     paragraphs = re.split(r"\n\s*\n", text.strip())
-    return "\n".join(" ".join(p.split()) for p in paragraphs)
+    return shown("\n".join(" ".join(p.split()) for p in paragraphs), keep="\n")
+
+
+def _line(text: str) -> str:
+    """Text for one line (a title, a choice): runs of white space are one space, the rest shown."""
+    return shown(" ".join(text.split()))
 
 
 def _unknown(key: str, allowed, where: str) -> str:
