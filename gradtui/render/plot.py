@@ -24,6 +24,11 @@ def _import_plotext():
         placeholder.docs = None  # type: ignore[attr-defined]
     try:
         import plotext
+    except Exception:  # a plotext whose insides differ: import it as it is
+        for key in [k for k in sys.modules if k == "plotext" or k.startswith("plotext.")]:
+            del sys.modules[key]
+        placeholder = None
+        import plotext
     finally:
         if placeholder is not None and sys.modules.get(name) is placeholder:
             del sys.modules[name]
