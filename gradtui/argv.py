@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Sequence
 
 from gradtui.engine.config import (
-    LIMITS, MODES, Config, ConfigError, canonical_name, closest, float_text,
+    LIMITS, MODES, Config, ConfigError, canonical_name, check_budget, closest, float_text,
 )
 from gradtui.engine.presets import PRESET_ORDER, PRESETS
 
@@ -309,6 +309,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Options]:
         values["bias_std"] = None  # no bias asked for: the init's own (torch-linear's U(±1/√N))
     try:
         config = Config(**values)
+        check_budget(config, spectrum=options.spectrum and options.output == "json")
     except ConfigError as error:
         raise _config_error(error, values["mode"], typed) from None
     for flag, on in (("--theory", options.theory), ("--spectrum", options.spectrum)):

@@ -75,6 +75,18 @@ class Result:
     def __post_init__(self) -> None:
         if self.log10_grad is None:
             object.__setattr__(self, "log10_grad", grads_from_factors(self.log10_factor))
+        # one fact: a bar is "overflow" (regime, flag, counts) exactly when its gradient is
+        # unknown — a layer whose forward pass overflowed has no known gradient, and a gradient
+        # that came back unknown (through such a layer) marks its layer as overflowed
+        flagged = np.asarray(self.overflow, dtype=bool)
+        unknown = np.isnan(np.asarray(self.log10_grad, dtype=float))
+        if np.any(flagged != unknown):
+            mask = flagged | unknown
+            object.__setattr__(self, "overflow", mask)
+            object.__setattr__(self, "log10_grad", np.where(mask, np.nan, self.log10_grad))
+        if "overflow_layers" in self.extras:  # the sampled engine's count is the same fact
+            object.__setattr__(self, "extras", {**self.extras,
+                                                "overflow_layers": int(np.count_nonzero(self.overflow))})
 
     # -- summary -------------------------------------------------------------------------------
     @property
