@@ -7,7 +7,7 @@ cheap enough to run on every key press:
   is too big to hold (the sampled engine then regenerates each layer in the forward and the
   backward pass), plus an ``N³`` QR per layer for the orthogonal init;
 - **matrix products**: ``4·L·N²·B`` flops forward + backward, and the two ``B×B`` Gram products of
-  the weight-gradient norm (``4·L·B²·N``, or the direct ``2·L·N²·B`` when ``B > N``);
+  the weight-gradient norm (``4·L·B²·N``, or the direct ``2·L·N²·B`` when that is less);
 - **element-wise passes** over ``L·B·N`` (f, f', the rescale, a normalisation's extra passes) and a
   fixed Python cost per layer;
 - **the spectrum**: per layer a ``W·Q`` product, a QR and the triangular update, ~``6·n³`` flops at
@@ -90,7 +90,7 @@ def sampled_estimate(depth: int, width: int, batch: int, *, tied: bool = False,
     L, N, B = depth, width, batch
     drawn = 1 if tied else L
     draws, qr = _draws(drawn, N, family, 1 if tied or _held(drawn, N) else 2)
-    gram = 4.0 * L * B * B * N if B <= N else 2.0 * L * N * N * B
+    gram = L * min(4.0 * B * B * N, 2.0 * N * N * B)  # the engine takes the cheaper product
     return Estimate("sampled", {
         "draw": draws,
         "flop": 4.0 * L * N * N * B + gram,
