@@ -97,3 +97,44 @@ def test_cli_refuses_over_budget_in_one_line(extra, capsys):
 
 def test_cli_accepts_a_setting_within_budget(capsys):
     assert main(["--mode", "sampled", "--depth", "20", "--width", "64", "--batch", "8", "--json"]) == 0
+
+
+# -- the TUI asks before an over-budget run ----------------------------------------------------
+async def _main_screen_question(monkeypatch):
+    import gradtui.tui.budget as budget
+    from gradtui.tui.app import GradApp
+    from gradtui.tui.screens import PresetsScreen
+    from tui_helpers import settle
+
+    monkeypatch.setattr(budget, "COMPUTE_BUDGET", 0.01)  # so a small network is "over budget"
+    small = Config(mode="sampled", depth=20, width=64, batch=8)
+    big = small.replace(depth=200, width=256, batch=64)
+    assert compute_seconds(small) < 0.01 < compute_seconds(big)
+    app = GradApp(config=small)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        started = app.computes_started
+        app.change_config(big)
+        await pilot.pause(0.1)  # held: the app is not "settled" until it is answered
+        status = app.query_one("#status").render().plain
+        assert "this will take about" in status and "enter to run" in status
+        assert app.computes_started == started and app.result.config == small  # held
+        await pilot.press("enter")  # answers the question instead of opening the presets
+        await settle(pilot)
+        assert not isinstance(app.screen, PresetsScreen)
+        assert app.computes_started == started + 1 and app.result.config == big
+        # a held request is cancelled by any other change; enter is then the presets key again
+        app.change_config(big.replace(depth=150))
+        await pilot.pause(0.1)
+        app.change_config(small)
+        await settle(pilot)
+        assert app.result.config == small
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PresetsScreen)
+
+
+def test_main_screen_asks_before_an_over_budget_change(monkeypatch):
+    import asyncio
+
+    asyncio.run(_main_screen_question(monkeypatch))

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 
 from gradtui.engine import Config, Result
+from gradtui.engine.config import compute_seconds
+from gradtui.tui.budget import ask_first
 
 #: expected-mode configs up to this depth are computed on the UI thread once their activation's
 #: tables are built (about a microsecond per layer); everything else goes to a worker thread
@@ -64,6 +66,9 @@ class ComputeChart:
         overlay = cache.get(config.replace(mode="expected")) if config.mode == "sampled" else None
         job = Job(config, overlay)
         cached = cache.get(config)
+        seconds = 0.0 if cached is not None else compute_seconds(config)
+        if ask_first(self, config, seconds, self._request, self._say, self.ascii):
+            return  # over the compute budget: held until enter (gradtui.tui.budget)
         if cached is not None and (config.mode == "expected" or overlay is not None):
             outcome = Outcome(job, cached, overlay)
             self.runner.submit("chart", lambda ticket: outcome, self._show, inline=True)
