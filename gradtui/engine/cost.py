@@ -148,7 +148,7 @@ def largest_fitting(seconds: Callable[[int], float], low: int, high: int,
 def duration_text(seconds: float) -> str:
     """``about 40 s``, ``about 15 min``, ``about 2.5 h`` (two significant figures at most)."""
     if seconds < 90:
-        return f"about {max(1, round(seconds))} s"
+        return f"about {max(1, math.ceil(seconds))} s"  # never "about 10 s" over a 10 s budget
     if seconds < 90 * 60:
         return f"about {round(seconds / 60)} min"
     hours = seconds / 3600

@@ -97,7 +97,12 @@ def train_over_budget(screen: Any, config: Any, tc: Any, retry: Callable[[], Non
     """The training screen's check (its enter/r runs: asking twice confirms)."""
     from gradtui.engine.cost import train_estimate
     from gradtui.engine.inits import INITS
+    from gradtui.engine.train import check_size
 
+    try:
+        check_size(config, tc)
+    except ValueError:  # refused outright: the run says why (memory before time)
+        return False
     seconds = train_estimate(config.depth, config.width, tc.batch, tc.steps, optimizer=tc.optimizer,
                              tied=tc.tied, family=INITS[config.init].family).seconds
     say = _say_on(screen)
