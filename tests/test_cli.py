@@ -305,8 +305,13 @@ def test_bad_invocations_of_the_real_program(runs):
 # -- config ↔ command line ------------------------------------------------------------------------
 
 def _valid(**kw) -> Config | None:
+    """The config the command line accepts (Config's validation and the compute budget), or None."""
+    from gradtui.engine.config import check_budget
+
     try:
-        return Config(**kw)
+        config = Config(**kw)
+        check_budget(config)
+        return config
     except ValueError:
         return None
 

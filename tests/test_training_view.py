@@ -141,7 +141,8 @@ async def test_controls_retrain_and_esc_goes_back():
         assert not isinstance(app.screen, TrainingScreen)
 
 
-async def test_esc_cancels_a_running_training():
+async def test_esc_cancels_a_running_training(monkeypatch):
+    monkeypatch.setattr("gradtui.tui.budget.COMPUTE_BUDGET", float("inf"))  # a long run, unasked
     app = TrainHost(Config(depth=16, activation="relu", init="he_normal", width=256),
                     TrainConfig(steps=5000))
     async with app.run_test(size=SIZE) as pilot:

@@ -356,8 +356,9 @@ async def test_refused_change_keeps_config_and_explains(monkeypatch):
     # this test is about refusing a change; computing a network that large would take seconds
     real = gradtui.engine.compute
     monkeypatch.setattr(gradtui.engine, "compute", lambda c: real(c.replace(mode="expected")))
-    # 3 arrays × 8 bytes × 1000 × 32 × 1024 = 0.73 GiB: fits; width 64 would not
-    start = Config(mode="sampled", depth=1000, width=32, batch=1024)
+    # 3 arrays (h, f', ẑ of the norm) × 8 bytes × 1000 × 32 × 1024 = 0.73 GiB: fits; width 64
+    # would not
+    start = Config(mode="sampled", depth=1000, width=32, batch=1024, norm="layer")
     app = GradApp(config=start)
     async with app.run_test(size=SIZE) as pilot:
         await select(pilot, "width")

@@ -144,9 +144,10 @@ async def test_batch_norm_flattens_the_phase_map_refuses_the_spectrum_and_trains
         await pilot.pause()
 
 
-async def test_q_quits_at_once_while_a_training_runs_on():
+async def test_q_quits_at_once_while_a_training_runs_on(monkeypatch):
     """The run goes on in a daemon thread (quitting never waits for it) and stops when its screen
     goes away with the app."""
+    monkeypatch.setattr("gradtui.tui.budget.COMPUTE_BUDGET", float("inf"))  # a long run, unasked
     import threading
 
     from gradtui.engine.train import TrainConfig

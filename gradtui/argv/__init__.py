@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Sequence
 
 from gradtui.engine.config import (
-    LIMITS, MODES, Config, ConfigError, canonical_name, closest, float_text,
+    LIMITS, MODES, Config, ConfigError, canonical_name, check_budget, closest, float_text,
 )
 from gradtui.engine.presets import PRESET_ORDER, PRESETS
 
@@ -384,6 +384,7 @@ def _parse(argv: list[str]) -> tuple[Config, Options]:
         check_number_text(field, text, values["mode"], typed)
     try:
         config = Config(**values)
+        check_budget(config, spectrum=options.spectrum and options.output == "json")
     except ConfigError as error:
         raise _config_error(error, values["mode"], typed) from None
     for flag, on in (("--theory", options.theory), ("--spectrum", options.spectrum)):

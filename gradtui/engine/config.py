@@ -53,7 +53,8 @@ class ConfigError(ValueError):
     """A field Config refuses: ``str()`` is ``"field: reason"``.
 
     ``kind`` says which check failed: ``"choice"`` (unknown name), ``"type"`` (not a number / not a
-    whole number / not true or false), ``"range"`` (outside :data:`LIMITS`) or ``"memory"``.
+    whole number / not true or false), ``"range"`` (outside :data:`LIMITS`), ``"memory"`` or
+    ``"compute"`` (over the compute budget, :func:`budget_refusal`).
     """
 
     def __init__(self, field: str, reason: str, kind: str) -> None:
@@ -200,14 +201,15 @@ class Config:
         for field, reason in combination_refusals(self):
             raise ConfigError(field, reason, "range")
         if self.mode == "sampled":
-            need = sampled_activation_bytes(self.depth, self.width, self.batch)
+            arrays = activation_arrays(self.activation, self.norm)
+            need = sampled_peak_bytes(self.depth, self.width, self.batch, self.tied, arrays)
             if need > MEMORY_BUDGET:
-                w = max_affordable_width(self.depth, self.batch)
+                w = max_affordable_width(self.depth, self.batch, self.tied, arrays)
                 raise ConfigError(
                     "width",
                     f"{self.width} at depth {self.depth} and batch {self.batch} needs "
-                    f"~{need / 2**30:.1f} GiB for the sampled network's activations (limit 1 GiB); "
-                    f"the largest affordable width here is {w}",
+                    f"~{need / 2**30:.2f} GiB for the sampled network's activations and weights "
+                    f"(limit 1 GiB); the largest affordable width here is {w}",
                     "memory",
                 )
 
@@ -271,15 +273,118 @@ def combination_refusals(config: Config):
 
 #: arrays of shape (depth, batch, width) the sampled engine holds at once (z, h and a work array)
 _ACTIVATION_ARRAYS = 3
+#: B×N scratch arrays of the sampled engine's layer step (carved from its workspace)
+_SCRATCH_ARRAYS = 4
+#: base weights the sampled engine may hold as one stack (weights.WEIGHT_CACHE_BYTES)
+_WEIGHT_HOLD_BYTES = 512 << 20
+#: N×N arrays alive at once while the products run: the layer drawn per layer (the raw draw, the
+#: scaled base and the copy BLAS packs), or with a held stack the one scaled copy
+_LAYER_WEIGHT_ARRAYS, _HELD_WEIGHT_ARRAYS = 3, 1
 
 
-def sampled_activation_bytes(depth: int, width: int, batch: int) -> int:
-    return _ACTIVATION_ARRAYS * 8 * depth * width * batch
+def sampled_activation_bytes(depth: int, width: int, batch: int, arrays: int = _ACTIVATION_ARRAYS) -> int:
+    return arrays * 8 * depth * width * batch
 
 
-def max_affordable_width(depth: int, batch: int) -> int:
-    w = MEMORY_BUDGET // (_ACTIVATION_ARRAYS * 8 * depth * batch)
-    return int(max(0, min(MAX_WIDTH, w)))
+def activation_arrays(activation: str, norm: str) -> int:
+    """(L, B, N) arrays the backprop keeps: h, f' unless linear, ẑ with a normalisation."""
+    return (1 if activation == "linear" else 2) + (not NORMALISATIONS[norm].identity)
+
+
+def sampled_peak_bytes(depth: int, width: int, batch: int, tied: bool = False,
+                       arrays: int = _ACTIVATION_ARRAYS) -> int:
+    """Bytes the sampled engine holds at its peak, beyond the interpreter and NumPy (float64):
+
+        held = S ≤ min(512 MiB, budget − A), S = L·N² (N² tied), A = arrays·L·B·N + 4·B·N + 2·L·N
+        peak = max(2·S, A + S + N²)   if held   (the stack is drawn, then scaled, before the run)
+               A + 3·N²               else      (each layer drawn, scaled and packed in turn)
+    """
+    # the biases: the (L, N) base draw and its scaled copy
+    act = 8 * (arrays * depth * width * batch + _SCRATCH_ARRAYS * width * batch + 2 * depth * width)
+    stack = (1 if tied else depth) * width * width * 8
+    if stack <= min(_WEIGHT_HOLD_BYTES, MEMORY_BUDGET - act):
+        return max(2 * stack, act + stack + _HELD_WEIGHT_ARRAYS * 8 * width * width)
+    return act + _LAYER_WEIGHT_ARRAYS * 8 * width * width
+
+
+def max_affordable_width(depth: int, batch: int, tied: bool = False,
+                         arrays: int = _ACTIVATION_ARRAYS) -> int:
+    """The largest width whose sampled network fits the memory budget (0 if none does)."""
+    lo, hi = 0, MAX_WIDTH
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sampled_peak_bytes(depth, mid, batch, tied, arrays) <= MEMORY_BUDGET:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+# -- the compute budget (gradtui.engine.cost) ---------------------------------------------------
+#: the Jacobian spectrum's caps (report.SPECTRUM_MAX_DEPTH for --json, the views' width cap)
+SPECTRUM_DEPTH_CAP, SPECTRUM_WIDTH_CAP = 400, 256
+
+
+def compute_seconds(config: Config, *, spectrum: bool = False, depth: int | None = None,
+                    width: int | None = None) -> float:
+    """Estimated seconds to compute ``config`` (its bars, plus the --json spectrum if asked), at
+    ``depth``/``width`` instead of the config's own when given."""
+    from . import cost
+
+    L = config.depth if depth is None else depth
+    N = config.width if width is None else width
+    family = INITS[config.init].family
+    if config.mode == "sampled":
+        seconds = cost.sampled_estimate(L, N, config.batch, tied=config.tied, family=family,
+                                        norm=config.norm).seconds
+    else:
+        seconds = cost.expected_estimate(L).seconds
+    if spectrum:
+        seconds += cost.spectrum_estimate(min(L, SPECTRUM_DEPTH_CAP), min(N, SPECTRUM_WIDTH_CAP),
+                                          family=family).seconds
+    return seconds
+
+
+def fitting_text(seconds_at, depth: int, width: int, budget: float) -> str:
+    """``depth ≤ 27 or width ≤ 190 fits`` for ``seconds_at(depth, width)`` over ``budget``."""
+    from .cost import largest_fitting
+
+    d = largest_fitting(lambda v: seconds_at(v, width), 1, depth, budget)
+    w = largest_fitting(lambda v: seconds_at(depth, v), MIN_WIDTH, width, budget)
+    options = [f"depth ≤ {d}" if d is not None and d < depth else "",
+               f"width ≤ {w}" if w is not None and w < width else ""]
+    options = [o for o in options if o]
+    return (" or ".join(options) + " fits") if options else "a smaller depth and width fit"
+
+
+def budget_refusal(config: Config, *, spectrum: bool = False,
+                   budget: float | None = None) -> ConfigError | None:
+    """A ``"compute"`` ConfigError when ``config`` is estimated to take longer than the budget.
+
+    The CLI raises it (exit 2, one line); the TUI asks before running such a setting.
+    """
+    from .cost import COMPUTE_BUDGET, duration_text
+
+    budget = COMPUTE_BUDGET if budget is None else budget
+    seconds = compute_seconds(config, spectrum=spectrum)
+    if seconds <= budget:
+        return None
+    fits = fitting_text(lambda d, w: compute_seconds(config, spectrum=spectrum, depth=d, width=w),
+                        config.depth, config.width, budget)
+    what = f"in {config.mode} mode" + (" with the Jacobian spectrum" if spectrum else "")
+    return ConfigError(
+        "width" if config.mode == "sampled" else "depth",
+        f"{config.width} at depth {config.depth} and batch {config.batch}: {duration_text(seconds)} "
+        f"to compute {what} (budget {float_text(budget)} s); {fits}",
+        "compute",
+    )
+
+
+def check_budget(config: Config, *, spectrum: bool = False) -> None:
+    """Raise :func:`budget_refusal`'s error, if any."""
+    error = budget_refusal(config, spectrum=spectrum)
+    if error is not None:
+        raise error
 
 
 def _as_int(name: str, value: Any) -> int:

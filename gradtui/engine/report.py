@@ -47,7 +47,8 @@ def json_document(config: Config, *, theory: bool = False, spectrum: bool = Fals
     if spectrum:
         from .theory import jacobian_spectrum, spectrum_summary
 
-        capped = config.replace(mode="sampled", depth=min(config.depth, SPECTRUM_MAX_DEPTH))
+        # the depth cap only: jacobian_spectrum derives (and validates) the network it computes
+        capped = config.replace(depth=min(config.depth, SPECTRUM_MAX_DEPTH))
         data["spectrum"] = {**spectrum_summary(jacobian_spectrum(capped)), "depth_used": capped.depth}
     return data
 

@@ -75,6 +75,14 @@ class Result:
     def __post_init__(self) -> None:
         if self.log10_grad is None:
             object.__setattr__(self, "log10_grad", grads_from_factors(self.log10_factor))
+        # one fact: a bar is "overflow" — its flag, its regime and the counts — exactly when its
+        # gradient is unknown (nan: it came back through a layer whose forward pass overflowed).
+        # grad_L = 1 is known always (DESIGN §2), so the output bar is never flagged; which layers'
+        # forward values overflowed stays visible in log10_act_std (nan there).
+        object.__setattr__(self, "overflow", np.isnan(np.asarray(self.log10_grad, dtype=float)))
+        if "overflow_layers" in self.extras:  # the sampled engine's count is the same fact
+            object.__setattr__(self, "extras", {**self.extras,
+                                                "overflow_layers": int(np.count_nonzero(self.overflow))})
 
     # -- summary -------------------------------------------------------------------------------
     @property
@@ -130,6 +138,7 @@ class Result:
     # -- JSON (DESIGN §5) ----------------------------------------------------------------------
     def layers(self) -> list[dict[str, Any]]:
         rows = []
+        regimes = self.regimes
         for i in range(self.depth):
             lg = float(self.log10_grad[i])
             lf = float(self.log10_factor[i])
@@ -144,7 +153,7 @@ class Result:
                 "norm_gain": _num(self.norm_gain[i]),
                 "act_std": _pow10(float(self.log10_act_std[i])),
                 "log10_act_std": _num(self.log10_act_std[i]),
-                "regime": regime_of(lg),
+                "regime": regimes[i],
                 "overflow": bool(self.overflow[i]),
             }
             if self.q is not None:

@@ -40,8 +40,9 @@ from .blas import single_thread
 from .config import MEMORY_BUDGET, Config
 from .inits import INITS, base_draw
 from .layer import Layer
-from .train_config import (
+from .train_config import (  # noqa: F401 (train_bytes re-exported)
     ADAM_BETAS, ADAM_EPS, DEFAULT_LR, LR_RANGE, MAX_STEPS, OPTIMIZERS, TrainConfig, TrainResult,
+    train_bytes,
 )
 from .weights import scaled_biases, scaled_inputs
 
@@ -198,15 +199,6 @@ def train(
     tc = tc if tc is not None else TrainConfig()
     with np.errstate(all="ignore"), single_thread():
         return _train(config, tc, progress, cancel)
-
-
-def train_bytes(config: Config, tc: TrainConfig) -> int:
-    """Bytes a run holds at once: weights and their copies (start, gradient, step, Adam's two
-    moments, the tied per-layer terms), the forward cache and the per-step record."""
-    n, L = config.width, config.depth
-    copies = 4 + (2 if tc.optimizer == "adam" else 0)
-    weights = (1 if tc.tied else L) * n * n * copies + (L * n * n if tc.tied else 0)
-    return 8 * (weights + 2 * L * tc.batch * n + tc.steps * L)
 
 
 def check_size(config: Config, tc: TrainConfig) -> None:

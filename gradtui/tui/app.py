@@ -228,7 +228,11 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
             self._preset = name
 
     def action_presets(self) -> None:
+        from .budget import confirm
         from .screens import PresetsScreen
+
+        if confirm(self):  # enter answers a pending "this will take about 40 s" first
+            return
 
         def chosen(name: str | None) -> None:
             if name:

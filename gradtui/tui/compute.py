@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 
 from gradtui.engine import Config, Result
+from gradtui.engine.config import compute_seconds
+from gradtui.tui.budget import ask_first
 
 #: expected-mode configs up to this depth are computed on the UI thread once their activation's
 #: tables are built (about a microsecond per layer); everything else goes to a worker thread
@@ -108,6 +110,9 @@ class ComputeChart:
         cached = cache.get(config)
         if cached is not None and weight_grads and not has_weight_grads(cached):
             cached = None
+        seconds = 0.0 if cached is not None else compute_seconds(config)
+        if ask_first(self, config, seconds, self._request, self._say, self.ascii):
+            return  # over the compute budget: held until enter (gradtui.tui.budget)
         if cached is not None and (config.mode == "expected" or overlay is not None):
             outcome = Outcome(job, cached, overlay)
             self.runner.submit("chart", lambda ticket: outcome, self._show_exact, inline=True)

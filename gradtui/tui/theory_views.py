@@ -37,6 +37,7 @@ from gradtui.render.phase import phase_map_grid, phase_readout, render_phase_map
 from gradtui.render.spectrum import render_spectrum, spectrum_readout
 from gradtui.render.text import message_block
 
+from .budget import confirm, spectrum_over_budget
 from .controls import BIAS_STDS, WEIGHT_SCALES, step_grid, with_mode
 
 __all__ = ["PhaseMapScreen", "SpectrumScreen"]
@@ -305,6 +306,11 @@ class SpectrumScreen(_TheoryScreen):
 
     WHAT = "spectrum"
     HELP_TITLE = "Jacobian spectrum"
+    BINDINGS = [Binding("enter", "run_anyway", "run", show=False, id="spectrum.run",
+                        tooltip="run a spectrum estimated over the compute budget")]
+
+    def action_run_anyway(self) -> None:
+        confirm(self)
 
     def __init__(self, ascii: bool = False) -> None:
         super().__init__(ascii)
@@ -345,6 +351,8 @@ class SpectrumScreen(_TheoryScreen):
             self._wanted = key
             self._spectrum_done(cached)
         elif key != self._wanted:
+            if spectrum_over_budget(self, key, SPECTRUM_MAX_WIDTH, self._request):
+                return
             self._wanted = key
             config = self.config
             self.app.runner.submit(

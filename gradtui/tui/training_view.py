@@ -34,6 +34,7 @@ from gradtui.render.training import (
     render_loss,
 )
 
+from .budget import train_over_budget
 from .runner import Ticket
 
 #: the choices the `c` and `k` keys cycle through
@@ -231,6 +232,8 @@ class TrainingScreen(Screen[None]):
     # -- actions ----------------------------------------------------------------------------
     def action_run(self) -> None:
         config, tc = self.config, self.tc
+        if train_over_budget(self, config, tc, self.action_run):
+            return
         self.running = True
         self.progress = (0, tc.steps)
         self.message = None

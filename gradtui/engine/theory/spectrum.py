@@ -34,6 +34,14 @@ def spectrum_refusal(config: Config) -> str | None:
     return getattr(norm, "SPECTRUM_REFUSAL", None) if norm.couples_batch else None
 
 
+def spectrum_network_config(config: Config, max_width: int = 256) -> Config:
+    """The network the spectrum is computed on: ``config`` in sampled mode at width ≤ ``max_width``
+    and batch 1 (only input sample 0 is used; the first row of the inputs is the same for every
+    batch size). Validated like any config, so it is refused with the user's own kind of error
+    (one line), never a traceback — a wide expected-mode config has a small spectrum network."""
+    return config.replace(mode="sampled", width=min(config.width, max_width), batch=1)
+
+
 @dataclass(frozen=True, eq=False)
 class Spectrum:
     """Singular values of the input→output Jacobian ∂h_L/∂h_0 of one sampled network at one input.
@@ -153,7 +161,7 @@ def jacobian_spectrum(config: Config, max_width: int = 256) -> Spectrum:
 
     start = time.perf_counter()
     capped = config.width > max_width
-    cfg = config.replace(width=max_width) if capped else config
+    cfg = spectrum_network_config(config, max_width)
     n = cfg.width
     step = Layer.of(cfg)
     norm = step.norm

@@ -1,0 +1,110 @@
+"""Ask before a computation estimated over the compute budget (issue 15 item 7).
+
+The CLI refuses such a setting (:func:`gradtui.engine.config.budget_refusal`); the TUI lets the
+user go there but asks first: "this will take about 40 s — enter to run, any other change cancels".
+A host (the app, the spectrum or the training screen) calls :func:`ask_first` before submitting a
+computation; over budget it holds the request and shows the question. ``enter`` on that host calls
+:func:`confirm`, which runs the held request (on the main screen ``enter`` otherwise opens the
+presets picker: a pending question takes the key first). Any other change makes a new request,
+which replaces the held one, so nothing is run that was not asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from gradtui.engine.cost import COMPUTE_BUDGET, duration_text
+
+
+@dataclass
+class _Gate:
+    pending: tuple[Any, Callable[[], None]] | None = None
+    approved: Any = None
+
+
+def _gate(host: Any) -> _Gate:
+    gate = getattr(host, "_budget_gate", None)
+    if gate is None:
+        gate = _Gate()
+        host._budget_gate = gate
+    return gate
+
+
+def question(seconds: float, ascii: bool = False) -> str:
+    dash = "-" if ascii else "—"
+    return f"this will take {duration_text(seconds)} {dash} enter to run, any other change cancels"
+
+
+def ask_first(host: Any, key: Any, seconds: float, retry: Callable[[], None],
+              say: Callable[[str], None], ascii: bool = False, again_confirms: bool = False) -> bool:
+    """True when the computation of ``key`` must wait: it is estimated over the budget and not yet
+    confirmed. The question is shown with ``say``; :func:`confirm` then calls ``retry``.
+
+    ``again_confirms``: asking again for the very request that is held is the confirmation (the
+    training screen, whose ``enter`` is "run" already)."""
+    gate = _gate(host)
+    held = gate.pending is not None and gate.pending[0] == key
+    if seconds <= COMPUTE_BUDGET or gate.approved == key or (again_confirms and held):
+        gate.pending = None
+        gate.approved = key if seconds > COMPUTE_BUDGET else gate.approved
+        return False
+    gate.pending = (key, retry)
+    say(question(seconds, ascii))
+    return True
+
+
+def pending(host: Any) -> bool:
+    """A question is waiting for ``enter`` on this host."""
+    return _gate(host).pending is not None
+
+
+def confirm(host: Any) -> bool:
+    """Run the held request (``enter``); False when nothing was held."""
+    gate = _gate(host)
+    if gate.pending is None:
+        return False
+    key, retry = gate.pending
+    gate.pending, gate.approved = None, key
+    retry()
+    return True
+
+
+def _say_on(screen: Any) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        if hasattr(screen, "_say"):  # the training screen's own message line
+            screen._say(text)
+            return
+        screen.message = text
+        for name in ("_show_readout", "_update_status"):
+            show = getattr(screen, name, None)
+            if show is not None:
+                show()
+    return say
+
+
+def spectrum_over_budget(screen: Any, key: Any, max_width: int, retry: Callable[[], None]) -> bool:
+    """The spectrum screen's check: its network ``key`` (sampled, width-capped) over budget?"""
+    from gradtui.engine.cost import spectrum_estimate
+    from gradtui.engine.inits import INITS
+
+    seconds = spectrum_estimate(key.depth, min(key.width, max_width),
+                                family=INITS[key.init].family).seconds
+    return ask_first(screen, key, seconds, retry, _say_on(screen), getattr(screen, "ascii", False))
+
+
+def train_over_budget(screen: Any, config: Any, tc: Any, retry: Callable[[], None]) -> bool:
+    """The training screen's check (its enter/r runs: asking twice confirms)."""
+    from gradtui.engine.cost import train_estimate
+    from gradtui.engine.inits import INITS
+    from gradtui.engine.train import check_size
+
+    try:
+        check_size(config, tc)
+    except ValueError:  # refused outright: the run says why (memory before time)
+        return False
+    seconds = train_estimate(config.depth, config.width, tc.batch, tc.steps, optimizer=tc.optimizer,
+                             tied=tc.tied, family=INITS[config.init].family).seconds
+    say = _say_on(screen)
+    return ask_first(screen, (config, tc), seconds, retry, say, getattr(screen, "ascii", False),
+                     again_confirms=True)

@@ -1,0 +1,140 @@
+"""The compute budget (issue 15 item 7, issue 16 item 10): the cost model is monotone and
+consistent, and the CLI refuses an over-budget setting with one line naming what fits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from gradtui.cli import main
+from gradtui.engine import cost
+from gradtui.engine.config import Config, ConfigError, budget_refusal, check_budget, compute_seconds
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 2000), st.integers(2, 4096), st.integers(1, 1024),
+       st.booleans(), st.sampled_from(["normal", "uniform", "orthogonal"]))
+def test_sampled_cost_grows_with_every_shape(depth, width, batch, tied, family):
+    t = cost.sampled_estimate(depth, width, batch, tied=tied, family=family).seconds
+    assert t > 0
+    assert cost.sampled_estimate(depth + 1, width, batch, tied=tied, family=family).seconds >= t
+    assert cost.sampled_estimate(depth, width + 1, batch, tied=tied, family=family).seconds >= t
+    assert cost.sampled_estimate(depth, width, batch + 1, tied=tied, family=family).seconds >= t
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 400), st.integers(2, 256), st.integers(1, 1024), st.integers(1, 500))
+def test_spectrum_and_training_costs_grow(depth, width, batch, steps):
+    s = cost.spectrum_estimate(depth, width).seconds
+    assert cost.spectrum_estimate(depth + 1, width).seconds >= s
+    assert cost.spectrum_estimate(depth, width + 1).seconds >= s
+    t = cost.train_estimate(depth, width, batch, steps).seconds
+    assert cost.train_estimate(depth, width, batch, steps + 1).seconds >= t
+    assert cost.train_estimate(depth, width, batch, steps, optimizer="adam").seconds >= t
+
+
+def test_tied_weights_and_held_stacks_cost_less_to_draw():
+    untied = cost.sampled_estimate(2000, 1024, 4)
+    tied = cost.sampled_estimate(2000, 1024, 4, tied=True)
+    assert tied.work["draw"] == 1024**2 < untied.work["draw"]
+    # a stack too big to hold is drawn in the forward and again in the backward pass
+    assert untied.work["draw"] == 2 * 2000 * 1024**2
+    assert cost.sampled_estimate(10, 256, 4).work["draw"] == 10 * 256**2
+
+
+def test_expected_and_chain_are_never_refused():
+    for mode in ("expected", "chain"):
+        for norm in ("none", "batch"):
+            c = Config(mode=mode, depth=10_000, width=4096, batch=1024, norm=norm)
+            assert budget_refusal(c) is None
+
+
+def test_largest_fitting_is_the_boundary():
+    f = lambda v: v * 0.5  # noqa: E731
+    assert cost.largest_fitting(f, 1, 100, budget=10.0) == 20
+    assert cost.largest_fitting(f, 30, 100, budget=10.0) is None
+    assert cost.largest_fitting(f, 1, 15, budget=10.0) == 15
+
+
+@pytest.mark.parametrize("seconds, text", [(0.2, "about 1 s"), (40, "about 40 s"),
+                                           (15 * 60, "about 15 min"), (9000, "about 2.5 h")])
+def test_duration_text(seconds, text):
+    assert cost.duration_text(seconds) == text
+
+
+def test_refusal_names_the_estimate_and_settings_that_fit():
+    c = Config(mode="sampled", depth=2000, width=3500, batch=5, activation="linear")
+    error = budget_refusal(c)
+    assert isinstance(error, ConfigError) and error.kind == "compute" and error.field == "width"
+    m = re.search(r"depth ≤ (\d+) or width ≤ (\d+) fits", error.reason)
+    assert m and "budget 10 s" in error.reason and "min to compute" in error.reason
+    depth, width = int(m.group(1)), int(m.group(2))
+    # the settings it names fit, and one more layer or unit does not
+    assert compute_seconds(c, depth=depth) <= cost.COMPUTE_BUDGET < compute_seconds(c, depth=depth + 1)
+    assert compute_seconds(c, width=width) <= cost.COMPUTE_BUDGET < compute_seconds(c, width=width + 1)
+    check_budget(c.replace(depth=depth))
+    with pytest.raises(ConfigError):
+        check_budget(c)
+
+
+def test_the_spectrum_adds_to_the_bars_cost():
+    c = Config(depth=1000, width=4096)
+    assert compute_seconds(c, spectrum=True) > compute_seconds(c)
+
+
+@pytest.mark.parametrize("extra", [["--json"], ["--print"], ["--json", "--spectrum"], []])
+def test_cli_refuses_over_budget_in_one_line(extra, capsys):
+    argv = ["--mode", "sampled", "--depth", "2000", "--width", "3500", "--batch", "5",
+            "--activation", "linear", *extra]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.startswith("gradtui: error: --width: 3500 at depth 2000 and batch 5: about ")
+    assert "(budget 10 s)" in err and "fits" in err
+
+
+def test_cli_accepts_a_setting_within_budget(capsys):
+    assert main(["--mode", "sampled", "--depth", "20", "--width", "64", "--batch", "8", "--json"]) == 0
+
+
+# -- the TUI asks before an over-budget run ----------------------------------------------------
+async def _main_screen_question(monkeypatch):
+    import gradtui.tui.budget as budget
+    from gradtui.tui.app import GradApp
+    from gradtui.tui.screens import PresetsScreen
+    from tui_helpers import settle
+
+    monkeypatch.setattr(budget, "COMPUTE_BUDGET", 0.01)  # so a small network is "over budget"
+    small = Config(mode="sampled", depth=20, width=64, batch=8)
+    big = small.replace(depth=200, width=256, batch=64)
+    assert compute_seconds(small) < 0.01 < compute_seconds(big)
+    app = GradApp(config=small)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        started = app.computes_started
+        app.change_config(big)
+        await pilot.pause(0.1)  # held: the app is not "settled" until it is answered
+        status = app.query_one("#status").render().plain
+        assert "this will take about" in status and "enter to run" in status
+        assert app.computes_started == started and app.result.config == small  # held
+        await pilot.press("enter")  # answers the question instead of opening the presets
+        await settle(pilot)
+        assert not isinstance(app.screen, PresetsScreen)
+        assert app.computes_started == started + 1 and app.result.config == big
+        # a held request is cancelled by any other change; enter is then the presets key again
+        app.change_config(big.replace(depth=150))
+        await pilot.pause(0.1)
+        app.change_config(small)
+        await settle(pilot)
+        assert app.result.config == small
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PresetsScreen)
+
+
+def test_main_screen_asks_before_an_over_budget_change(monkeypatch):
+    import asyncio
+
+    asyncio.run(_main_screen_question(monkeypatch))

@@ -1,0 +1,85 @@
+"""The memory budget's promise, measured (issue 16 item 10): at settings just inside the 1 GiB
+limit the peak resident set of a fresh process, above its own baseline (Python, NumPy and gradtui
+imported, measured in the same process before computing), stays within the estimate and the budget.
+
+ru_maxrss is the process's high-water mark, so each setting runs in its own subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gradtui.engine.config import (
+    MEMORY_BUDGET, Config, activation_arrays, max_affordable_width, sampled_peak_bytes,
+)
+from gradtui.engine.train_config import TrainConfig, train_bytes
+
+#: what malloc and NumPy may round up beyond the counted arrays
+SLACK = 24 << 20
+
+_CHILD = r"""
+import json, resource, sys
+import numpy as np
+from gradtui.engine import compute
+from gradtui.engine.config import Config
+from gradtui.engine.train import TrainConfig, train
+kw = json.loads(sys.argv[1])
+tc = kw.pop("train", None)
+config = Config(**kw)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if tc is None:
+    compute(config)
+else:
+    train(config, TrainConfig(**tc))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"base": base * 1024, "peak": peak * 1024}))
+"""
+
+
+def _measure(kw: dict) -> tuple[int, int]:
+    out = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(kw)], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    got = json.loads(out)
+    return got["base"], got["peak"]
+
+
+def _sampled(depth, batch, activation="tanh", norm="none", tied=False):
+    arrays = activation_arrays(activation, norm)
+    width = max_affordable_width(depth, batch, tied, arrays)  # the largest accepted width
+    return dict(mode="sampled", depth=depth, width=width, batch=batch, activation=activation,
+                norm=norm, tied=tied)
+
+
+CASES = [
+    # activations at the limit, weights held
+    _sampled(1000, 1024),
+    # a wide layer drawn and packed per layer (stack too big to hold)
+    dict(mode="sampled", depth=3, width=3000, batch=64, activation="tanh"),
+    # a held stack of wide layers
+    dict(mode="sampled", depth=20, width=1024, batch=512, activation="relu", init="he_normal"),
+    # training: the weights' copies at the limit (two steps)
+    dict(depth=290, width=256, activation="relu", init="he_normal", train=dict(steps=2)),
+]
+
+
+def _estimate(kw: dict) -> int:
+    kw = dict(kw)
+    tc = kw.pop("train", None)
+    c = Config(**kw)
+    if tc is not None:
+        return train_bytes(c, TrainConfig(**tc))
+    return sampled_peak_bytes(c.depth, c.width, c.batch, c.tied, activation_arrays(c.activation, c.norm))
+
+
+@pytest.mark.parametrize("kw", CASES, ids=lambda kw: "-".join(f"{k}{v}" for k, v in kw.items()
+                                                             if k in ("depth", "width", "batch", "train")))
+def test_peak_rss_is_within_the_estimate_and_the_budget(kw):
+    estimate = _estimate(kw)
+    assert estimate <= MEMORY_BUDGET  # accepted
+    base, peak = _measure(kw)
+    used = peak - base
+    assert used <= estimate + SLACK, f"used {used / 2**20:.0f} MiB, estimated {estimate / 2**20:.0f} MiB"
+    assert peak <= base + MEMORY_BUDGET + SLACK
