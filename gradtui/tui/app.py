@@ -94,6 +94,9 @@ class GradApp(ComputeChart, ConfigApp):
         yield TooSmall(id="too-small")
 
     def on_mount(self) -> None:
+        from . import signals
+
+        signals.install(self)  # SIGTERM, SIGHUP, … restore the terminal; fg redraws in full
         if self.ascii:
             self.screen.add_class("-ascii")
         side = self.query_one("#side")
@@ -118,7 +121,9 @@ class GradApp(ComputeChart, ConfigApp):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # keys of the main screen do nothing under another screen, but q quits, and ? opens the help
         # from the views (not over the help itself or the presets picker, which close first)
-        if len(self.screen_stack) > 1 and action != "quit":
+        if self.guarded:  # the terminal is too small (host.SizeGuard): only quit and suspend
+            return super().check_action(action, parameters)
+        if len(self.screen_stack) > 1 and action not in ("quit", "suspend_process"):
             from .screens import HelpScreen, PresetsScreen
 
             return action == "help" and not isinstance(self.screen, (HelpScreen, PresetsScreen))
@@ -416,5 +421,8 @@ def run_app(config: Config, *, ascii: bool = False, tour: list | None = None) ->
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
-    GradApp(config=config, ascii=ascii, tour=tour).run()
-    return 0
+    from . import signals
+
+    app = GradApp(config=config, ascii=ascii, tour=tour)
+    app.run()
+    return signals.exit_status(app) or 0

@@ -4,7 +4,7 @@
     SpectrumScreen()   histogram of the input→output Jacobian's singular values (sampled network)
 
 Both show the app's config (:class:`~gradtui.tui.host.ConfigApp`) and follow it; their own keys
-←/→ (weight scale, ×2^¼ steps) and ↑/↓ (bias σ_b steps) change it. Escape or q closes them. The
+←/→ (weight scale, ×2^¼ steps) and ↑/↓ (bias σ_b steps) change it. Escape closes them (q quits, as everywhere). The
 numbers are computed on the app's runner (latest request wins, a result for a closed view is
 dropped), so keys never wait.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -37,6 +36,7 @@ from gradtui.render.phase import phase_map_grid, phase_readout, render_phase_map
 from gradtui.render.spectrum import render_spectrum, spectrum_readout
 from gradtui.render.text import message_block
 
+from .host import ViewScreen
 from .controls import BIAS_STDS, WEIGHT_SCALES, step_grid, with_mode
 
 __all__ = ["PhaseMapScreen", "SpectrumScreen"]
@@ -91,7 +91,7 @@ _WEIGHT_HELP = "weight scale σ_w down / up (×2^¼ steps): the app's setting"
 _BIAS_HELP = "bias σ_b down / up: the app's setting"
 
 
-class _TheoryScreen(Screen[None]):
+class _TheoryScreen(ViewScreen):
     """What both views share: the config, the weight/bias keys, closing, and the readout line."""
 
     DEFAULT_CSS = """
@@ -109,7 +109,7 @@ class _TheoryScreen(Screen[None]):
                 tooltip=_BIAS_HELP),
         Binding("up", "bias(1)", "bias σ_b", key_display="↑", group=_BIAS, id="theory.bias.up",
                 tooltip=_BIAS_HELP),
-        Binding("escape,q", "close", "back", key_display="esc", id="theory.close",
+        Binding("escape", "close", "back", key_display="esc", id="theory.close",
                 tooltip="back to the main screen (the bars keep the setting)"),
     ]
 
@@ -129,6 +129,9 @@ class _TheoryScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.app.runner.cancel(self)  # nothing computed for this view is delivered any more
+
+    def resumed(self) -> None:
+        self._request()  # back from under the size guard or another view: maybe at a new size
 
     def _config_changed(self) -> None:
         """Follow the app's config: move the cursor at once, recompute only what must be."""

@@ -15,7 +15,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -34,6 +33,7 @@ from gradtui.render.training import (
     render_loss,
 )
 
+from .host import ViewScreen
 from .runner import Ticket
 
 #: the choices the `c` and `k` keys cycle through
@@ -111,7 +111,7 @@ _LR_HELP = "learning rate ÷2 / ×2"
 
 
 # -- the screen ---------------------------------------------------------------------------------
-class TrainingScreen(Screen[None]):
+class TrainingScreen(ViewScreen):
     """Train the given config and show the loss curve and how far each layer moved."""
 
     DEFAULT_CSS = """
