@@ -421,8 +421,9 @@ def run_app(config: Config, *, ascii: bool = False, tour: list | None = None) ->
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
-    from . import signals
+    from . import paste, signals
 
+    paste.install()  # a bracketed paste is text, never keys (before the driver's input thread)
     app = GradApp(config=config, ascii=ascii, tour=tour)
     app.run()
     return signals.exit_status(app) or 0
