@@ -348,3 +348,100 @@ async def test_held_arrow_key_under_load():
     # latest request wins: the computation in flight at release finishes (≤ one recompute), then
     # exactly one more for the final state; nothing queued in between
     assert started <= 3, started
+
+
+# -- the size guard on every screen; no screen acts after dismissal ---------------------------------
+
+from gradtui.tui.host import SizeGuard  # noqa: E402
+
+#: keys that open each screen from the main screen
+OPENERS = {"help": ["question_mark"], "presets": ["P"], "phase map": ["M"], "spectrum": ["J"],
+           "training": ["t"], "tour": ["T"], "main": []}
+
+
+@pytest.mark.parametrize("name", list(OPENERS))
+async def test_size_guard_covers_every_screen(name):
+    app = GradApp(config=Config(depth=8, width=32, batch=4))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*OPENERS[name])
+        await pilot.pause()
+        under = app.screen
+        for w, h in [(20, 5), (79, 23), (80, 3), (10, 3)]:
+            await pilot.resize_terminal(w, h)
+            await pilot.pause()
+            assert isinstance(app.screen, SizeGuard), (w, h)
+            # every key but quit is swallowed: nothing below moves, PageUp at 3 rows cannot crash
+            await send_keys(pilot, ["pageup", "pagedown", "down", "up", "enter", "escape", "left",
+                                    "right", "question_mark", "M", "space", "P", "1"])
+            await pilot.pause()
+            assert app.is_running and app._exception is None
+            assert isinstance(app.screen, SizeGuard) and app.screen_stack[-2] is under
+        text = screen_text(app)  # at 79×23 nothing covers the message (the tour panel is below)
+        await pilot.resize_terminal(79, 23)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "at least 80×24" in text and "79×23" in text and "tour" not in text, text
+        await pilot.resize_terminal(*SIZE)
+        await settle(pilot)
+        assert app.screen is under
+        if name == "phase map":  # computed once large enough, not "computing…" forever
+            assert under.map is not None and "computing" not in screen_text(app)
+
+
+async def test_started_too_small_then_enlarged_phase_map_computes():
+    app = GradApp()
+    async with app.run_test(size=(20, 5)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SizeGuard)
+        await pilot.resize_terminal(*SIZE)
+        await settle(pilot)
+        await pilot.press("M")
+        await pilot.resize_terminal(30, 8)
+        await pilot.pause()
+        await pilot.resize_terminal(*SIZE)
+        await settle(pilot)
+        assert app.screen.map is not None and "computing" not in screen_text(app)
+
+
+async def test_presets_picker_at_three_rows_takes_no_page_keys():
+    """Was: KeyError: 0 in OptionList._move_page (the picker took keys under the size guard)."""
+    app = GradApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        await pilot.resize_terminal(80, 3)
+        await pilot.pause()
+        await send_keys(pilot, ["pageup", "pagedown"] * 10)
+        await pilot.pause()
+        assert app.is_running and app._exception is None
+
+
+@pytest.mark.parametrize("keys", [["M", "escape"], ["J", "escape"], ["t", "escape", "escape"]])
+async def test_a_dismissed_view_never_acts(keys):
+    """Was: NoMatches '#phase-view' from a call_after_refresh run after the screen was dismissed."""
+    app = GradApp(config=Config(depth=8, width=32, batch=4))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for size in [(100, 30), (81, 25), SIZE]:
+            await send_keys(pilot, keys)  # typed ahead: the view is dismissed before it refreshes
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert app.is_running and app._exception is None
+        await settle(pilot)
+        assert len(app.screen_stack) == 1
+        check_consistent(app)
+
+
+@pytest.mark.parametrize("name", ["help", "presets", "tour", "phase map", "training"])
+async def test_q_and_ctrl_c_quit_from_every_screen(name):
+    for key in ("q", "ctrl+c"):
+        app = GradApp(config=Config(depth=8, width=32, batch=4))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press(*OPENERS[name])
+            await pilot.pause()
+            assert len(app.screen_stack) > 1
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.return_code == 0, (name, key)
