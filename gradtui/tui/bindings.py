@@ -67,6 +67,5 @@ MAIN_BINDINGS = [
     Binding("T", "tour", "tour", show=False, id="tour",
             tooltip="lecture tour: space/→ next step, ← back, esc leaves"),
     Binding("question_mark,f1", "help", "help", key_display="?", id="help", tooltip="this help"),
-    Binding("q,ctrl+c", "quit", "quit", key_display="q", priority=True, id="quit",
-            tooltip="quit (from every screen)"),
+    Binding("q,ctrl+c", "quit", "quit", key_display="q", id="quit", tooltip="quit"),
 ]

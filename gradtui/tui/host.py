@@ -8,7 +8,7 @@ Below the minimum size (80×24) the app puts :class:`SizeGuard` over whatever sc
 main screen, help, presets, any view, the tour): it says how large the terminal must be and takes no
 key but quit (``q``, ctrl+c) and suspend (ctrl+z); a screen pushed meanwhile goes under it. Once the
 terminal is large enough the guard goes and the screen below carries on (:class:`ViewScreen`
-recomputes for its new size). ``q`` and ctrl+c quit from every screen (priority bindings); ``esc``
+recomputes for its new size). ``q`` and ctrl+c quit from every screen (modal screens get them too); ``esc``
 closes an overlay or view.
 """
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
 
@@ -84,14 +83,6 @@ class ViewScreen(Screen[None]):
 class ConfigApp(App[None]):
     """An app holding the one Config its screens share, and the runner they compute on."""
 
-    #: quit and suspend from every screen, before any screen's own keys (q closed overlays once)
-    BINDINGS = [
-        Binding("q,ctrl+c", "quit", "quit", key_display="q", show=False, priority=True,
-                id="app.quit"),
-        Binding("ctrl+z", "suspend_process", "suspend", show=False, priority=True,
-                id="app.suspend"),
-    ]
-
     config: var[Config] = var(Config, init=False)
 
     def __init__(self, config: Config | None = None, *, ascii: bool = False) -> None:
@@ -100,6 +91,10 @@ class ConfigApp(App[None]):
         self.set_reactive(ConfigApp.config, config if config is not None else Config())
         #: the one runner of background work, for the chart and every screen
         self.runner = Runner(self)
+        # ctrl+z suspends from every screen (after the app's own keys, so the footer keeps its order);
+        # q and ctrl+c quit from every screen: the app's binding, and on a modal screen (which hides
+        # the app's keys) one that push_screen adds
+        self._bindings.bind("ctrl+z", "suspend_process", "suspend", show=False, priority=True)
 
     def change_config(self, config: Config, note: str | Text | None = None) -> None:
         """A screen's new config (already validated); GradApp also shows ``note``."""
@@ -137,7 +132,10 @@ class ConfigApp(App[None]):
             self.pop_screen()
 
     def push_screen(self, screen, *args, **kwargs):
-        """A screen opened while the terminal is too small goes under the size guard."""
+        """A screen opened while the terminal is too small goes under the size guard; a modal
+        screen gets the quit keys (the main screen's footer says "q quit" behind it)."""
+        if getattr(screen, "is_modal", False) and not isinstance(screen, str):
+            screen._bindings.bind("q,ctrl+c", "app.quit", "quit", show=False)
         if not self.guarded or isinstance(screen, SizeGuard):
             return super().push_screen(screen, *args, **kwargs)
         self.pop_screen()

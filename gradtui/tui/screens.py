@@ -174,6 +174,19 @@ class HelpScreen(ModalScreen[None]):
             self.dismiss(None)
 
 
+class PresetList(OptionList):
+    """The picker's list. PageUp/PageDown before the list has been laid out at its current size
+    (Textual 8 raised ``KeyError`` from ``OptionList._move_page`` then) move one option instead."""
+
+    def _move_page(self, direction) -> None:
+        try:
+            super()._move_page(direction)
+        except (KeyError, IndexError):
+            if self.option_count:
+                current = self.highlighted or 0
+                self.highlighted = max(0, min(self.option_count - 1, current + direction))
+
+
 class PresetsScreen(ModalScreen[str | None]):
     """Pick a preset; each shows its caption (what to notice)."""
 
@@ -195,7 +208,7 @@ class PresetsScreen(ModalScreen[str | None]):
             title = _asciify(p.title) if self.ascii else p.title
             prompt = Text.assemble((f"{key}  {title}", "bold"), "\n   ", caption)
             options.append(Option(prompt, id=name))
-        picker = OptionList(*options, id="preset-list")
+        picker = PresetList(*options, id="preset-list")
         picker.border_title = "presets"
         picker.border_subtitle = "enter loads, esc closes, q quits"
         yield picker
