@@ -445,3 +445,32 @@ async def test_q_and_ctrl_c_quit_from_every_screen(name):
             await pilot.press(key)
             await pilot.pause()
             assert app.return_code == 0, (name, key)
+
+
+def test_residual_phase_readout_is_one_statement():
+    """Was: "χ₁ = 0.0557 ordered" above "residual: … no ordered phase"."""
+    from gradtui.engine.theory import theory_summary
+    from gradtui.render.phase import phase_readout
+
+    config = Config(residual=True)
+    text = phase_readout(theory_summary(config), -1.0, config)
+    assert "ordered" not in text.split("\n")[0] and "no ordered phase" in text
+    assert all(len(line) <= 78 for line in text.split("\n")), text
+    plain = phase_readout(theory_summary(Config()), -9.0, Config())
+    assert "ordered" in plain.split("\n")[0]
+
+
+async def test_training_status_fits_80_columns():
+    """Was: "…11 ▼ frozen (<1e-3 of" cut at 80 columns: the status wraps instead."""
+    from gradtui.tui.training_view import TrainingScreen
+
+    app = GradApp(config=Config(depth=16, width=32))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot, rounds=6000)
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen) and screen.result is not None
+        words = screen._status_text().plain.split()
+        shown = " ".join(screen_text(app).split())
+        assert " ".join(words) in shown, (words, shown)

@@ -144,7 +144,8 @@ class TrainingScreen(ViewScreen):
         border: ascii $primary;
     }
     TrainingScreen #train-status {
-        height: 2;
+        height: auto;
+        max-height: 4;  /* at 80 columns the outcome and the layers note wrap, never cut */
         padding: 0 1;
     }
     """
@@ -372,4 +373,4 @@ class TrainingScreen(ViewScreen):
         lines = [outcome_text(r, ascii=self.ascii)]
         lines.append(self.message if self.message is not None
                      else layers_note(r, ascii=self.ascii, color=not self.app.no_color))
-        return Text("\n", no_wrap=True).join(lines)
+        return Text("\n").join(lines)
