@@ -474,3 +474,31 @@ async def test_training_status_fits_80_columns():
         words = screen._status_text().plain.split()
         shown = " ".join(screen_text(app).split())
         assert " ".join(words) in shown, (words, shown)
+
+
+async def test_abandoned_theory_work_ends_and_never_piles_up():
+    """Was: an abandoned spectrum/phase map ran to its end (16 s at depth 2000), threads piled up
+    6 → 10 when the view was reopened, and the reopened view waited for the abandoned work."""
+    import threading
+
+    def busy() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.name in ("gradtui-spectrum", "gradtui-phase-map")]
+
+    app = GradApp(config=Config(depth=2000, activation="tanh"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key in ["J", "M", "J", "J", "M"]:
+            await pilot.press(key)
+            await pilot.pause(0.3)
+            assert len(busy()) <= 1, busy()
+            await pilot.press("escape")
+            t0 = time.perf_counter()
+            for _ in range(1500):  # interrupted at its next instruction: gone long before this
+                if not busy():
+                    break
+                await asyncio.sleep(0.02)
+            assert not busy(), busy()
+            print(f"{key} esc: abandoned work ended after {time.perf_counter() - t0:.2f} s")
+        await pilot.press("M")
+        await settle(pilot, rounds=100_000)  # a view that stays still gets its result
+        assert app.screen.map is not None

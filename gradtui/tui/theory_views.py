@@ -245,6 +245,7 @@ class PhaseMapScreen(_TheoryScreen):
                     self.app.runner.submit(
                         "phase-map", lambda ticket: phase_map(c, nx, ny, x_range=x_range, y_max=y_max),
                         self._map_done, keep=self._keep_map, failed=self._failed, owner=self,
+                        interrupt=True,
                     )
             else:
                 self._wanted = key
@@ -353,7 +354,7 @@ class SpectrumScreen(_TheoryScreen):
             self.app.runner.submit(
                 "spectrum", lambda ticket: _spectrum_job(config), self._spectrum_done,
                 keep=lambda done: self.app.runner.cache.put(("spectrum", self._key(done[0])), done),
-                failed=self._failed, owner=self,
+                failed=self._failed, owner=self, interrupt=True,
             )
         self.query_one("#spectrum-view", _AnsiView).refresh()
         self._show_readout()
