@@ -456,6 +456,8 @@ def test_residual_phase_readout_is_one_statement():
     text = phase_readout(theory_summary(config), -1.0, config)
     assert "ordered" not in text.split("\n")[0] and "no ordered phase" in text
     assert all(len(line) <= 78 for line in text.split("\n")), text
+    ascii_text = phase_readout(theory_summary(config), -1.0, config, ascii=True)
+    assert all(len(line) <= 78 for line in ascii_text.split("\n")), ascii_text
     plain = phase_readout(theory_summary(Config()), -9.0, Config())
     assert "ordered" in plain.split("\n")[0]
 

@@ -160,7 +160,7 @@ def phase_readout(summary: dict, log10_grad_first: float | None, config: Config,
     )
     xi, lpd = summary["depth_scale"], summary["layers_per_decade"]
     if config.residual:
-        second = "residual: every factor √(1 + α²χ₁) ≥ 1, so no ordered phase and no boundary"
+        second = "residual: each factor √(1+α²χ₁) ≥ 1, no ordered phase"
         text = first + "\n" + second
         return to_ascii(text) if ascii else text
     elif chi == 0:
