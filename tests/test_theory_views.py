@@ -114,6 +114,6 @@ async def test_spectrum_screen_recomputes_for_the_new_weight():
         assert app.changes[-1].weight_scale == pytest.approx(2.0**0.25)
         assert screen.spectrum is not before
         assert screen.spectrum.config.weight_scale == pytest.approx(2.0**0.25)
-        await pilot.press("q")
+        await pilot.press("escape")
         await pilot.pause()
         assert app.screen is not screen

@@ -152,13 +152,17 @@ def phase_readout(summary: dict, log10_grad_first: float | None, config: Config,
     chi = summary["chi1"]
     grad = "?" if log10_grad_first is None else format_pow10(log10_grad_first)
     chi_text = "0" if chi == 0 else f"{chi:.4g}" if chi is not None else "?"
+    # with a skip χ₁ is the branch's, not a phase: one statement, on the second line
+    phase = f"branch χ₁ = {chi_text}" if config.residual else f"χ₁ = {chi_text} {summary['phase']}"
     first = (
         f"{g.cursor} σ_w {sw:.3g} (weight ×{config.weight_scale:.3g}), σ_b {sb:.3g}: layer 1 gets {grad}"
-        f"{sep}χ₁ = {chi_text} {summary['phase']}"
+        f"{sep}{phase}"
     )
     xi, lpd = summary["depth_scale"], summary["layers_per_decade"]
     if config.residual:
-        second = "residual: every factor ≥ 1, no ordered phase"
+        second = "residual: each factor √(1+α²χ₁) ≥ 1, no ordered phase"
+        text = first + "\n" + second
+        return to_ascii(text) if ascii else text
     elif chi == 0:
         second = "nothing passes a layer"
     elif xi is None:

@@ -98,6 +98,9 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
         yield TooSmall(id="too-small")
 
     def on_mount(self) -> None:
+        from . import signals
+
+        signals.install(self)  # SIGTERM, SIGHUP, … restore the terminal; fg redraws in full
         if self.ascii:
             self.screen.add_class("-ascii")
         side = self.query_one("#side")
@@ -124,7 +127,9 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # keys of the main screen do nothing under another screen, but q quits, and ? opens the help
         # from the views (not over the help itself or the presets picker, which close first)
-        if len(self.screen_stack) > 1 and action != "quit":
+        if self.guarded:  # the terminal is too small (host.SizeGuard): only quit and suspend
+            return super().check_action(action, parameters)
+        if len(self.screen_stack) > 1 and action not in ("quit", "suspend_process"):
             from .screens import HelpScreen, PresetsScreen
 
             return action == "help" and not isinstance(self.screen, (HelpScreen, PresetsScreen))
@@ -415,7 +420,10 @@ def run_app(config: Config, *, ascii: bool = False, tour: list | None = None,
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
+    from . import paste, signals
     from .start import take
 
-    GradApp(config=config, ascii=ascii, tour=tour, compare=compare, prefetch=take(config)).run()
-    return 0
+    paste.install()  # a bracketed paste is text, never keys (before the driver's input thread)
+    app = GradApp(config=config, ascii=ascii, tour=tour, compare=compare, prefetch=take(config))
+    app.run()
+    return signals.exit_status(app) or 0

@@ -9,6 +9,11 @@ was dismissed meanwhile. Work runs in daemon threads, so quitting never waits fo
 (Textual's thread workers run in the default executor, which the interpreter joins at exit).
 ``cache`` is one LRU shared by all channels, filled by the callers' ``keep`` callbacks.
 
+Work submitted with ``interrupt=True`` (pure computations that hold no shared state half-written: the
+phase map, the spectrum) is ended when its ticket is stopped: :class:`Cancelled` is raised in its
+thread at its next Python instruction, so an abandoned view frees its core (and its channel) within
+one NumPy call instead of running to its end.
+
 Long work (a training run) polls ``ticket.stopped`` to end early when it is superseded, cancelled or
 stopped, and calls ``ticket.report(value)`` to hand progress to the ``progress`` callback, which runs
 on the UI thread while the request is still wanted.
@@ -17,6 +22,7 @@ on the UI thread while the request is still wanted.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
@@ -40,6 +46,14 @@ class LRU(OrderedDict):
             self.popitem(last=False)
 
 
+class Cancelled(BaseException):
+    """Raised inside interruptible work whose ticket was stopped (never reaches a screen)."""
+
+
+def _interrupt(thread_id: int) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(Cancelled))
+
+
 @dataclass(eq=False)
 class Ticket:
     """One request: what to run, whom to tell. ``stopped`` asks cooperative work to end early."""
@@ -54,6 +68,10 @@ class Ticket:
     _stop: threading.Event = field(default_factory=threading.Event)
     #: how ``report`` reaches the UI thread (set by the runner when the work starts)
     _deliver: Callable[[Any], None] | None = None
+    #: end the work at once when stopped (see the module docstring); the thread running it
+    interrupt: bool = False
+    _thread_id: int | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def stopped(self) -> bool:
@@ -61,6 +79,11 @@ class Ticket:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.interrupt:
+            with self._lock:  # only while the work itself runs, never after it returned
+                if self._thread_id is not None:
+                    _interrupt(self._thread_id)
+                    self._thread_id = None
 
     def report(self, value: Any) -> None:
         """Called by the work (in any thread): hand ``value`` to ``progress`` on the UI thread."""
@@ -85,10 +108,11 @@ class Runner:
                keep: Callable[[Any], None] | None = None,
                failed: Callable[[BaseException], None] | None = None,
                owner: Any = None, progress: Callable[[Any], None] | None = None,
-               inline: bool = False) -> Ticket:
+               inline: bool = False, interrupt: bool = False) -> Ticket:
         """Run ``work(ticket)``, then ``keep(value)`` (always) and ``done(value)`` (if still wanted)
         on the UI thread. ``inline`` runs it here and now (for work known to take microseconds)."""
-        ticket = Ticket(channel, work, done, keep, failed, owner, progress)
+        ticket = Ticket(channel, work, done, keep, failed, owner, progress,
+                        interrupt=interrupt and not inline)
         previous = self._latest.get(channel)
         if previous is not None:
             previous.stop()
@@ -137,7 +161,15 @@ class Runner:
         def target() -> None:
             value, error = None, None
             try:
-                value = ticket.work(ticket)
+                try:
+                    with ticket._lock:
+                        ticket._thread_id = None if ticket.stopped else threading.get_ident()
+                    if ticket.stopped:
+                        raise Cancelled
+                    value = ticket.work(ticket)
+                finally:
+                    with ticket._lock:
+                        ticket._thread_id = None
             except BaseException as exc:  # noqa: BLE001  (handed to the UI thread)
                 error = exc
             try:

@@ -106,7 +106,7 @@ def help_plain(bindings, ascii: bool, view: tuple[str, list] | None = None) -> s
     lines += ["", "CONTROLS", ""]
     for c in CONTROLS:
         lines.append(f"  {(c.ascii_label if ascii else c.label):<12} {c.help}")
-    lines += ["", "esc closes this help."]
+    lines += ["", "esc closes this help; q quits gradtui."]
     return "\n".join(lines)
 
 
@@ -127,7 +127,7 @@ class HelpScreen(ModalScreen[None]):
     from another view, that view's keys (``view``: its title and bindings) come first."""
 
     BINDINGS = [
-        Binding("escape,q,question_mark,f1", "dismiss", "close", id="help.close",
+        Binding("escape,question_mark,f1", "dismiss", "close", id="help.close",
                 tooltip="close this help"),
         # scroll without animation: a held or repeated arrow key moves one line per press, at once
         Binding("down,j", "scroll(1)", "down", show=False, id="help.down"),
@@ -167,18 +167,31 @@ class HelpScreen(ModalScreen[None]):
 
                 yield Static(Markdown(help_markdown(self.bindings, self.view), code_theme="ansi_dark"), id="help-text")
         body.border_title = "gradtui help"
-        body.border_subtitle = "esc to close"
+        body.border_subtitle = "esc close  q quit"
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
         if self.is_current:  # a second close key already queued must not pop the main screen
             self.dismiss(None)
 
 
+class PresetList(OptionList):
+    """The picker's list. PageUp/PageDown before the list has been laid out at its current size
+    (Textual 8 raised ``KeyError`` from ``OptionList._move_page`` then) move one option instead."""
+
+    def _move_page(self, direction) -> None:
+        try:
+            super()._move_page(direction)
+        except (KeyError, IndexError):
+            if self.option_count:
+                current = self.highlighted or 0
+                self.highlighted = max(0, min(self.option_count - 1, current + direction))
+
+
 class PresetsScreen(ModalScreen[str | None]):
     """Pick a preset; each shows its caption (what to notice)."""
 
     BINDINGS = [
-        Binding("escape,q", "cancel", "close", id="presets.close", tooltip="close the picker"),
+        Binding("escape", "cancel", "close", id="presets.close", tooltip="close the picker"),
     ]
 
     def __init__(self, *, ascii: bool = False, current: str | None = None) -> None:
@@ -195,9 +208,9 @@ class PresetsScreen(ModalScreen[str | None]):
             title = _asciify(p.title) if self.ascii else p.title
             prompt = Text.assemble((f"{key}  {title}", "bold"), "\n   ", caption)
             options.append(Option(prompt, id=name))
-        picker = OptionList(*options, id="preset-list")
+        picker = PresetList(*options, id="preset-list")
         picker.border_title = "presets"
-        picker.border_subtitle = "enter loads, esc closes"
+        picker.border_subtitle = "enter loads, esc closes, q quits"
         yield picker
 
     def on_mount(self) -> None:

@@ -4,7 +4,7 @@
     SpectrumScreen()   histogram of the input→output Jacobian's singular values (sampled network)
 
 Both show the app's config (:class:`~gradtui.tui.host.ConfigApp`) and follow it; their own keys
-←/→ (weight scale, ×2^¼ steps) and ↑/↓ (bias σ_b steps) change it. Escape or q closes them. The
+←/→ (weight scale, ×2^¼ steps) and ↑/↓ (bias σ_b steps) change it. Escape closes them (q quits, as everywhere). The
 numbers are computed on the app's runner (latest request wins, a result for a closed view is
 dropped), so keys never wait.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -38,6 +37,7 @@ from gradtui.render.spectrum import render_spectrum, spectrum_readout
 from gradtui.render.text import message_block
 
 from .budget import confirm, spectrum_over_budget
+from .host import ViewScreen
 from .controls import BIAS_STDS, WEIGHT_SCALES, step_grid, with_mode
 
 __all__ = ["PhaseMapScreen", "SpectrumScreen"]
@@ -92,7 +92,7 @@ _WEIGHT_HELP = "weight scale σ_w down / up (×2^¼ steps): the app's setting"
 _BIAS_HELP = "bias σ_b down / up: the app's setting"
 
 
-class _TheoryScreen(Screen[None]):
+class _TheoryScreen(ViewScreen):
     """What both views share: the config, the weight/bias keys, closing, and the readout line."""
 
     DEFAULT_CSS = """
@@ -110,7 +110,7 @@ class _TheoryScreen(Screen[None]):
                 tooltip=_BIAS_HELP),
         Binding("up", "bias(1)", "bias σ_b", key_display="↑", group=_BIAS, id="theory.bias.up",
                 tooltip=_BIAS_HELP),
-        Binding("escape,q", "close", "back", key_display="esc", id="theory.close",
+        Binding("escape", "close", "back", key_display="esc", id="theory.close",
                 tooltip="back to the main screen (the bars keep the setting)"),
     ]
 
@@ -130,6 +130,9 @@ class _TheoryScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.app.runner.cancel(self)  # nothing computed for this view is delivered any more
+
+    def resumed(self) -> None:
+        self._request()  # back from under the size guard or another view: maybe at a new size
 
     def _config_changed(self) -> None:
         """Follow the app's config: move the cursor at once, recompute only what must be."""
@@ -243,6 +246,7 @@ class PhaseMapScreen(_TheoryScreen):
                     self.app.runner.submit(
                         "phase-map", lambda ticket: phase_map(c, nx, ny, x_range=x_range, y_max=y_max),
                         self._map_done, keep=self._keep_map, failed=self._failed, owner=self,
+                        interrupt=True,
                     )
             else:
                 self._wanted = key
@@ -358,7 +362,7 @@ class SpectrumScreen(_TheoryScreen):
             self.app.runner.submit(
                 "spectrum", lambda ticket: _spectrum_job(config), self._spectrum_done,
                 keep=lambda done: self.app.runner.cache.put(("spectrum", self._key(done[0])), done),
-                failed=self._failed, owner=self,
+                failed=self._failed, owner=self, interrupt=True,
             )
         self.query_one("#spectrum-view", _AnsiView).refresh()
         self._show_readout()

@@ -93,7 +93,7 @@ class TourScreen(ModalScreen[None]):
                 tooltip="back to the first step"),
         Binding("t", "train", "train", id="tour.train",
                 tooltip="training view on this step's network"),
-        Binding("escape,q", "close", "end tour", id="tour.close",
+        Binding("escape", "close", "end tour", id="tour.close",
                 tooltip="end the tour (the bars keep its last step)"),
         # a modal screen hides the app's keys: the help is reached through the tour's own binding
         Binding("question_mark,f1", "app.help", "help", key_display="?", show=False, id="tour.help",

@@ -15,7 +15,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
@@ -35,6 +34,7 @@ from gradtui.render.training import (
 )
 
 from .budget import train_over_budget
+from .host import ViewScreen
 from .runner import Ticket
 
 #: the choices the `c` and `k` keys cycle through
@@ -112,7 +112,7 @@ _LR_HELP = "learning rate ÷2 / ×2"
 
 
 # -- the screen ---------------------------------------------------------------------------------
-class TrainingScreen(Screen[None]):
+class TrainingScreen(ViewScreen):
     """Train the given config and show the loss curve and how far each layer moved."""
 
     DEFAULT_CSS = """
@@ -145,7 +145,8 @@ class TrainingScreen(Screen[None]):
         border: ascii $primary;
     }
     TrainingScreen #train-status {
-        height: 2;
+        height: auto;
+        max-height: 4;  /* at 80 columns the outcome and the layers note wrap, never cut */
         padding: 0 1;
     }
     """
@@ -375,4 +376,4 @@ class TrainingScreen(Screen[None]):
         lines = [outcome_text(r, ascii=self.ascii)]
         lines.append(self.message if self.message is not None
                      else layers_note(r, ascii=self.ascii, color=not self.app.no_color))
-        return Text("\n", no_wrap=True).join(lines)
+        return Text("\n").join(lines)

@@ -1,0 +1,197 @@
+"""Signals, pastes and quitting, on the installed ``gradtui`` in a real terminal (tmux).
+
+Every catchable exit signal restores the terminal (alternate screen left, mouse reporting off, cursor
+shown, autowrap on; tmux's own pane flags say so) and ends the process with 128 + the signal;
+SIGTSTP / ctrl+z suspend and SIGCONT redraws the whole screen; a bracketed paste containing ESC is
+text; ``q`` quits from every screen while the theory views compute at depth 2000 and 10,000. Times
+are printed, not asserted (shared machine): only that the process exits.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from test_e2e_tmux import gradtui_command
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+#: tmux's view of the pane's terminal modes
+FLAGS = "#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{wrap_flag}"
+RUNNING, RESTORED = "1 0 1 0", "0 1 0 1"  # in the app / as a shell leaves it
+
+
+class Pane:
+    """A tmux server of our own running ``gradtui ARGS`` under a shell that stays after it exits."""
+
+    def __init__(self, *args: str, size=(80, 24)) -> None:
+        self.socket = f"gradtui-sig-{uuid.uuid4().hex[:8]}"
+        command = f"{shlex.join([*gradtui_command(), *args])}; echo EXITED $?; sleep 60"
+        self.tmux("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), command)
+
+    def tmux(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["tmux", "-L", self.socket, "-f", os.devnull, *args],
+                              capture_output=True, text=True, timeout=10)
+
+    def flags(self) -> str:
+        return self.tmux("display", "-p", "-t", "t", FLAGS).stdout.strip()
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "t").stdout
+
+    def send(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "t", *keys)
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
+
+    def pid(self) -> int:
+        shell = int(self.tmux("display", "-p", "-t", "t", "#{pane_pid}").stdout)
+        for _ in range(100):
+            found = subprocess.run(["pgrep", "-P", str(shell)], capture_output=True, text=True)
+            if found.stdout.split():
+                return int(found.stdout.split()[0])
+            time.sleep(0.05)
+        raise AssertionError("gradtui did not start")
+
+    def exited(self, timeout: float = 10.0) -> float:
+        """Seconds until the shell printed gradtui's exit (AssertionError past ``timeout``)."""
+        t0 = time.monotonic()
+        self.wait_for("EXITED", timeout)
+        return time.monotonic() - t0
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def pane():
+    made: list[Pane] = []
+
+    def start(*args: str, size=(80, 24)) -> Pane:
+        p = Pane(*args, size=size)
+        made.append(p)
+        return p
+
+    yield start
+    for p in made:
+        p.close()
+
+
+def started(p: Pane, keys=()) -> Pane:
+    p.wait_for("quit")  # the footer: the app is up
+    for key in keys:
+        p.send(key)
+    assert p.flags() == RUNNING
+    return p
+
+
+SIGNALS = ["SIGTERM", "SIGHUP", "SIGUSR1", "SIGINT"]
+#: a sampled computation in flight (depth 2000, width 256: seconds) and a training run
+STATES = {
+    "sampled": (["--mode", "sampled", "--depth", "2000", "--width", "256"], [], "computing"),
+    "training": (["--depth", "300", "--activation", "relu", "--init", "he-normal"], ["t"], "esc stops"),
+}
+
+
+@pytest.mark.parametrize("state", list(STATES))
+@pytest.mark.parametrize("name", SIGNALS)
+def test_signal_restores_the_terminal(pane, name, state):
+    args, keys, busy = STATES[state]
+    p = started(pane(*args), keys)
+    p.wait_for(busy)
+    sig = getattr(signal, name)
+    t0 = time.monotonic()
+    os.kill(p.pid(), sig)
+    p.wait_for("EXITED")
+    print(f"{name} during {state}: exited after {time.monotonic() - t0:.2f} s")
+    assert f"EXITED {128 + sig}" in p.screen()
+    assert p.flags() == RESTORED
+
+
+@pytest.mark.parametrize("how", ["SIGTSTP", "ctrl+z"])
+def test_suspend_then_continue_redraws_everything(pane, how):
+    p = started(pane())
+    p.wait_for("VANISHING")
+    pid = p.pid()
+    if how == "ctrl+z":
+        p.send("C-z")
+    else:
+        os.kill(pid, signal.SIGTSTP)
+    for _ in range(100):  # stopped, and the terminal handed back meanwhile
+        if p.flags() == RESTORED:
+            break
+        time.sleep(0.05)
+    assert p.flags() == RESTORED
+    os.kill(pid, signal.SIGCONT)
+    screen = p.wait_for("VANISHING")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and ("controls" not in screen or "quit" not in screen):
+        time.sleep(0.1)
+        screen = p.screen()
+    # the whole screen, not only what changes next: the control panel, chart, command line, footer
+    for text in ("controls", "sigmoid", "gradtui --depth 16", "quit"):
+        assert text in screen, screen
+    assert p.flags() == RUNNING
+    p.send("q")
+    p.exited()
+
+
+@pytest.mark.parametrize("payload", ["x\x1bq", "x\x1bq\x1b\x1b[A q\x03 M", "\x1b\x1b\x1bqqq"])
+def test_a_bracketed_paste_with_escape_never_quits(pane, payload):
+    p = started(pane())
+    p.wait_for("VANISHING")
+    p.tmux("set-buffer", "-b", "paste", payload)
+    p.tmux("paste-buffer", "-p", "-b", "paste", "-t", "t")
+    time.sleep(1.5)
+    assert "EXITED" not in p.screen()
+    assert p.flags() == RUNNING
+    assert "VANISHING" in p.screen()  # nothing of the paste acted (no M: still the main screen)
+    p.send("q")
+    p.exited()
+
+
+#: every screen, busy where it can be: keys that open it (sent one by one)
+SCREENS = {
+    "main": [],
+    "help": ["?"],
+    "presets": ["P"],
+    "tour": ["T"],
+    "training": ["t"],
+    "phase map": ["M"],
+    "spectrum": ["J"],
+    "spectrum, abandoned": ["J", "Escape"],
+}
+
+
+@pytest.mark.parametrize("depth", [2000, 10_000])
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_q_quits_from_every_screen_while_busy(pane, screen, depth):
+    p = started(pane("--depth", str(depth), "--activation", "tanh"))
+    for key in SCREENS[screen]:
+        p.send(key)
+        time.sleep(0.2)
+    if screen == "phase map":
+        p.send(*["Right"] * 20)  # a held → at depth 10,000: one map after another
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    p.send("q")
+    p.exited(timeout=10)
+    print(f"q from {screen} at depth {depth}: exited after {time.monotonic() - t0:.2f} s")
+    assert p.flags() == RESTORED
