@@ -165,11 +165,13 @@ async def test_too_small_terminal_says_so():
     app = GradApp(compare=CLASSIC)
     async with app.run_test(size=(70, 20)) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, CompareScreen)
+        # the app's one size guard stands over the compare screen until the terminal is big enough
+        assert isinstance(app.screen_stack[-2], CompareScreen)
         text = screen_text(app)
         assert "needs a terminal of at least 80×24" in text and "70×20" in text
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
+        assert isinstance(app.screen, CompareScreen)
         assert "VANISHING" in screen_text(app)
 
 

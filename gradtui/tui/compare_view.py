@@ -25,7 +25,6 @@ from textual.widgets import Footer, Static
 from gradtui.argv import command_line
 from gradtui.engine import Config, Result
 
-from .widgets import TooSmall
 
 __all__ = ["CompareActions", "CompareScreen", "MAX_SETTINGS"]
 
@@ -124,7 +123,6 @@ class CompareScreen(Screen[None]):
             yield _Panels(id="compare-panels")
             yield Static("", id="compare-status")
             yield Footer()
-        yield TooSmall(id="too-small")
 
     def on_mount(self) -> None:
         if self.settings:
