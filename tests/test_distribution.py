@@ -153,7 +153,7 @@ def test_thresholds_are_the_sampled_engines():
 def test_overflow_and_bad_layer():
     c = Config(mode="sampled", activation="elu", init="normal", weight_scale=1000.0, bias_std=100.0,
                depth=200, width=16, batch=4)
-    assert compute(c).overflow[-1]
+    assert compute(c).overflow[:-1].all()  # the forward pass overflows (the top bar keeps grad_L = 1)
     dist = layer_distribution(c, 200)
     assert dist.overflow
     text = render_distribution(dist, 80, 20, color=False)

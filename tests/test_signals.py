@@ -103,10 +103,11 @@ def started(p: Pane, keys=()) -> Pane:
 
 
 SIGNALS = ["SIGTERM", "SIGHUP", "SIGUSR1", "SIGINT"]
-#: a sampled computation in flight (depth 2000, width 256: seconds) and a training run
+#: a sampled computation in flight (depth 2000, width 256: seconds) and a training run (about a
+#: minute, so it asks first: enter runs it)
 STATES = {
     "sampled": (["--mode", "sampled", "--depth", "2000", "--width", "256"], [], "computing"),
-    "training": (["--depth", "300", "--activation", "relu", "--init", "he-normal"], ["t"], "esc stops"),
+    "training": (["--depth", "300", "--activation", "relu", "--init", "he-normal"], ["t", "Enter"], "esc stops"),
 }
 
 
@@ -173,7 +174,7 @@ SCREENS = {
     "help": ["?"],
     "presets": ["P"],
     "tour": ["T"],
-    "training": ["t"],
+    "training": ["t", "Enter"],  # over the compute budget it asks first: enter runs it
     "phase map": ["M"],
     "spectrum": ["J"],
     "spectrum, abandoned": ["J", "Escape"],
