@@ -23,12 +23,14 @@ from gradtui.render.glyphs import glyphs
 from gradtui.render.palette import css_variables
 
 from .bindings import MAIN_BINDINGS
+from .commands import GradCommands
 from .compute import ComputeChart, Outcome
 from .controls import CONTROLS, cycle, inactive_reason, with_mode
 from .host import ConfigApp
 from .status import (
     CLIP_NORMS, NEXT_VIEW, chart_subtitle, chart_title, clip_label, pinned_note, status_text,
 )
+from .theme import install as install_theme, theme_of
 from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
 )
@@ -42,7 +44,8 @@ class GradApp(ComputeChart, ConfigApp):
 
     CSS_PATH = "app.tcss"
     TITLE = "gradtui"
-    ENABLE_COMMAND_PALETTE = False
+    #: ctrl+p: gradtui's own commands (tui/commands.py), not Textual's system ones
+    COMMANDS = {GradCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-normal"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
 
@@ -55,8 +58,10 @@ class GradApp(ComputeChart, ConfigApp):
     clip: var[float | None] = var(None, init=False)
     cursor: var[int | None] = var(None, init=False)
 
-    def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None) -> None:
+    def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None,
+                 theme: str = "dark") -> None:
         super().__init__(config, ascii=ascii)
+        install_theme(self, theme)  # "dark" or "light" (tui/theme.py)
         #: tour steps to open with (``gradtui --tour``), or None
         self.tour = tour
         self.glyphs = glyphs(ascii)
@@ -74,7 +79,7 @@ class GradApp(ComputeChart, ConfigApp):
     # -- layout -----------------------------------------------------------------------------
     def get_css_variables(self) -> dict[str, str]:
         """The theme's variables and the regime palette's (``$regime-vanishing`` … in app.tcss)."""
-        return {**super().get_css_variables(), **css_variables()}
+        return {**super().get_css_variables(), **css_variables(theme_of(self))}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
@@ -96,6 +101,7 @@ class GradApp(ComputeChart, ConfigApp):
     def on_mount(self) -> None:
         if self.ascii:
             self.screen.add_class("-ascii")
+            self.add_class("-ascii")  # every screen's footer (app.tcss)
         side = self.query_one("#side")
         side.border_title = "controls"
         side.border_subtitle = self._keys_hint()
@@ -117,8 +123,13 @@ class GradApp(ComputeChart, ConfigApp):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # keys of the main screen do nothing under another screen, but q quits, and ? opens the help
-        # from the views (not over the help itself or the presets picker, which close first)
-        if len(self.screen_stack) > 1 and action != "quit":
+        # from the views (not over the help itself or the presets picker, which close first);
+        # export (e) and the command palette (ctrl+p) work on every screen
+        if action == "export":
+            from .export import key_is_free
+
+            return key_is_free(self)
+        if len(self.screen_stack) > 1 and action not in ("quit", "command_palette"):
             from .screens import HelpScreen, PresetsScreen
 
             return action == "help" and not isinstance(self.screen, (HelpScreen, PresetsScreen))
@@ -328,6 +339,16 @@ class GradApp(ComputeChart, ConfigApp):
         verdict = self.query_one(Verdict)
         verdict.display = not hide
 
+    def action_command_palette(self) -> None:
+        from .commands import open_palette
+
+        open_palette(self)
+
+    def action_export(self) -> None:
+        from .export import export
+
+        export(self, self.view)
+
     def action_copy(self) -> None:
         self.copy_to_clipboard(self._command())
         self._say("command line copied (if your terminal allows OSC 52)")
@@ -410,11 +431,11 @@ class GradApp(ComputeChart, ConfigApp):
         command.set_text(Text.assemble(("$ ", "dim"), self._command()))
 
 
-def run_app(config: Config, *, ascii: bool = False, tour: list | None = None) -> int:
+def run_app(config: Config, *, ascii: bool = False, tour: list | None = None, theme: str = "dark") -> int:
     """Run the TUI until the user quits; the exit status for the CLI."""
     # Textual sizes the screen with shutil.get_terminal_size(), which prefers exported COLUMNS and
     # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
-    GradApp(config=config, ascii=ascii, tour=tour).run()
+    GradApp(config=config, ascii=ascii, tour=tour, theme=theme).run()
     return 0

@@ -167,6 +167,11 @@ class TourScreen(ModalScreen[None]):
     def on_resize(self) -> None:
         self.call_after_refresh(self._update_subtitle)
 
+    @property
+    def export_tag(self) -> str:
+        """The screen's part of an exported file's name (tui/export.py): ``tour3``."""
+        return f"tour{self.index + 1}"
+
     # -- the current step -------------------------------------------------------------------
     @property
     def step(self) -> TourStep:
