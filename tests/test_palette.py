@@ -128,3 +128,27 @@ async def test_palette_opens_over_the_tour_and_loads_a_preset():
         await _run(pilot, "relu_he")
         assert isinstance(app.screen, TourScreen)
         assert app._preset == "relu_he" and app.config.activation == "relu" and app.config.depth == 50
+
+
+async def test_palette_key_storm_typed_ahead_of_escape(tmp_path, monkeypatch):
+    """Letters, backspaces, arrows, ctrl+p and escape queued 40 at a time (no enter: it would run
+    whatever came first, quit included): the palette opens and closes while it still gathers hits,
+    and the app never fails (Textual's gathering could outlive the palette's widgets)."""
+    import random
+
+    from test_hardening_tui import send_keys
+
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(20261202)
+    alphabet = [*"abcdefghijklmnoprstuvwxyz_", "backspace", "down", "up", "space", "ctrl+p",
+                "ctrl+p", "escape", "escape"]
+    app = GradApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(30):
+            await send_keys(pilot, ["ctrl+p", *(rng.choice(alphabet) for _ in range(40))])
+            assert app.is_running and app.return_code is None and app._exception is None
+        while len(app.screen_stack) > 1:
+            await pilot.press("escape")
+        await settle(pilot)
+        assert app.is_running and app._exception is None

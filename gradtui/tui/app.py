@@ -101,7 +101,6 @@ class GradApp(ComputeChart, ConfigApp):
     def on_mount(self) -> None:
         if self.ascii:
             self.screen.add_class("-ascii")
-            self.add_class("-ascii")  # every screen's footer (app.tcss)
         side = self.query_one("#side")
         side.border_title = "controls"
         side.border_subtitle = self._keys_hint()

@@ -9,11 +9,14 @@ commands are left out: its theme picker would fight gradtui's two themes, its sc
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider, SearchIcon
+from textual.await_complete import AwaitComplete
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider, SearchIcon
+from textual.widgets import Button, Input, OptionList
 
 from gradtui.engine import MODES, PRESET_ORDER, PRESETS
 
@@ -91,24 +94,52 @@ def commands(app, screen) -> list[Command]:
     return out
 
 
-class AsciiPalette(CommandPalette):
-    """The palette in --ascii: ASCII borders (app.tcss, ``CommandPalette.-ascii``) and icon."""
+class GradPalette(CommandPalette):
+    """Textual's palette, safe to close while it still gathers hits, and ASCII in --ascii
+    (app.tcss, ``CommandPalette.-ascii``)."""
 
     def on_mount(self) -> None:
-        for icon in self.query(SearchIcon):
-            icon.icon = ">"
+        if self.has_class("-ascii"):
+            for icon in self.query(SearchIcon):
+                icon.icon = ">"
 
+    # Textual's palette was written for keys typed one at a time; keys typed ahead (a second
+    # enter, page up before the list is laid out, escape while hits are gathered) crashed it
+    _closing = False
+
+    def dismiss(self, result=None):
+        if self._closing:  # already on its way out: a second close would pop the screen below
+            return AwaitComplete(asyncio.sleep(0))
+        self._closing = True
+        return super().dismiss(result)
+
+    async def _on_message(self, message) -> None:
+        # a second enter typed ahead of the close must not run the command again
+        if self._closing and isinstance(message, (Input.Submitted, Button.Pressed, OptionList.OptionSelected)):
+            return
+        await super()._on_message(message)
+
+    def _action_command_list(self, action: str) -> None:
+        # OptionList pages through lines it has not laid out yet (KeyError) while hidden
+        if action.startswith("page") and not (self._list_visible and self.query_one(CommandList).size.height):
+            return
+        super()._action_command_list(action)
+
+    def _refresh_command_list(self, command_list, commands, clear_current: bool) -> None:
+        # the gathering worker can finish after the palette's widgets are gone
+        if not self.is_attached or not self.query("#--input"):
+            return
+        super()._refresh_command_list(command_list, commands, clear_current)
 
 def open_palette(app) -> None:
-    """ctrl+p: Textual's palette with gradtui's commands (in --ascii, :class:`AsciiPalette`)."""
+    """ctrl+p: the palette with gradtui's commands."""
     if CommandPalette.is_open(app):
         return
     if getattr(app, "ascii", False):
-        app.push_screen(AsciiPalette(id="--command-palette", classes="-ascii",
-                                     placeholder="Search for commands..."))
+        app.push_screen(GradPalette(id="--command-palette", classes="-ascii",
+                                    placeholder="Search for commands..."))
     else:
-        app.push_screen(CommandPalette(id="--command-palette"))
-
+        app.push_screen(GradPalette(id="--command-palette"))
 
 def _set_view(app, view: str) -> None:
     app.view = view
