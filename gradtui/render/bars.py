@@ -35,7 +35,7 @@ from .bars_layout import Bars, Canvas, YAxis, aggregate, bar_layout, view_values
 from .bars_legend import aggregation_texts, legend_items, pick_legend, pick_title, title_texts
 from .glyphs import BarGlyphs, glyphs
 from .numbers import decade_label
-from .palette import BAR_COLOR
+from .palette import BAR_COLOR, recolor
 from .plot import LOCK, plotext_frame
 from .text import asciify, fit, message_block, sgr
 
@@ -65,6 +65,7 @@ def render_chart(
     cursor: int | None = None,
     threshold: float | None = None,
     y_range: tuple[float, float] | None = None,
+    theme: str = "dark",
 ) -> str:
     """The chart of ``result`` as text of exactly ``height`` lines, each ``width`` cells wide.
 
@@ -72,7 +73,8 @@ def render_chart(
     "weight" (absolute ‖∂loss/∂W_l‖, sampled mode only; bars keep the regime of the grad view).
     ``threshold`` (a clip norm, weight view only) is drawn as a horizontal line.
     ``pinned`` is drawn as a ghost mark at each of its bar tops, ``overlay`` as a dotted line,
-    ``cursor`` (1-based layer) as a highlighted bar. ANSI colours unless ``color=False``.
+    ``cursor`` (1-based layer) as a highlighted bar. ANSI colours unless ``color=False``, for a
+    dark background or (``theme="light"``) a light one (:func:`gradtui.render.palette.recolor`).
     ``y_range`` (log10 lo, hi) is kept inside the y axis, so charts side by side share one scale.
     """
     width, height = int(width), int(height)
@@ -92,6 +94,7 @@ def render_chart(
         return asciify(text) if ascii else text
     with LOCK:
         text = _render(result, width, height, color, g, view, pinned, overlay, cursor, threshold, y_range)
+    text = recolor(text, theme)
     if ascii:
         text = asciify(text)
     return text

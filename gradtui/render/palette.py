@@ -3,9 +3,17 @@
 Colours are from the 16-colour ANSI palette, so every terminal (and its own theme) shows them. One
 table, three spellings: SGR codes for the text renderers, Rich styles for Text, and CSS variables
 (``$regime-vanishing`` …) for the TUI's stylesheet.
+
+The **light** variant (``--theme light``, for washed-out projectors) is for a white background:
+bright ANSI colours vanish there, so each colour the renderers use gets a darker truecolour one
+(:data:`LIGHT`), every one at least 3:1 in contrast against the light background and surface
+(WCAG 2 contrast ratio, :func:`contrast`; ``tests/test_theme.py`` checks it). A renderer draws
+with the dark SGR codes and :func:`recolor` translates them, so both themes are one drawing.
 """
 
 from __future__ import annotations
+
+import re
 
 from gradtui.engine.result import EXPLODING, OVERFLOW, STABLE, VANISHING
 
@@ -39,6 +47,64 @@ MAP_COLOR = {
 }
 
 
-def css_variables() -> dict[str, str]:
+THEMES = ("dark", "light")
+
+#: the light theme's background and surface (the panels over it); tui/theme.py builds on them
+LIGHT_BACKGROUND, LIGHT_SURFACE, LIGHT_FOREGROUND = "#ffffff", "#f2f2f2", "#1a1a1a"
+#: the light theme's regime colours: darker blue, green, red and magenta
+LIGHT = {VANISHING: "#1d4ed8", STABLE: "#15803d", EXPLODING: "#b91c1c", OVERFLOW: "#a21caf"}
+#: every SGR colour the renderers draw with -> its colour on a light background
+LIGHT_OF_SGR = {
+    _SGR_OF["bright_blue"]: LIGHT[VANISHING], _SGR_OF["green"]: LIGHT[STABLE],
+    _SGR_OF["bright_red"]: LIGHT[EXPLODING], _SGR_OF["bright_magenta"]: LIGHT[OVERFLOW],
+    "34": "#1e3a8a", "31": "#7f1d1d", "35": "#6b21a8",  # the map's darker ramps
+    "93": "#9a4f00", "96": "#0e7490",  # amber (overlay, boundary) and cyan (clip)
+    "90": "#595959", "97": "#111111",  # grey (reference, dim) and white (pin, cursor): near-black
+}
+
+_SGR_RUN = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    h = color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours, 1 … 21."""
+
+    def luminance(color: str) -> float:
+        c = [v / 255 for v in _rgb(color)]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def recolor(text: str, theme: str = "dark") -> str:
+    """``text`` drawn with the dark SGR colours, in ``theme``'s (light: truecolour from
+    :data:`LIGHT_OF_SGR`; bold and everything else stay)."""
+    if theme == "dark":
+        return text
+    if theme != "light":
+        raise ValueError(f"theme: unknown value {theme!r}; choose one of {', '.join(THEMES)}")
+
+    def light(match: re.Match) -> str:
+        params = match.group(1).split(";")
+        if "38" in params or "48" in params:  # already an explicit colour
+            return match.group(0)
+        out = []
+        for p in params:
+            color = LIGHT_OF_SGR.get(p)
+            out.append(p if color is None else "38;2;{};{};{}".format(*_rgb(color)))
+        return "\x1b[" + ";".join(out) + "m"
+
+    return _SGR_RUN.sub(light, text)
+
+
+def css_variables(theme: str = "dark") -> dict[str, str]:
     """``regime-<name>`` CSS variables for Textual (an App merges them in ``get_css_variables``)."""
+    if theme == "light":
+        return {f"regime-{r}": LIGHT[r] for r in _PALETTE}
     return {f"regime-{r}": f"ansi_{name}" for r, (name, _) in _PALETTE.items()}

@@ -22,12 +22,14 @@ from gradtui.render.glyphs import glyphs
 from gradtui.render.palette import css_variables
 
 from .bindings import MAIN_BINDINGS
+from .commands import GradCommands
 from .compare_view import CompareActions
 from .compute import ComputeChart, Outcome, has_weight_grads
 from .controls import CONTROLS, cycle, inactive_reason, with_mode
 from .host import ConfigApp
 from .repaint import Repaint, repaints
 from .status import CLIP_NORMS, NEXT_VIEW, clip_label, pinned_note
+from .theme import install as install_theme, theme_of
 from .widgets import (
     MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
 )
@@ -41,7 +43,8 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
 
     CSS_PATH = "app.tcss"
     TITLE = "gradtui"
-    ENABLE_COMMAND_PALETTE = False
+    #: ctrl+p: gradtui's own commands (tui/commands.py), not Textual's system ones
+    COMMANDS = {GradCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-normal"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
 
@@ -55,8 +58,10 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
     cursor: var[int | None] = var(None, init=False)
 
     def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None,
-                 compare: tuple[Config, ...] | None = None, prefetch=None) -> None:
+                 compare: tuple[Config, ...] | None = None, prefetch=None,
+                 theme: str = "dark") -> None:
         super().__init__(config, ascii=ascii)
+        install_theme(self, theme)  # "dark" or "light" (tui/theme.py)
         #: the compare screen's settings (C, ``--compare``), kept between its openings
         self.comparison: list[Config] = list(compare or ())
         #: the first chart's computation, already under way (:mod:`.start`), or None
@@ -78,7 +83,7 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
     # -- layout -----------------------------------------------------------------------------
     def get_css_variables(self) -> dict[str, str]:
         """The theme's variables and the regime palette's (``$regime-vanishing`` … in app.tcss)."""
-        return {**super().get_css_variables(), **css_variables()}
+        return {**super().get_css_variables(), **css_variables(theme_of(self))}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
@@ -126,10 +131,15 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # keys of the main screen do nothing under another screen, but q quits, and ? opens the help
-        # from the views (not over the help itself or the presets picker, which close first)
+        # from the views (not over the help itself or the presets picker, which close first);
+        # export (e) and the command palette (ctrl+p) work on every screen
         if self.guarded:  # the terminal is too small (host.SizeGuard): only quit and suspend
             return super().check_action(action, parameters)
-        if len(self.screen_stack) > 1 and action not in ("quit", "suspend_process"):
+        if action == "export":
+            from .export import key_is_free
+
+            return key_is_free(self)
+        if len(self.screen_stack) > 1 and action not in ("quit", "suspend_process", "command_palette"):
             from .screens import HelpScreen, PresetsScreen
 
             return action == "help" and not isinstance(self.screen, (HelpScreen, PresetsScreen))
@@ -361,6 +371,16 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
         verdict = self.query_one(Verdict)
         verdict.display = not hide
 
+    def action_command_palette(self) -> None:
+        from .commands import open_palette
+
+        open_palette(self)
+
+    def action_export(self) -> None:
+        from .export import export
+
+        export(self, self.view)
+
     def action_copy(self) -> None:
         self.copy_to_clipboard(self._command())
         self._say("command line copied (if your terminal allows OSC 52)")
@@ -424,6 +444,7 @@ def run_app(config: Config, *, ascii: bool = False, tour: list | None = None,
     from .start import take
 
     paste.install()  # a bracketed paste is text, never keys (before the driver's input thread)
-    app = GradApp(config=config, ascii=ascii, tour=tour, compare=compare, prefetch=take(config))
+    app = GradApp(config=config, ascii=ascii, tour=tour, compare=compare, prefetch=take(config),
+                  theme=theme)
     app.run()
     return signals.exit_status(app) or 0

@@ -71,6 +71,11 @@ MAIN_BINDINGS = [
             tooltip="compare up to four settings side by side (a adds the current one)"),
     Binding("T", "tour", "tour", show=False, id="tour",
             tooltip="lecture tour: space/→ next step, ← back, esc leaves"),
+    # app-wide (priority: every screen, the tour too); export gives way where e is bound or typed
+    Binding("e", "export", "export", show=False, priority=True, id="export", tooltip="export this "
+            "screen as SVG into the working directory (the status line says where)"),
+    Binding("ctrl+p", "command_palette", "palette", show=False, priority=True, id="palette",
+            tooltip="command palette: presets, views, mode, export, theme, other views by name"),
     Binding("question_mark,f1", "help", "help", key_display="?", id="help", tooltip="this help"),
     Binding("q,ctrl+c", "quit", "quit", key_display="q", id="quit", tooltip="quit"),
 ]

@@ -83,7 +83,11 @@ class _AnsiView(Widget):
             ansi = self._draw(width, height)
         except Exception as error:  # a drawing bug must not take the app down
             return Text(f"view failed: {type(error).__name__}: {error}", style="bold")
-        return Text.from_ansi(ansi, no_wrap=True, end="")
+        from gradtui.render.palette import recolor
+
+        from .theme import theme_of
+
+        return Text.from_ansi(recolor(ansi, theme_of(self.app)), no_wrap=True, end="")  # light theme
 
 
 _WEIGHT = Binding.Group("weight", compact=True)

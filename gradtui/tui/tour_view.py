@@ -23,6 +23,14 @@ from gradtui.tour import TourStep
 
 #: a decade guess stays within 1e-400 … 1e+400
 MAX_DECADE = 400
+#: a step's title is clipped to this many characters in the panel, and to NOTE_TITLE in the
+#: main screen's status line (one line at 80 columns), so no title can push the layout around
+PANEL_TITLE, NOTE_TITLE = 160, 56
+
+
+def clip(text: str, limit: int, ellipsis: str) -> str:
+    """``text`` cut to at most ``limit`` characters, the cut marked with ``ellipsis``."""
+    return text if len(text) <= limit else text[: limit - len(ellipsis)].rstrip() + ellipsis
 
 
 def judge(step: TourStep, guess: int, config: Config) -> str:
@@ -51,11 +59,11 @@ class TourScreen(ModalScreen[None]):
         align: left top;
         background: $background 0%;
     }
+    /* the panel's width is the side column's (app.tcss: one rule for both), so its border lies on
+       the column's; its height is the main screen's body's (TourScreen._fit), so the verdict,
+       status, command line and footer below stay in view whatever their height */
     TourScreen #tour-panel {
-        width: 30;
         height: 1fr;
-        /* leave the main screen's verdict, status, command line and footer in view */
-        margin-bottom: 5;
         border: round $accent;
         border-title-color: $text;
         border-title-style: bold;
@@ -63,9 +71,10 @@ class TourScreen(ModalScreen[None]):
         background: $surface;
         padding: 0 1;
     }
+    /* no scrollbar (its blocks are not ASCII, and it takes a column): the border says "more" */
     TourScreen #tour-body {
         height: 1fr;
-        scrollbar-size-vertical: 1;
+        scrollbar-size-vertical: 0;
     }
     TourScreen #tour-title {
         text-style: bold;
@@ -89,6 +98,10 @@ class TourScreen(ModalScreen[None]):
         *[Binding(str(n), f"choose({n})", f"choice {n}", show=False, id=f"tour.choose{n}",
                   tooltip="a question step: pick choice 1–3 (elsewhere: load preset 1–3)")
           for n in (1, 2, 3)],
+        Binding("down", "scroll(1)", "scroll", key_display="↓", show=False, id="tour.scroll.down",
+                tooltip="a step longer than the panel: scroll its text (the border says more)"),
+        Binding("up", "scroll(-1)", "scroll", key_display="↑", show=False, id="tour.scroll.up",
+                tooltip="a step longer than the panel: scroll its text (the border says more)"),
         Binding("home", "first", "first step", show=False, id="tour.first",
                 tooltip="back to the first step"),
         Binding("t", "train", "train", id="tour.train",
@@ -126,7 +139,38 @@ class TourScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         if self.base is None:
             self.base = self.app.config
+        body = self.query_one("#tour-body")
+        self.watch(body, "scroll_y", lambda: self._update_subtitle(), init=False)
+        main = self.app.screen_stack[0]
+        if main is not self and main.query("#body"):
+            # the main screen's body changes height with its verdict, status and command lines
+            main.screen_layout_refresh_signal.subscribe(self, lambda _: self._fit(main))
+            self._fit(main)
         self._show()
+
+    def on_unmount(self) -> None:
+        main = self.app.screen_stack[0] if self.app.screen_stack else None
+        if main is not None and main is not self:
+            main.screen_layout_refresh_signal.unsubscribe(self)
+
+    def _fit(self, main) -> None:
+        """The panel as high as the main screen's body, so it never covers the verdict below."""
+        try:
+            height = main.query_one("#body").region.height
+        except Exception:  # the main screen is being torn down
+            return
+        panel = self.query_one("#tour-panel")
+        if height > 0 and panel.styles.height != height:
+            panel.styles.height = height
+            self.call_after_refresh(self._update_subtitle)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._update_subtitle)
+
+    @property
+    def export_tag(self) -> str:
+        """The screen's part of an exported file's name (tui/export.py): ``tour3``."""
+        return f"tour{self.index + 1}"
 
     # -- the current step -------------------------------------------------------------------
     @property
@@ -152,25 +196,57 @@ class TourScreen(ModalScreen[None]):
             panel.border_title += " " + "".join(
                 dots[0] if i == self.index else dots[1] for i in range(n)
             )
-        k = g.keys
         asking = step.is_question and not self.answered
-        if asking:
-            pick = "1-3" if step.choices else f"{k['left']}{k['right']}"
-            panel.border_subtitle = f"{pick} guess  enter answer  esc end"
-        else:
-            panel.border_subtitle = f"{k['right']} next  {k['left']} back  esc end"
-        self.query_one("#tour-title", Static).update(Text(self._text(step.title)))
+        title = clip(self._text(step.title), PANEL_TITLE, g.ellipsis)
+        self.query_one("#tour-title", Static).update(Text(title))
         self.query_one("#tour-caption", Static).update(Text(self._text(step.caption)))
         notice = Text.assemble((f"{g.marker} look: ", "bold"), self._text(step.notice)) \
             if step.notice else Text("")
-        self.query_one("#tour-notice", Static).update(notice if not asking else Text(""))
+        shown = self.query_one("#tour-notice", Static)
+        shown.update(notice if not asking else Text(""))
+        shown.display = bool(step.notice) and not asking  # an empty line would only push the text down
         question = self.query_one("#tour-question", Static)
         question.update(self._question_text())
         question.display = step.is_question
-        self.query_one("#tour-body").scroll_home(animate=False)
+        body = self.query_one("#tour-body")
+        if self.answered:  # the answer is at the end: show it (↑ scrolls back to the question)
+            self.call_after_refresh(lambda: body.scroll_end(animate=False))
+        else:
+            body.scroll_home(animate=False)
+        self._update_subtitle()
+        self.call_after_refresh(self._update_subtitle)
         self.app.hide_answer(asking)
-        note = Text.assemble((f"tour {self.index + 1}/{n}: ", "bold"), step.title)
+        title = clip(self._text(step.title), NOTE_TITLE, g.ellipsis)
+        note = Text.assemble((f"tour {self.index + 1}/{n}: ", "bold"), title)
         self.app.change_config(self.config(), note)
+
+    def _update_subtitle(self) -> None:
+        """The keys under the panel, led by "↓ more" while its text goes on below (↑: above)."""
+        if not self.is_attached:
+            return
+        k, step = self.glyphs.keys, self.step
+        body, panel = self.query_one("#tour-body"), self.query_one("#tour-panel")
+        more = (k["up"] if body.scroll_y > 0 else "") + (k["down"] if body.scroll_y < body.max_scroll_y else "")
+        # (text, priority): the least needed part goes first when the border is too short
+        if step.is_question and not self.answered:
+            pick = "1-3" if step.choices else f"{k['left']}{k['right']}"
+            parts = [(f"{pick} guess", 4), ("enter answer", 5), ("esc end", 1)]
+        else:
+            parts = [(f"{k['right']} next", 4), (f"{k['left']} back", 1), ("esc end", 2)]
+        if more:
+            parts.insert(0, (f"{more} more", 3))
+        room = max(panel.size.width - 4, 0)  # the corners and a dash each side
+        while len(parts) > 1 and len("  ".join(t for t, _ in parts)) > room:
+            parts.remove(min(parts, key=lambda part: part[1]))
+        parts = [t for t, _ in parts]
+        panel.border_subtitle = "  ".join(parts)
+
+    def action_scroll(self, delta: int) -> None:
+        body = self.query_one("#tour-body")
+        if (delta > 0 and body.scroll_y >= body.max_scroll_y) or (delta < 0 and body.scroll_y <= 0):
+            self.app.bell()
+            return
+        body.scroll_relative(y=delta, animate=False)
 
     # -- questions --------------------------------------------------------------------------
     def _question_text(self) -> Text:

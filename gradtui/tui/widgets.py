@@ -170,9 +170,12 @@ class ChartView(Widget):
             return Text("computing" + glyphs(self.ascii).ellipsis, style="dim")
         if width < 10 or height < 4:
             return Text("")
+        from .theme import theme_of
+
+        theme = theme_of(self.app)
         key = (
             id(self.result), id(self.overlay), id(self.pinned), self.view, self.cursor,
-            self.clip, width, height,
+            self.clip, width, height, theme,
         )
         if key != self._cache_key or self._cache_text is None:
             from gradtui.render.bars import render_chart
@@ -181,7 +184,7 @@ class ChartView(Widget):
                 ansi = render_chart(
                     self.result, width, height, color=self.color, ascii=self.ascii,
                     view=self.view, pinned=self.pinned, overlay=self.overlay, cursor=self.cursor,
-                    threshold=self.clip if self.view == "weight" else None,
+                    threshold=self.clip if self.view == "weight" else None, theme=theme,
                 )
                 text = Text.from_ansi(ansi, no_wrap=True, end="")
             except Exception as error:  # a chart bug must not take the app down
