@@ -105,17 +105,17 @@ class GradPalette(CommandPalette):
 
     # Textual's palette was written for keys typed one at a time; keys typed ahead (a second
     # enter, page up before the list is laid out, escape while hits are gathered) crashed it
-    _closing = False
+    _gradtui_closing = False
 
     def dismiss(self, result=None):
-        if self._closing:  # already on its way out: a second close would pop the screen below
+        if self._gradtui_closing:  # already on its way out: a second close would pop the screen below
             return AwaitComplete(asyncio.sleep(0))
-        self._closing = True
+        self._gradtui_closing = True
         return super().dismiss(result)
 
     async def _on_message(self, message) -> None:
         # a second enter typed ahead of the close must not run the command again
-        if self._closing and isinstance(message, (Input.Submitted, Button.Pressed, OptionList.OptionSelected)):
+        if self._gradtui_closing and isinstance(message, (Input.Submitted, Button.Pressed, OptionList.OptionSelected)):
             return
         await super()._on_message(message)
 
