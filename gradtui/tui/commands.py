@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from textual import work
 from textual.await_complete import AwaitComplete
 from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider, SearchIcon
+from textual.css.query import NoMatches
 from textual.widgets import Button, Input, OptionList
 
 from gradtui.engine import MODES, PRESET_ORDER, PRESETS
@@ -124,6 +126,16 @@ class GradPalette(CommandPalette):
         if action.startswith("page") and not (self._list_visible and self.query_one(CommandList).size.height):
             return
         super()._action_command_list(action)
+
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        # the same gathering, but the palette may close (keys typed ahead) while it runs: its
+        # widgets are then gone, and there is nothing left to show the hits in
+        try:
+            await CommandPalette._gather_commands.__wrapped__(self, search_value)
+        except NoMatches:
+            if self.is_attached and not self._gradtui_closing and self.query("CommandList"):
+                raise
 
     def _refresh_command_list(self, command_list, commands, clear_current: bool) -> None:
         # the gathering worker can finish after the palette's widgets are gone
