@@ -25,6 +25,8 @@ from textual.widgets import Footer, Static
 from gradtui.argv import command_line
 from gradtui.engine import Config, Result
 
+from .theme import themed, themed_ansi
+
 
 __all__ = ["CompareActions", "CompareScreen", "MAX_SETTINGS"]
 
@@ -69,7 +71,7 @@ class _Panels(Widget):
             ansi = self.screen.draw(width, height)
         except Exception as error:  # a drawing bug must not take the app down
             return Text(f"compare failed: {type(error).__name__}: {error}", style="bold")
-        return Text.from_ansi(ansi, no_wrap=True, end="")
+        return themed_ansi(self.app, ansi)
 
 
 class CompareScreen(Screen[None]):
@@ -219,7 +221,7 @@ class CompareScreen(Screen[None]):
             status = self.query_one("#compare-status", Static)
         except Exception:
             return
-        status.update(self._status())
+        status.update(themed(self.app, self._status()))
 
     def _status(self) -> Text:
         if self.message is not None:
