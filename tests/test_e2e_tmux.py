@@ -5,78 +5,19 @@ Skipped only when tmux is not installed.
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
+from tmux_helpers import TMUX, pane  # noqa: F401 (pane is a fixture)
 
-
-def gradtui_command() -> list[str]:
-    script = Path(sys.executable).parent / "gradtui"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("gradtui")
-    return [found] if found else [sys.executable, "-m", "gradtui"]
-
-
-class Terminal:
-    """One tmux server of our own (-L socket) with one 80×24 window running a command."""
-
-    def __init__(self, args: list[str], env: dict[str, str] | None = None, size=(80, 24)):
-        self.socket = f"gradtui-e2e-{uuid.uuid4().hex[:8]}"
-        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
-        command = f"env {exports} {shlex.join(args)}; sleep 5" if exports else f"{shlex.join(args)}; sleep 5"
-        self.tmux("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), command)
-
-    def tmux(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, "-f", os.devnull, *args],
-            capture_output=True, text=True, timeout=10,
-        )
-
-    def send(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "t", *keys)
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "t").stdout
-
-    def wait_for(self, text: str, timeout: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
-
-    def close(self) -> None:
-        self.tmux("kill-server")
+pytestmark = TMUX
 
 
 @pytest.fixture
-def terminal():
-    made: list[Terminal] = []
-
-    def start(*args: str, env: dict[str, str] | None = None) -> Terminal:
-        t = Terminal([*gradtui_command(), *args], env=env)
-        made.append(t)
-        return t
-
-    yield start
-    for t in made:
-        t.close()
+def terminal(pane):
+    """``terminal(*args, env=None)``: gradtui at 80×24 (see tmux_helpers.Pane)."""
+    return pane
 
 
 def test_sigmoid_vanishes_then_relu_he_is_stable(terminal):

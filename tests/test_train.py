@@ -146,14 +146,66 @@ def test_progress_and_cancel():
     calls = []
     train(c, TrainConfig(steps=7), progress=lambda k, n: calls.append((k, n)))
     assert calls == [(k, 7) for k in range(1, 8)]
-    polls = []
-
-    def cancel():
-        polls.append(1)
-        return len(polls) > 3
-
-    r = train(c, TrainConfig(steps=100), cancel=cancel)
+    done = []
+    r = train(c, TrainConfig(steps=100), progress=lambda k, n: done.append(k),
+              cancel=lambda: len(done) >= 3)
     assert r.cancelled and r.steps_taken == 3 and r.loss.shape == (3,)
+    assert r.rel_update_steps.shape == (3, 3) and r.grad_norm.shape == (3,)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_cancel_is_polled_before_every_draw_step_and_layer(tied):
+    """A stop is heard between two layers of a pass, not only between steps (a step at width 4096
+    and batch 1024 takes seconds), and between two weight matrices being drawn."""
+    L, K = 4, 5
+    polls = []
+    r = train(Config(depth=L, activation="tanh", width=8), TrainConfig(steps=K, tied=tied),
+              cancel=lambda: polls.append(1) and False)
+    draws = 1 if tied else L
+    # per forward pass: one before it and one per layer; per backward pass: one per layer
+    assert len(polls) == draws + (K + 1) * (1 + L) + K * L
+    assert r.finished
+
+
+def _stop_after(n: int):
+    polls = []
+    return lambda: polls.append(1) or len(polls) > n
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_a_stop_inside_a_step_keeps_only_what_was_finished(tied):
+    L = 4
+    c, tc = Config(depth=L, activation="tanh", width=8), TrainConfig(steps=5, tied=tied)
+    draws = 1 if tied else L
+    full = train(c, tc)
+    # inside the weight draw: nothing ran
+    if not tied:
+        r = train(c, tc, cancel=_stop_after(2))
+        assert r.cancelled and r.steps_run == 0 and r.steps_taken == 0
+        assert np.all(r.rel_update == 0) and r.layer_contrib is None
+    # inside the first forward pass: no loss yet
+    r = train(c, tc, cancel=_stop_after(draws + 2))
+    assert r.cancelled and r.steps_run == 0 and r.steps_taken == 0
+    # inside the first backward pass: the first loss, no update
+    r = train(c, tc, cancel=_stop_after(draws + 1 + L + 2))
+    assert r.cancelled and r.steps_taken == 0
+    assert r.loss.tolist() == full.loss[:1].tolist()
+    assert np.all(r.rel_update == 0)
+    assert r.layer_contrib is None  # tied: that step's shares were half added; untied: none
+    # inside the second backward pass: one full step, identical to the full run's first
+    r = train(c, tc, cancel=_stop_after(draws + 2 * (1 + L) + L + 2))
+    assert r.cancelled and r.steps_taken == 1
+    assert r.loss.tolist() == full.loss[:2].tolist()
+    assert r.rel_update_steps.tolist() == full.rel_update_steps[:1].tolist()
+
+
+def test_a_tied_run_stopped_between_steps_keeps_its_shares():
+    c, tc = Config(depth=4, activation="tanh", width=8), TrainConfig(steps=9, tied=True)
+    done = []
+    r = train(c, tc, progress=lambda k, n: done.append(k), cancel=lambda: len(done) >= 2)
+    assert r.cancelled and r.steps_taken == 2
+    two = train(c, TrainConfig(steps=2, tied=True))
+    assert r.layer_contrib.tolist() == two.layer_contrib.tolist()
 
 
 @pytest.mark.parametrize(

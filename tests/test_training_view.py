@@ -157,6 +157,40 @@ async def test_esc_cancels_a_running_training(monkeypatch):
         assert "stopped at" in screen.query_one("#train-status").render().plain
 
 
+async def test_esc_stops_a_run_inside_its_one_long_step(monkeypatch):
+    """One step at width 2048 and batch 1024 takes seconds: esc ends it between two layers (before,
+    a run was only stopped between steps, so this one-step run always finished)."""
+    monkeypatch.setattr("gradtui.tui.budget.COMPUTE_BUDGET", float("inf"))
+    app = TrainHost(Config(depth=3, activation="tanh", width=2048),
+                    TrainConfig(steps=1, batch=1024))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.running
+        await pilot.press("escape")
+        await finish(pilot)
+        assert screen.result.cancelled and screen.result.steps_taken == 0
+        assert "stopped before the first update" in screen.query_one("#train-status").render().plain
+
+
+async def test_a_new_setting_over_budget_stops_the_run_and_asks(monkeypatch):
+    monkeypatch.setattr("gradtui.tui.budget.COMPUTE_BUDGET", 1e-9)  # every run asks first
+    app = TrainHost(Config(depth=16, activation="relu", init="he_normal", width=256),
+                    TrainConfig(steps=5000))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("enter")  # yes, run it
+        await pilot.pause()
+        assert screen.running
+        await pilot.press("right")  # lr ×2: asks again, and the run in flight stops
+        await finish(pilot)
+        assert not screen.running and screen.result.cancelled
+        assert screen.result.steps_taken < 5000
+        status = screen.query_one("#train-status").render().plain
+        assert "stopped at" in status and "enter to run" in status
+
+
 async def test_divergence_is_a_message_not_a_crash():
     app = TrainHost(PRESETS["too_large"].config(), TrainConfig(steps=50))
     async with app.run_test(size=SIZE) as pilot:

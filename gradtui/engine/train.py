@@ -89,11 +89,18 @@ def _streams(seed: int) -> dict[str, np.random.Generator]:
     return {name: np.random.default_rng(s) for name, s in zip(_STREAMS, children)}
 
 
-def _draw_net(config: Config, tied: bool, rngs: dict[str, np.random.Generator]) -> _Net:
+def _draw_net(config: Config, tied: bool, rngs: dict[str, np.random.Generator],
+              check: Callable[[], None] = lambda: None) -> _Net:
     n, count = config.width, 1 if tied else config.depth
     init = INITS[config.init]
     gain = math.sqrt(init.sigma_w2(n)) * config.weight_scale
-    W = base_draw(rngs["weights"], init.family, n, count=count) * gain
+    # one matrix at a time (the same stream as one (count, n, n) draw), so a stop is heard between
+    # two of them: 4096² orthogonal draws take seconds each
+    W = np.empty((count, n, n))
+    for i in range(count):
+        check()
+        W[i] = base_draw(rngs["weights"], init.family, n)
+    W *= gain
     rng = rngs["biases"]
     b = scaled_biases(config, count, lambda: rng.standard_normal((count, n)),
                       lambda: rng.uniform(-1.0, 1.0, (count, n)))
@@ -102,11 +109,28 @@ def _draw_net(config: Config, tied: bool, rngs: dict[str, np.random.Generator]) 
     return _Net(config, tied, W, b)
 
 
-def _forward(net: _Net, x: np.ndarray) -> _Cache:
+class _Stopped(Exception):
+    """Raised between two layers of a pass when the run's ``cancel()`` says stop."""
+
+
+def _checker(cancel: Callable[[], bool] | None) -> Callable[[], None]:
+    """A per-layer check: raises :class:`_Stopped` once ``cancel()`` is true (never without one)."""
+    if cancel is None:
+        return lambda: None
+
+    def check() -> None:
+        if cancel():
+            raise _Stopped
+
+    return check
+
+
+def _forward(net: _Net, x: np.ndarray, check: Callable[[], None] = lambda: None) -> _Cache:
     step = net.step
     h = x
     inputs, zhat, stats = [], [], []
     for layer in range(net.config.depth):
+        check()
         i = net.index(layer)
         z = step.pre_activation(h, net.W[i], bias=net.b[i])
         inputs.append(h)
@@ -127,15 +151,17 @@ def _backward_layer(net: _Net, cache: _Cache, layer: int, g_h: np.ndarray, need_
 
 
 def _gradients(net: _Net, cache: _Cache, g_out: np.ndarray, gW: np.ndarray, gb: np.ndarray,
-               per_layer: np.ndarray | None) -> None:
+               per_layer: np.ndarray | None, check: Callable[[], None] = lambda: None) -> None:
     """Fill ∂loss/∂W into ``gW`` and ∂loss/∂b into ``gb`` given ∂loss/∂h_L. ``per_layer`` (L, N, N),
-    if given, accumulates each layer's own term of ∂loss/∂W (tied nets sum the terms into one W)."""
+    if given, accumulates each layer's own term of ∂loss/∂W (tied nets sum the terms into one W).
+    ``check()`` runs before every layer (a stop there leaves ``per_layer`` holding part of a step)."""
     tied = net.tied
     if tied:
         gW.fill(0.0)
         gb.fill(0.0)
     g_h = g_out
     for layer in range(net.config.depth - 1, -1, -1):
+        check()
         # ∂loss/∂x (below layer 1) is not needed for training
         g_z, g_prev = _backward_layer(net, cache, layer, g_h, need_prev=layer > 0)
         if tied:
@@ -193,8 +219,12 @@ def train(
     (``ValueError`` only when the run would not fit in memory, see :func:`check_size`).
 
     ``progress(step, K)`` is called after every update (step = 1..K); ``cancel()`` is polled before
-    every forward pass and ends the run early (``cancelled=True``) when it returns true. The loss is
-    evaluated K + 1 times: before the first update and after each one.
+    every step and before every layer of its forward and backward passes (a step at width 4096 and
+    batch 1024 takes seconds; one layer of it well under one), and ends the run early
+    (``cancelled=True``) when it returns true: the result holds the steps completed, and the loss
+    of a forward pass that finished. A tied run stopped inside a backward pass has no
+    ``layer_contrib`` (that step's shares were half added). The loss is evaluated K + 1 times:
+    before the first update and after each one.
     """
     tc = tc if tc is not None else TrainConfig()
     with np.errstate(all="ignore"), single_thread():
@@ -218,7 +248,14 @@ def _train(config, tc, progress, cancel) -> TrainResult:
     L, K = config.depth, tc.steps
     check_size(config, tc)
     rngs = _streams(config.seed)
-    net = _draw_net(config, tc.tied, rngs)
+    check = _checker(cancel)
+    try:
+        net = _draw_net(config, tc.tied, rngs, check)
+    except _Stopped:  # stopped while the weights were drawn: nothing ran, nothing moved
+        empty = np.empty(0)
+        return TrainResult(config=config, train_config=tc, loss=empty, rel_update=np.zeros(L),
+                           rel_update_steps=np.empty((0, L)), step_norm=empty, grad_norm=empty,
+                           clip_fired=0, diverged_at=None, cancelled=True)
     x, y, r = _task(config, tc.batch, rngs)
     W0 = net.W.copy()
     norm0 = _frob(W0)
@@ -241,10 +278,12 @@ def _train(config, tc, progress, cancel) -> TrainResult:
     cancelled = False
 
     for step in range(K + 1):
-        if cancel is not None and cancel():
+        try:
+            check()
+            cache = _forward(net, x, check)
+        except _Stopped:
             cancelled = True
             break
-        cache = _forward(net, x)
         err = cache.out @ r - y
         loss = float(np.mean(err * err))
         losses.append(loss)
@@ -254,7 +293,12 @@ def _train(config, tc, progress, cancel) -> TrainResult:
         if step == K:
             break  # the loss after the last update
         g_out = np.outer(2.0 * err / err.shape[0], r)
-        _gradients(net, cache, g_out, gW, gb, contrib)
+        try:
+            _gradients(net, cache, g_out, gW, gb, contrib, check)
+        except _Stopped:
+            cancelled = True
+            contrib = None  # part of this step's terms are in it: no honest shares to show
+            break
         gnorm = math.sqrt(_sumsq(gW) + _sumsq(gb))
         grad_norms.append(gnorm)
         if tc.clip_norm is not None and gnorm > tc.clip_norm:
@@ -294,6 +338,7 @@ def _train(config, tc, progress, cancel) -> TrainResult:
     rel_update = _ratio(_frob(net.W - W0), norm0)
     if tc.tied:
         rel_update = np.broadcast_to(rel_update, (L,)).copy()
+    if contrib is not None:
         contrib = _ratio(_frob(tc.lr * contrib), np.broadcast_to(norm0, (L,)))
     return TrainResult(
         config=config,

@@ -92,15 +92,62 @@ def recolor(text: str, theme: str = "dark") -> str:
 
     def light(match: re.Match) -> str:
         params = match.group(1).split(";")
-        if "38" in params or "48" in params:  # already an explicit colour
-            return match.group(0)
-        out = []
-        for p in params:
+        out, i = [], 0
+        while i < len(params):
+            p = params[i]
+            if p in ("38", "48") and i + 2 < len(params) and params[i + 1] == "5":
+                # a 256-colour index (plotext's colours): its first 16 are the SGR colours
+                color = LIGHT_OF_SGR.get(_sgr_of_index(params[i + 2])) if p == "38" else None
+                out.append(f"{p};5;{params[i + 2]}" if color is None else _truecolor(color))
+                i += 3
+                continue
+            if p in ("38", "48"):  # an explicit truecolour (38;2;r;g;b): kept whole
+                out.extend(params[i:i + 5])
+                i += 5
+                continue
             color = LIGHT_OF_SGR.get(p)
-            out.append(p if color is None else "38;2;{};{};{}".format(*_rgb(color)))
+            out.append(p if color is None else _truecolor(color))
+            i += 1
         return "\x1b[" + ";".join(out) + "m"
 
     return _SGR_RUN.sub(light, text)
+
+
+def _truecolor(color: str) -> str:
+    return "38;2;{};{};{}".format(*_rgb(color))
+
+
+def _sgr_of_index(index: str | int) -> str | None:
+    """The SGR foreground code of one of the 16 ANSI colours (0–7 → 30–37, 8–15 → 90–97)."""
+    n = int(index)
+    return str(30 + n) if 0 <= n < 8 else str(82 + n) if 8 <= n < 16 else None
+
+
+def recolor_text(text, theme: str = "dark"):
+    """A Rich ``Text`` in ``theme``'s colours: :func:`recolor` for styled text (the training view's
+    bars and status lines, any view's readout). Dark returns ``text`` itself; light returns a copy
+    whose 16-colour foregrounds are the light palette's (bold, dim and the rest stay)."""
+    if theme == "dark":
+        return text
+    if theme != "light":
+        raise ValueError(f"theme: unknown value {theme!r}; choose one of {', '.join(THEMES)}")
+    from rich.style import Style
+
+    def light(style):
+        if not style:
+            return style
+        style = Style.parse(style) if isinstance(style, str) else style
+        color = style.color
+        number = None if color is None or color.is_default else color.number
+        sgr = _sgr_of_index(number) if number is not None and color.type.name in (
+            "STANDARD", "EIGHT_BIT") else None
+        hex_color = LIGHT_OF_SGR.get(sgr) if sgr is not None else None
+        return style if hex_color is None else style + Style(color=hex_color)
+
+    out = text.copy()
+    out.style = light(out.style)
+    out.spans = [span._replace(style=light(span.style)) for span in out.spans]
+    return out
 
 
 def css_variables(theme: str = "dark") -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from rich.cells import cell_len
@@ -16,12 +17,36 @@ _ASCII_TEXT = {
     "—": "-", "–": "-", "×": "x", "÷": "/", "≤": "<=", "≥": ">=", "≈": "~", "√": "sqrt", "σ": "sigma",
     "α": "alpha", "χ": "chi", "₁": "1", "²": "^2", "′": "'", "’": "'", "‘": "'", "“": '"', "”": '"',
     "…": "...", "→": "->", "←": "<-", "·": "-", "∇": "grad", "∞": "inf", "±": "+/-", "−": "-",
-    "ξ": "xi", "‖": "|", "∂": "d", "Σ": "sum",
+    "ξ": "xi", "‖": "|", "∂": "d", "Σ": "sum", "∏": "prod", "≠": "!=", "≪": "<<", "≫": ">>",
+    "⇄": "<->", "⇒": "=>", "∈": "in", "∝": "~",
 }
 
 
+#: a run of superscripts (0.25⁹, 10⁻³, 2ⁿ): written ^9, ^-3, ^n, never glued to the base's digits
+#: (the NFKD fallback below would drop the mark: 0.25⁹ read "0.259")
+_SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ]+")
+#: a middle dot between two terms is a product (σ_w²·E); with spaces around it, a separator
+_PRODUCT_DOT = re.compile(r"(?<=\S)·(?=\S)")
+
+
+def _power(match: re.Match) -> str:
+    """⁹ → ^9; a term right after it is a product: α²χ₁ → alpha^2*chi1, not alpha^2chi1."""
+    after = match.string[match.end():match.end() + 1]
+    return "^" + unicodedata.normalize("NFKC", match.group(0)) + ("*" if after.isalnum() else "")
+
+
+def _fraction(match: re.Match) -> str:
+    """½ → 1/2 (NFKD's fraction slash would be dropped: "12"), √½ → sqrt(1/2)."""
+    root, ch = match.group(1), match.group(2)
+    plain = unicodedata.normalize("NFKD", ch).replace("\u2044", "/")
+    return f"{root}({plain})" if root else plain
+
+
 def asciify(text: str) -> str:
-    """The same text in ASCII characters only (for ``--ascii`` and terminals without Unicode)."""
+    """The same text in ASCII characters only (for ``--ascii`` and terminals without Unicode).
+    Math reads as it would be typed: 0.25⁹ → 0.25^9, σ_w²·E → sigma_w^2*E, ½ → 1/2."""
+    text = _SUPERSCRIPT.sub(_power, text)
+    text = re.sub("(√?)([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])", _fraction, _PRODUCT_DOT.sub("*", text))
     out = []
     for ch in text.translate(_FRAME_ASCII):
         if ord(ch) < 128:
@@ -30,8 +55,17 @@ def asciify(text: str) -> str:
             out.append(_ASCII_TEXT[ch])
         else:
             plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-            out.append(plain or "?")
+            out.append(plain or _greek(ch) or "?")
     return "".join(out)
+
+
+def _greek(ch: str) -> str:
+    """A Greek letter by its name (λ → lambda, ρ → rho, Δ → Delta), else ""."""
+    name = unicodedata.name(ch, "")
+    for prefix, case in (("GREEK SMALL LETTER ", str.lower), ("GREEK CAPITAL LETTER ", str.title)):
+        if name.startswith(prefix) and " " not in name[len(prefix):]:
+            return case(name[len(prefix):].replace("LAMDA", "LAMBDA"))
+    return ""
 
 
 def sgr(text: str, style: str | None, color: bool = True) -> str:

@@ -236,9 +236,12 @@ def outcome_text(r: TrainResult, *, ascii: bool = False) -> Text:
             f" (started at {fmt_value(r.first_loss)}{clip}): the weights blew up. "
             f"Try a smaller lr ({g.keys['left']}), clipping (c) or a smaller init.",
         )
+    if r.cancelled and r.steps_taken == 0:  # stopped inside the first step (or the draw)
+        loss = f": loss {fmt_value(r.first_loss)}" if r.steps_run else ""
+        return Text.assemble(("stopped before the first update", "bold"), loss)
     verb = "stopped at" if r.cancelled else "after"
     return Text.assemble(
-        (f"{verb} {r.steps_taken} steps", "bold"),
+        (f"{verb} {r.steps_taken} step{'' if r.steps_taken == 1 else 's'}", "bold"),
         f": loss {fmt_value(r.first_loss)} {g.arrow} {fmt_value(r.final_loss)}"
         f"; max step {fmt_value(r.max_step_norm)}{clip}",
     )

@@ -18,12 +18,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from gradtui.argv import command_line
 from gradtui.engine import Config, Result
+
+from .theme import themed, themed_ansi
+from .view_request import RequestView
 
 
 __all__ = ["CompareActions", "CompareScreen", "MAX_SETTINGS"]
@@ -69,10 +71,10 @@ class _Panels(Widget):
             ansi = self.screen.draw(width, height)
         except Exception as error:  # a drawing bug must not take the app down
             return Text(f"compare failed: {type(error).__name__}: {error}", style="bold")
-        return Text.from_ansi(ansi, no_wrap=True, end="")
+        return themed_ansi(self.app, ansi)
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(RequestView):
     """Up to four settings as small multiples, each with its verdict and command line."""
 
     HELP_TITLE = "compare view"
@@ -128,35 +130,24 @@ class CompareScreen(Screen[None]):
         if self.settings:
             current = self.app.config
             self.selected = self.settings.index(current) if current in self.settings else 0
-        self.watch(self.app, "config", self._redraw, init=False)
+        self.follow_config(self._redraw)
         self._request()
-
-    def on_unmount(self) -> None:
-        self.app.runner.cancel(self)  # nothing computed for this screen is delivered any more
 
     # -- computing ------------------------------------------------------------------------------
     def _request(self) -> None:
-        cache = self.app.runner.cache
         missing = []
         for config in self.settings:
             if config in self._results or config in self._errors:
                 continue
-            cached = cache.get(config)
+            cached = self.cached(config)
             if cached is not None:
                 self._results[config] = cached
             else:
                 missing.append(config)
         if missing:
-            runner = self.app.runner
-
-            def keep(done: list[tuple[Config, Result | None, str | None]]) -> None:
-                # also for a dismissed screen (no self.app then): going back is instant
-                for config, result, _ in done:
-                    if result is not None:
-                        runner.cache.put(config, result)
-
-            runner.submit("compare", lambda ticket: _compute_all(missing, ticket), self._computed,
-                          keep=keep, owner=self)
+            self.submit_cached("compare", lambda ticket: _compute_all(missing, ticket),
+                               self._computed,
+                               entries=lambda done: [(config, result) for config, result, _ in done])
         self._redraw()
 
     def _computed(self, done: list[tuple[Config, Result | None, str | None]]) -> None:
@@ -214,12 +205,12 @@ class CompareScreen(Screen[None]):
         self._redraw()
 
     def _redraw(self) -> None:
-        try:
-            self.query_one("#compare-panels", _Panels).refresh()
-            status = self.query_one("#compare-status", Static)
-        except Exception:
+        found = self.widgets("#compare-panels", "#compare-status")
+        if found is None:
             return
-        status.update(self._status())
+        panels, status = found
+        panels.refresh()
+        status.update(themed(self.app, self._status()))
 
     def _status(self) -> Text:
         if self.message is not None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from gradtui.engine import MODES, Config
@@ -25,7 +24,9 @@ from gradtui.render.distribution import distribution_readout, render_distributio
 from gradtui.render.text import message_block
 
 from .controls import cycle, with_mode
+from .theme import themed
 from .theory_views import _AnsiView
+from .view_request import RequestView
 
 __all__ = ["DistributionScreen"]
 
@@ -33,7 +34,7 @@ _LAYER = Binding.Group("layer", compact=True)
 _LAYER_HELP = "show the layer one toward the input / output (the main cursor follows)"
 
 
-class DistributionScreen(Screen[None]):
+class DistributionScreen(RequestView):
     """Histogram of one layer's pre-activations ẑ_l with f'(ẑ) and the dead/saturated regions."""
 
     HELP_TITLE = "distribution"
@@ -92,34 +93,26 @@ class DistributionScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "config", self._request, init=False)
+        self.follow_config(self._request)
         self.call_after_refresh(self._request)
-
-    def on_unmount(self) -> None:
-        self.app.runner.cancel(self)
 
     # -- computing ------------------------------------------------------------------------------
     def _request(self) -> None:
         self.layer_no = min(self.layer_no, self.config.depth)
         key = self._key()
-        cached = self.app.runner.cache.get(("distribution", key))
+        cached = self.cached(("distribution", key))
         if cached is not None:
             self._wanted = key
             self._done(cached)
         elif key != self._wanted:
             self._wanted = key
             config, layer = key
-            self.app.runner.submit(
+            self.submit_cached(
                 "distribution",
                 lambda ticket: layer_distribution(config, layer, lambda: ticket.stopped),
-                self._done, keep=self._keep, failed=self._failed, owner=self,
-                inline=config.mode != "sampled",
+                self._done, entries=_entries, failed=self._failed, inline=config.mode != "sampled",
             )
         self._refresh()
-
-    def _keep(self, dist: LayerDistribution | None) -> None:
-        if dist is not None:
-            self.app.runner.cache.put(("distribution", (dist.config, dist.layer)), dist)
 
     def _done(self, dist: LayerDistribution | None) -> None:
         if dist is not None and (dist.config, dist.layer) == self._wanted:
@@ -160,13 +153,13 @@ class DistributionScreen(Screen[None]):
         return not self.settled
 
     def _refresh(self) -> None:
-        try:
-            self.query_one("#distribution-view", _AnsiView).refresh()
-            out = self.query_one("#distribution-readout", Static)
-        except Exception:
+        found = self.widgets("#distribution-view", "#distribution-readout")
+        if found is None:
             return
+        view, out = found
+        view.refresh()
         if self.message:
-            out.update(Text(self.message, style="bold red"))
+            out.update(themed(self.app, Text(self.message, style="bold red")))
         elif self.dist is not None:
             text = distribution_readout(self.dist, ascii=self.ascii)
             if self.defaulted:
@@ -180,3 +173,8 @@ class DistributionScreen(Screen[None]):
             return message_block(f"layer {self.layer_no}: computing{dots}", width, height)
         return render_distribution(self.dist, width, height, color=self.color, ascii=self.ascii,
                                    busy=self.busy)
+
+
+def _entries(dist: LayerDistribution | None) -> list[tuple[tuple, LayerDistribution | None]]:
+    """The runner-cache entry of a computed distribution (none for a stopped one)."""
+    return [] if dist is None else [(("distribution", (dist.config, dist.layer)), dist)]

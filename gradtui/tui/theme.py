@@ -4,12 +4,14 @@ light"), a white background for washed-out projectors whose regime colours are t
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import App
 from textual.theme import Theme
 
 from gradtui.engine.result import EXPLODING, STABLE, VANISHING
 from gradtui.render.palette import (
-    LIGHT, LIGHT_BACKGROUND, LIGHT_FOREGROUND, LIGHT_OF_SGR, LIGHT_SURFACE, THEMES,
+    LIGHT, LIGHT_BACKGROUND, LIGHT_FOREGROUND, LIGHT_OF_SGR, LIGHT_SURFACE, THEMES, recolor,
+    recolor_text,
 )
 
 LIGHT_THEME = Theme(
@@ -54,3 +56,14 @@ def switch(app: App, name: str) -> None:
     for screen in app.screen_stack:
         for widget in screen.query("*"):
             widget.refresh()
+
+
+def themed_ansi(app: App, ansi: str) -> Text:
+    """A renderer's ANSI drawing as a widget's Text, in the app's theme (every chart of every view
+    goes through here or :func:`themed`, so ``--theme light`` reaches them all)."""
+    return Text.from_ansi(recolor(ansi, theme_of(app)), no_wrap=True, end="")
+
+
+def themed(app: App, text: Text) -> Text:
+    """Rich ``Text`` styled with the 16 ANSI colours (bars, status lines), in the app's theme."""
+    return recolor_text(text, theme_of(app))

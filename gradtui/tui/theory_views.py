@@ -83,11 +83,9 @@ class _AnsiView(Widget):
             ansi = self._draw(width, height)
         except Exception as error:  # a drawing bug must not take the app down
             return Text(f"view failed: {type(error).__name__}: {error}", style="bold")
-        from gradtui.render.palette import recolor
+        from .theme import themed_ansi
 
-        from .theme import theme_of
-
-        return Text.from_ansi(recolor(ansi, theme_of(self.app)), no_wrap=True, end="")  # light theme
+        return themed_ansi(self.app, ansi)
 
 
 _WEIGHT = Binding.Group("weight", compact=True)

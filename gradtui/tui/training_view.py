@@ -1,7 +1,8 @@
 """The training view (``t``): watch the current network (not) learn.
 
 A few hundred steps of SGD or Adam on a synthetic regression task (:mod:`gradtui.engine.train`) run
-on the app's runner (a daemon thread: quitting never waits, esc stops a run between two steps), on
+on the app's runner (a daemon thread: quitting never waits; esc, closing the view or a new setting
+stops a run within one layer of its current step, see :func:`gradtui.engine.train.train`), on
 the app's config, retrained when that changes; the screen shows the loss curve (plotext, log scale) and, per layer, how far the
 weights moved relative to their size, ‖ΔW_l‖/‖W_l‖, as log-scale bars. Regimes read without colour
 too: a glyph per bar, and the words in the status line.
@@ -33,9 +34,10 @@ from gradtui.render.training import (
     render_loss,
 )
 
-from .budget import train_over_budget
+from .budget import pending, train_over_budget
 from .host import ViewScreen
 from .runner import Ticket
+from .theme import theme_of, themed
 
 #: the choices the `c` and `k` keys cycle through
 CLIP_CHOICES: tuple[float | None, ...] = (None, 10.0, 1.0, 0.1)
@@ -71,11 +73,11 @@ class LossChart(_RunView):
             return Text(self.note, style="dim")
         if width < 12 or height < 5:
             return Text("")
-        key = (id(self.result), width, height)
+        key = (id(self.result), width, height, theme_of(self.app))
         if key != self._cache_key or self._cache_text is None:
             try:
-                self._cache_text = render_loss(self.result, width, height, ascii=self.ascii,
-                                               color=self.color)
+                self._cache_text = themed(self.app, render_loss(
+                    self.result, width, height, ascii=self.ascii, color=self.color))
             except Exception as error:  # a chart bug must not take the app down
                 self._cache_text = Text(f"chart failed: {type(error).__name__}: {error}",
                                         style="bold")
@@ -90,8 +92,8 @@ class UpdateBars(_RunView):
         width, height = self.content_size
         if self.result is None or self.result.steps_taken == 0 and not self.result.diverged:
             return Text(self.note, style="dim")
-        return render_bars(bar_values(self.result), width, height, ascii=self.ascii,
-                           color=self.color)
+        return themed(self.app, render_bars(bar_values(self.result), width, height,
+                                            ascii=self.ascii, color=self.color))
 
 
 def _train_job(ticket: Ticket, config: Config, tc: TrainConfig) -> TrainResult:
@@ -234,6 +236,8 @@ class TrainingScreen(ViewScreen):
     def action_run(self) -> None:
         config, tc = self.config, self.tc
         if train_over_budget(self, config, tc, self.action_run):
+            self._stop_run()  # a new setting asked about: the old run is not what is wanted
+            self._update_status()
             return
         self.running = True
         self.progress = (0, tc.steps)
@@ -247,11 +251,15 @@ class TrainingScreen(ViewScreen):
             failed=self._failed, progress=self._progressed, owner=self,
         )
 
+    def _stop_run(self) -> None:
+        """Stop the run in flight (it ends at its next layer, and what it did is shown)."""
+        if self._ticket is not None:
+            self._ticket.stop()
+        self.running = False
+
     def action_stop_or_back(self) -> None:
         if self.running:
-            if self._ticket is not None:
-                self._ticket.stop()  # the run ends after its current step and is shown
-            self.running = False
+            self._stop_run()
             self._say("stopping" + self.glyphs.ellipsis)
         elif self.is_current:  # a second esc typed ahead must not pop the main screen
             self.dismiss()
@@ -301,7 +309,8 @@ class TrainingScreen(ViewScreen):
         self.running = False
         self.result = result
         self.progress = (result.steps_taken, self.tc.steps)
-        self.message = None
+        if not pending(self):  # a question asked meanwhile (a new setting over budget) stays
+            self.message = None
         self.query_one(LossChart).show(self.result, "no steps were taken")
         self.query_one(UpdateBars).show(self.result, "no steps were taken")
         self._update_titles()
@@ -357,7 +366,7 @@ class TrainingScreen(ViewScreen):
         loss.border_subtitle = f"{self.tc.optimizer}, lr {fmt_value(self.tc.lr)}"
 
     def _update_status(self) -> None:
-        self.query_one("#train-status", Static).update(self._status_text())
+        self.query_one("#train-status", Static).update(themed(self.app, self._status_text()))
 
     def _status_text(self) -> Text:
         if self.running:
