@@ -21,18 +21,8 @@ from tui_helpers import settle
 KEYS = 2000
 
 
-#: found by the storms once keys stopped waiting for an idle process (the presets storm, seed
-#: 20261205): see test_a_resize_while_the_presets_picker_closes below. The fix belongs in
-#: tui/screens.py / tui/host.py (the size guard), not in a storm
-PRESETS_BUG = "enter in the presets picker, then a resize to a guarded size before it closed: " \
-    "the guard is popped instead of the picker, and esc then dismisses it twice (InvalidStateError)"
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("screen", [
-    pytest.param(s, marks=pytest.mark.xfail(reason=PRESETS_BUG, strict=False)) if s == "presets" else s
-    for s in SCREENS
-])
+@pytest.mark.parametrize("screen", SCREENS)
 async def test_storm(screen):
     seed = 20261202 + sorted(SCREENS).index(screen)
     app = GradApp(config=Config(depth=8, width=32, batch=4))
@@ -49,10 +39,11 @@ async def test_storm(screen):
     assert sent >= KEYS
 
 
-@pytest.mark.xfail(reason=PRESETS_BUG, strict=True)
 async def test_a_resize_while_the_presets_picker_closes():
     """P, enter (the picker closes with a preset), then at once a resize to 10×3 (the size guard)
-    and P, esc: the app keeps running and the picker is gone."""
+    and P, esc: the app keeps running and the picker is gone. Found by the presets storm (seed
+    20261205): the picker's queued dismissal popped the guard instead, and esc then dismissed the
+    picker twice (InvalidStateError); now a screen closing under the guard leaves from beneath it."""
     app = GradApp(config=Config(depth=8, width=32, batch=4))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

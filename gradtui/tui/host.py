@@ -129,7 +129,7 @@ class ConfigApp(App[None]):
         if small and not self.guarded:
             super().push_screen(SizeGuard())
         elif not small and self.guarded:
-            self.pop_screen()
+            super().pop_screen()
 
     def push_screen(self, screen, *args, **kwargs):
         """A screen opened while the terminal is too small goes under the size guard; a modal
@@ -138,7 +138,17 @@ class ConfigApp(App[None]):
             screen._bindings.bind("q,ctrl+c", "app.quit", "quit", show=False)
         if not self.guarded or isinstance(screen, SizeGuard):
             return super().push_screen(screen, *args, **kwargs)
-        self.pop_screen()
+        super().pop_screen()
         pushed = super().push_screen(screen, *args, **kwargs)
         super().push_screen(SizeGuard())
         return pushed
+
+    def pop_screen(self):
+        """A screen that closes while the size guard stands over it (its dismissal was queued before
+        the terminal shrank) leaves from under the guard; the guard stays on top."""
+        if not self.guarded or len(self.screen_stack) <= 2:
+            return super().pop_screen()
+        super().pop_screen()  # the guard
+        popped = super().pop_screen()
+        super().push_screen(SizeGuard())
+        return popped
