@@ -17,8 +17,8 @@ Everything is carried in natural logs, so a gradient of 1e-400 or a variance of 
 number. The Gaussian expectations come from a composite Gauss–Legendre rule split at 0 (relu's kink)
 with panels on both the Gaussian's scale and the activation's, accurate to ~1e-13 relative for q in
 [1e-8, 1e4]. Because the recursion is sequential, per-activation tables of ln V, ln D, ln Var f and
-M/√V over ln q (cubic Hermite with exact derivatives, linear extrapolation in ln q outside — exact for
-the homogeneous activations and asymptotically exact for the others) make one layer cost about a
+M/√V over ln q (cubic Hermite with exact derivatives; below q = 1e-12 linear extrapolation in ln q,
+above q = 1e12 the exact large-q asymptotics of :mod:`~gradtui.engine.asymptotics`) make one layer cost about a
 microsecond of pure-Python arithmetic, so depth 10,000 recomputes in milliseconds.
 """
 
@@ -31,6 +31,7 @@ from functools import lru_cache
 import numpy as np
 
 from .activations import ACTIVATIONS, Activation
+from .asymptotics import Tail, tails
 from .config import Config
 from .norms import NORMALISATIONS
 from .quadrature import gaussian_expectation, gaussian_rule
@@ -50,7 +51,8 @@ _U_FLOOR = _U_MIN - 1000.0
 
 @dataclass(frozen=True)
 class HermiteTable:
-    """y(u) on a uniform grid with exact slopes; cubic Hermite inside, linear/constant outside."""
+    """y(u) on a uniform grid with exact slopes; cubic Hermite inside, linear/constant outside —
+    or, past the upper edge, the exact large-q asymptotics ``upper`` when given."""
 
     u0: float
     h: float
@@ -59,6 +61,7 @@ class HermiteTable:
     linear_tails: bool = True
     #: the exact value at q = 0 (u = -inf), where z is exactly 0
     y_zero: float = NEG_INF
+    upper: Tail | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_ys", self.y.tolist())
@@ -84,6 +87,9 @@ class HermiteTable:
             u_end = self.u0 + (self.n - 1) * self.h
             hi = self.y[-1] + self.dy[-1] * (u - u_end)
             inner = np.where(t < 0, lo, np.where(t > self.n - 1, hi, inner))
+        if self.upper is not None and np.any(beyond := t > self.n - 1):
+            inner = np.array(np.broadcast_to(inner, np.shape(t)))
+            inner[beyond] = self.upper(u[beyond])
         return np.where(np.isneginf(u_in), self.y_zero, inner)
 
     def scalar(self, u: float) -> float:
@@ -98,6 +104,8 @@ class HermiteTable:
         if t < 0.0:
             return ys[0] + ds[0] * t if self.linear_tails else ys[0]
         if t > n1:
+            if self.upper is not None:
+                return self.upper.scalar(u)
             return ys[n1] + ds[n1] * (t - n1) if self.linear_tails else ys[n1]
         i = int(t)
         if i == n1:
@@ -171,14 +179,15 @@ def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
     # at q = 0 the pre-activation is exactly the mean: f(mean)², f'(mean)², no variance
     f0 = float(act.f(np.full(1, mean))[0])
     df0 = float(act.df(np.full(1, mean))[0])
+    big_d, big_v, big_var, big_ratio = tails(activation, mean)  # q > 1e12: exact asymptotics
     return MeanFieldTables(
         activation,
-        HermiteTable(_U_MIN, _H, np.log(v), mo["dv"] / v, y_zero=_ln(f0 * f0)),
-        HermiteTable(_U_MIN, _H, np.log(d), mo["dd"] / d, y_zero=_ln(df0 * df0)),
-        HermiteTable(_U_MIN, _H, log_var, dlog_var, y_zero=NEG_INF),
+        HermiteTable(_U_MIN, _H, np.log(v), mo["dv"] / v, y_zero=_ln(f0 * f0), upper=big_v),
+        HermiteTable(_U_MIN, _H, np.log(d), mo["dd"] / d, y_zero=_ln(df0 * df0), upper=big_d),
+        HermiteTable(_U_MIN, _H, log_var, dlog_var, y_zero=NEG_INF, upper=big_var),
         HermiteTable(
             _U_MIN, _H, ratio, mo["dm"] / sqrt_v - 0.5 * ratio * mo["dv"] / v,
-            linear_tails=False, y_zero=math.copysign(1.0, f0) if f0 != 0 else 0.0,
+            linear_tails=False, y_zero=math.copysign(1.0, f0) if f0 != 0 else 0.0, upper=big_ratio,
         ),
     )
 
