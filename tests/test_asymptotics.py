@@ -85,12 +85,32 @@ def test_large_q_moments_match_mpmath(name, q, mean):
     ref = mp_moments(name, u, mean)
     ours = (t.log_d.scalar(u), t.log_v.scalar(u), t.log_var.scalar(u), t.mean_ratio.scalar(u))
     vec = (t.log_d(u), t.log_v(u), t.log_var(u), t.mean_ratio(u))
+    # relu, leaky relu and linear at mean 0 continue the table's straight lines, whose slopes are exact
+    # to the quadrature's ~3e-17: 2e-14 at most by q = 1e300, on an edge value good to ~3e-15 (what
+    # keeps their goldens unchanged)
+    drift = 3e-17 * (u - U_EDGE) if large_q(name, mean).homogeneous else 0.0
     for what, o, w, r in zip(("ln D", "ln V", "ln Var", "M/√V"), ours, vec, ref):
-        assert abs(o - r) <= 2e-15 + 4 * math.ulp(r), (name, q, mean, what, o, r, o - r)
+        assert abs(o - r) <= 2e-15 + drift + 4 * math.ulp(r), (name, q, mean, what, o, r, o - r)
         assert abs(float(w) - o) <= 1e-15 + 4 * math.ulp(o), (name, q, what)  # the vectorised path
 
 
-RELU_LIKE = ["elu", "gelu", "leaky_relu", "relu", "silu", "softplus"]
+RELU_LIKE = ["elu", "gelu", "silu", "softplus"]
+
+
+@pytest.mark.parametrize("name", ["linear", "leaky_relu", "relu"])
+def test_homogeneous_activations_keep_the_tables_straight_lines(name):
+    """At mean 0 their moments are exactly homogeneous (E[f'²] constant, E[f²] ∝ q): no asymptotic
+    tail and no curvature term, the tables' own lines carry on (so their results stay bit-for-bit what
+    they were), and with a mean they are no longer homogeneous and get both."""
+    t = tables(name)
+    assert large_q(name).homogeneous and not large_q(name, 0.7).homogeneous
+    for table in (t.log_d, t.log_v, t.log_var, t.mean_ratio):
+        assert table.upper is None and table.d2y is None
+    assert tables(name, 0.7).log_d.upper is not None and tables(name, 0.7).log_d.d2y is not None
+    u = np.linspace(U_EDGE, math.log(1e300), 50)
+    limit = math.log((large_q(name).k[0] ** 2 + large_q(name).k[1] ** 2) / 2)
+    np.testing.assert_allclose(t.log_d(u), limit, rtol=0, atol=3e-14)
+    np.testing.assert_allclose(t.log_v(u), u + limit, rtol=4e-16, atol=3e-14)  # ln V ≈ u: its ulp counts
 
 
 @pytest.mark.parametrize("name", RELU_LIKE)
@@ -124,8 +144,9 @@ def test_continuous_at_the_table_edge(name, mean):
     np.testing.assert_allclose(beyond, [x[0] for x in moments(lq, np.array([U_EDGE]))], rtol=1e-15, atol=1e-15)
     for a, b in zip(inside, beyond):
         assert abs(a - b) <= 2e-10, (name, mean, a, b)
-    # just past the edge the table hands over to the asymptotics
-    assert t.log_d.scalar(U_EDGE + 1e-9) == moments_scalar(lq, U_EDGE + 1e-9)[0]
+    # just past the edge the table hands over to the asymptotics (or, exactly homogeneous, goes on straight)
+    if not lq.homogeneous:
+        assert t.log_d.scalar(U_EDGE + 1e-9) == moments_scalar(lq, U_EDGE + 1e-9)[0]
 
 
 def _mp_chain(config, name, depth):

@@ -55,6 +55,12 @@ class LargeQ:
     def unbounded(self) -> bool:
         return self.k != (0.0, 0.0)
 
+    @property
+    def homogeneous(self) -> bool:
+        """f is exactly its lines (relu, leaky relu, linear) and the mean is 0: then E[f'²] and
+        E[f²]/q are constants for every q, and nothing here improves on a straight line in ln q."""
+        return self.mean == 0.0 and self.c == (0.0, 0.0) and not any(self.rd + self.rv + self.rm)
+
 
 def _remainder_moments(g, kinks) -> tuple[float, float, float]:
     """∫ z^j g(z) dz for j = 0, 1, 2 by 24-point Gauss–Legendre on 0.25-wide panels (split at kinks)."""
@@ -149,26 +155,94 @@ def _log(x: float) -> float:
     return math.log(x) if x > 0 else -math.inf
 
 
+def _mean_zero_polys(lq: LargeQ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:
+    """At mean 0 (t = 0, P± = ½, φ = φ(0)) :func:`_parts` is three polynomials in e: the
+    coefficients of D (of D/(φe) for the bounded activations), V (V/q) and M (M/s), lowest first."""
+    (kp, km), (cp, cm), h = lq.k, lq.c, 1.0 / _SQRT_2PI
+    r0 = lambda r: h * r[0]  # noqa: E731
+    r2 = lambda r: -0.5 * h * r[2]  # noqa: E731
+    if lq.unbounded:
+        d = (0.5 * (kp * kp + km * km), r0(lq.rd), 0.0, r2(lq.rd))
+        v = (0.5 * (kp * kp + km * km), 2.0 * h * (kp * cp - km * cm), 0.5 * (cp * cp + cm * cm),
+             r0(lq.rv), 0.0, r2(lq.rv))
+        m = (h * (kp - km), 0.5 * (cp + cm), r0(lq.rm), 0.0, r2(lq.rm))
+    else:
+        d = (lq.rd[0], -0.5 * lq.rd[2])  # of D/(φe), in e²
+        v = (0.5 * (cp * cp + cm * cm), r0(lq.rv), 0.0, r2(lq.rv))
+        m = (0.5 * (cp + cm), r0(lq.rm), 0.0, r2(lq.rm))
+    return d, v, m
 
+
+_LN_PHI0 = -0.5 * math.log(2.0 * math.pi)
 
 
 @dataclass(frozen=True)
 class Tail:
     """One of the four moments (0: ln E[f'²], 1: ln E[f²], 2: ln Var f, 3: E[f]/√E[f²]) beyond the
-    table: what :class:`~gradtui.engine.expected.HermiteTable` returns past its upper edge."""
+    table: what :class:`~gradtui.engine.meanfield_tables.HermiteTable` returns past its upper edge. At mean 0
+    (the common case) :meth:`scalar` evaluates only the polynomials in e that moment needs."""
 
     lq: LargeQ
     index: int
 
+    def __post_init__(self) -> None:
+        fast = _mean_zero_moment(self.lq, self.index) if self.lq.mean == 0.0 else None
+        object.__setattr__(self, "_fast", fast)
+
     def scalar(self, u: float) -> float:
-        return moments_scalar(self.lq, u)[self.index]
+        fast = self._fast  # type: ignore[attr-defined]
+        return fast(u) if fast is not None else moments_scalar(self.lq, u)[self.index]
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
-        return moments(self.lq, u)[self.index]
+        if self._fast is None:  # type: ignore[attr-defined]
+            return moments(self.lq, u)[self.index]
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            return self._fast(np.asarray(u, dtype=float))  # type: ignore[attr-defined]
+
+
+def _mean_zero_moment(lq: LargeQ, index: int):
+    """u ↦ moment ``index`` at mean 0 from the polynomials of :func:`_mean_zero_polys`, for a float or
+    an array of u. The residual recursion asks for ln Var, M/√V and ln V at the same u in turn: the
+    last float's (V, M) is kept and shared by the four moments of ``lq``."""
+    (cd, cv, cm), unbounded = _mean_zero_polys(lq), lq.unbounded
+    last = _last_vm(lq)
+
+    def horner(c, e):
+        out = c[-1]
+        for a in c[-2::-1]:
+            out = out * e + a
+        return out
+
+    def moment(u):
+        if isinstance(u, float):
+            e, ln, sqrt = math.exp(-0.5 * u), _log, math.sqrt
+        else:
+            e, ln, sqrt = np.exp(-0.5 * u), np.log, np.sqrt
+        if index == 0:
+            return ln(horner(cd, e)) if unbounded else _LN_PHI0 - 0.5 * u + ln(horner(cd, e * e))
+        lu, v, m = last[0]  # one read of one tuple: consistent even if another thread replaces it
+        if ln is not _log or lu != u:
+            v, m = horner(cv, e), horner(cm, e)
+            if ln is _log:
+                last[0] = (u, v, m)
+        if index == 1:
+            return u + ln(v) if unbounded else ln(v)
+        if index == 2:
+            return u + ln(v - m * m) if unbounded else ln(v - m * m)
+        return m / sqrt(v)
+
+    return moment
+
+
+@lru_cache(maxsize=None)
+def _last_vm(lq: LargeQ) -> list[tuple[float, float, float]]:
+    return [(math.nan, 0.0, 0.0)]
 
 
 def tails(activation: str, mean: float = 0.0) -> tuple[Tail, Tail, Tail, Tail]:
     """The four :class:`Tail` of one activation and mean, in the order ln D, ln V, ln Var, M/√V."""
     lq = large_q(activation, mean)
     return Tail(lq, 0), Tail(lq, 1), Tail(lq, 2), Tail(lq, 3)
+
+
 __all__ = ["LargeQ", "Tail", "large_q", "moments", "moments_scalar", "tails"]
