@@ -190,8 +190,15 @@ class Tail:
         object.__setattr__(self, "_fast", fast)
 
     def scalar(self, u: float) -> float:
+        return self.scalar_function()(u)
+
+    def scalar_function(self):
+        """The float → float function :meth:`scalar` calls (one call less on the hot path)."""
         fast = self._fast  # type: ignore[attr-defined]
-        return fast(u) if fast is not None else moments_scalar(self.lq, u)[self.index]
+        if fast is not None:
+            return fast
+        lq, index = self.lq, self.index
+        return lambda u: moments_scalar(lq, u)[index]
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
         if self._fast is None:  # type: ignore[attr-defined]
@@ -231,6 +238,16 @@ def _mean_zero_moment(lq: LargeQ, index: int):
             return u + ln(v - m * m) if unbounded else ln(v - m * m)
         return m / sqrt(v)
 
+    if unbounded and index == 1:  # ln V, the one the plain recursion asks for at every layer
+        v0, v1, v2, v3, _, v5 = cv
+
+        def log_v(u):
+            if not isinstance(u, float):
+                return moment(u)
+            e = math.exp(-0.5 * u)
+            return u + math.log(v0 + e * (v1 + e * (v2 + e * (v3 + e * e * v5))))
+
+        return log_v
     return moment
 
 

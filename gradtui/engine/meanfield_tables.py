@@ -63,6 +63,7 @@ class HermiteTable:
         object.__setattr__(self, "_ys", self.y.tolist())
         object.__setattr__(self, "_ds", (self.dy * h).tolist())
         object.__setattr__(self, "_ab", list(zip(a.tolist(), b.tolist())))
+        object.__setattr__(self, "_beyond", None if self.upper is None else self.upper.scalar_function())
 
     @property
     def n(self) -> int:
@@ -103,8 +104,8 @@ class HermiteTable:
         if t < 0.0:
             return ys[0] + ds[0] * t if self.linear_tails else ys[0]
         if t > n1:
-            if self.upper is not None:
-                return self.upper.scalar(u)
+            if self._beyond is not None:  # type: ignore[attr-defined]
+                return self._beyond(u)  # type: ignore[attr-defined]
             return ys[n1] + ds[n1] * (t - n1) if self.linear_tails else ys[n1]
         i = int(t)
         if i == n1:
