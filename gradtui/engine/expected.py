@@ -17,21 +17,21 @@ Everything is carried in natural logs, so a gradient of 1e-400 or a variance of 
 number. The Gaussian expectations come from a composite Gauss–Legendre rule split at 0 (relu's kink)
 with panels on both the Gaussian's scale and the activation's, accurate to ~1e-13 relative for q in
 [1e-8, 1e4]. Because the recursion is sequential, per-activation tables of ln V, ln D, ln Var f and
-M/√V over ln q (cubic Hermite with exact derivatives, linear extrapolation in ln q outside — exact for
-the homogeneous activations and asymptotically exact for the others) make one layer cost about a
-microsecond of pure-Python arithmetic, so depth 10,000 recomputes in milliseconds.
+M/√V over ln q (:mod:`~gradtui.engine.meanfield_tables`: quintic Hermite through exact first and
+second derivatives, ~1e-13; below q = 1e-12 linear extrapolation in ln q, above q = 1e12 the exact
+large-q asymptotics of :mod:`~gradtui.engine.asymptotics`) make one layer cost about a microsecond of
+pure-Python arithmetic, so depth 10,000 recomputes in milliseconds.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from .activations import ACTIVATIONS, Activation
 from .config import Config
+from .meanfield_tables import MeanFieldTables, _ln, _moments, tables  # noqa: F401 (_moments: tests)
 from .norms import NORMALISATIONS
 from .quadrature import gaussian_expectation, gaussian_rule
 from .result import Result
@@ -39,148 +39,6 @@ from .special import logaddexp as _logaddexp
 
 LN10 = math.log(10.0)
 NEG_INF = -math.inf
-
-# ---------------------------------------------------------------------------------------------
-# Per-activation tables over u = ln q
-# ---------------------------------------------------------------------------------------------
-_U_MIN, _U_MAX, _H = math.log(1e-12), math.log(1e12), 0.05
-#: ln q below this is treated as q → 0 (the table extrapolates linearly down to here)
-_U_FLOOR = _U_MIN - 1000.0
-
-
-@dataclass(frozen=True)
-class HermiteTable:
-    """y(u) on a uniform grid with exact slopes; cubic Hermite inside, linear/constant outside."""
-
-    u0: float
-    h: float
-    y: np.ndarray
-    dy: np.ndarray
-    linear_tails: bool = True
-    #: the exact value at q = 0 (u = -inf), where z is exactly 0
-    y_zero: float = NEG_INF
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_ys", self.y.tolist())
-        object.__setattr__(self, "_ds", (self.dy * self.h).tolist())
-
-    @property
-    def n(self) -> int:
-        return int(self.y.shape[0])
-
-    def __call__(self, u):
-        """Vectorised evaluation; u = -inf (q = 0) gives ``y_zero``."""
-        u_in = np.asarray(u, dtype=float)
-        u = np.maximum(u_in, _U_FLOOR)
-        t = (u - self.u0) / self.h
-        i = np.clip(np.floor(t), 0, self.n - 2).astype(np.intp)
-        s = np.clip(t - i, 0.0, 1.0)
-        y0, y1 = self.y[i], self.y[i + 1]
-        d0, d1 = self.dy[i] * self.h, self.dy[i + 1] * self.h
-        s2, s3 = s * s, s * s * s
-        inner = (2 * s3 - 3 * s2 + 1) * y0 + (s3 - 2 * s2 + s) * d0 + (3 * s2 - 2 * s3) * y1 + (s3 - s2) * d1
-        if self.linear_tails:
-            lo = self.y[0] + self.dy[0] * (u - self.u0)
-            u_end = self.u0 + (self.n - 1) * self.h
-            hi = self.y[-1] + self.dy[-1] * (u - u_end)
-            inner = np.where(t < 0, lo, np.where(t > self.n - 1, hi, inner))
-        return np.where(np.isneginf(u_in), self.y_zero, inner)
-
-    def scalar(self, u: float) -> float:
-        """The same value for one Python float, without NumPy call overhead (the hot path)."""
-        if u == NEG_INF:
-            return self.y_zero
-        if u < _U_FLOOR:
-            u = _U_FLOOR
-        t = (u - self.u0) / self.h
-        n1 = self.n - 1
-        ys, ds = self._ys, self._ds  # type: ignore[attr-defined]
-        if t < 0.0:
-            return ys[0] + ds[0] * t if self.linear_tails else ys[0]
-        if t > n1:
-            return ys[n1] + ds[n1] * (t - n1) if self.linear_tails else ys[n1]
-        i = int(t)
-        if i == n1:
-            i -= 1
-        s = t - i
-        s2 = s * s
-        s3 = s2 * s
-        return (
-            (2 * s3 - 3 * s2 + 1) * ys[i] + (s3 - 2 * s2 + s) * ds[i]
-            + (3 * s2 - 2 * s3) * ys[i + 1] + (s3 - s2) * ds[i + 1]
-        )
-
-
-@dataclass(frozen=True)
-class MeanFieldTables:
-    """ln V, ln D, ln Var f and M/√V of one activation as functions of u = ln q."""
-
-    activation: str
-    log_v: HermiteTable  # ln E[f(z)²]
-    log_d: HermiteTable  # ln E[f'(z)²]
-    log_var: HermiteTable  # ln Var f(z)
-    mean_ratio: HermiteTable  # E[f(z)] / √E[f(z)²], bounded in [-1, 1]
-
-
-def _moments(act: Activation, q: np.ndarray, mean: float = 0.0) -> dict[str, np.ndarray]:
-    """Moments at each q and their derivatives d/du (u = ln q), by Stein: d/du E[g] = E[g·(x²-1)]/2
-    with x = (z − mean)/√q."""
-    z, w = gaussian_rule(q, act.kinks, mean)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        f = act.f(z)
-        df = act.df(z)
-    y = z - mean if mean != 0.0 else z
-    x2m1 = y * y / q[:, None] - 1.0
-    e = lambda g: np.sum(w * g, axis=1)  # noqa: E731
-    m = e(f)
-    v = e(f * f)
-    d = e(df * df)
-    var = e((f - m[:, None]) ** 2)
-    dm = 0.5 * e(f * x2m1)
-    dv = 0.5 * e(f * f * x2m1)
-    dd = 0.5 * e(df * df * x2m1)
-    # d/du Var f = d/du (V - M²); written as E[(f-M)²(x²-1)]/2, which is the same and cancels less
-    dvar = 0.5 * e((f - m[:, None]) ** 2 * x2m1)
-    return {"m": m, "v": v, "d": d, "var": var, "dm": dm, "dv": dv, "dd": dd, "dvar": dvar}
-
-
-#: E[f²] and E[f'²] below this are held at it (relu under a negative bias mean at tiny q: the
-#: gradient there is zero for every practical purpose, and the log stays a number)
-_TINY = 1e-300
-
-
-@lru_cache(maxsize=None)
-def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
-    """Build (once per activation and pre-activation mean, ~1e3 values of q) the tables the
-    recursion reads."""
-    act = ACTIVATIONS[activation]
-    n = int(round((_U_MAX - _U_MIN) / _H)) + 1
-    u = _U_MIN + _H * np.arange(n)
-    mo = _moments(act, np.exp(u), mean)
-    v, d, var, m = mo["v"], mo["d"], mo["var"], mo["m"]
-    if mean != 0.0:
-        small_v, small_d = v < _TINY, d < _TINY
-        v, d = np.maximum(v, _TINY), np.maximum(d, _TINY)
-        mo["dv"] = np.where(small_v, 0.0, mo["dv"])
-        mo["dd"] = np.where(small_d, 0.0, mo["dd"])
-    sqrt_v = np.sqrt(v)
-    ratio = m / sqrt_v
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dlog_var = np.where(var > 0, mo["dvar"] / var, 0.0)
-        log_var = np.log(np.maximum(var, 1e-300))
-    # at q = 0 the pre-activation is exactly the mean: f(mean)², f'(mean)², no variance
-    f0 = float(act.f(np.full(1, mean))[0])
-    df0 = float(act.df(np.full(1, mean))[0])
-    return MeanFieldTables(
-        activation,
-        HermiteTable(_U_MIN, _H, np.log(v), mo["dv"] / v, y_zero=_ln(f0 * f0)),
-        HermiteTable(_U_MIN, _H, np.log(d), mo["dd"] / d, y_zero=_ln(df0 * df0)),
-        HermiteTable(_U_MIN, _H, log_var, dlog_var, y_zero=NEG_INF),
-        HermiteTable(
-            _U_MIN, _H, ratio, mo["dm"] / sqrt_v - 0.5 * ratio * mo["dv"] / v,
-            linear_tails=False, y_zero=math.copysign(1.0, f0) if f0 != 0 else 0.0,
-        ),
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,10 +57,6 @@ def _signed_add(la: float, sa: float, lb: float, sb: float) -> tuple[float, floa
     if la > lb:
         return la + math.log1p(-math.exp(lb - la)), sa
     return lb + math.log1p(-math.exp(la - lb)), sb
-
-
-def _ln(x: float) -> float:
-    return math.log(x) if x > 0 else NEG_INF
 
 
 def _signed_add_vec(la, sa, lb, sb):
