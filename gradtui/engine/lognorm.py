@@ -76,13 +76,19 @@ def log10_std(h: np.ndarray, work: np.ndarray | None = None) -> tuple[float, flo
         k = math.frexp(a)[1]
         lstd, log2_rms, _ = log10_std(np.ldexp(h, -k))
         return lstd + k * LOG10_2, log2_rms + k, True
-    dev = np.subtract(h, m, out=work)
-    var = float(np.vdot(dev, dev)) / h.size
+    ms = float(np.vdot(h, h)) / h.size  # one pass: var = E[h²] − m², where that cannot cancel
+    var = ms - m * m
+    if not (_SS_LO < ms < _SS_HI and var >= 1e-3 * ms):  # else two passes (the exact deviations)
+        dev = np.subtract(h, m, out=work)
+        var = float(np.vdot(dev, dev)) / h.size
+    else:
+        dev = None
     if _SS_LO < var < _SS_HI:
         lstd = 0.5 * math.log10(var)
     elif var == 0.0:
         lstd = -math.inf
     else:  # squares under- or overflow: scale the deviations by a power of two first
+        dev = np.subtract(h, m, out=work) if dev is None else dev
         k = math.frexp(float(np.max(np.abs(dev))))[1]
         y = np.ldexp(dev, -k)
         lstd = 0.5 * math.log10(float(np.vdot(y, y)) / h.size) + k * LOG10_2

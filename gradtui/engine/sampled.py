@@ -210,6 +210,11 @@ def _backward(net: Network, p: _Pass, src: CallWeights, g, E: int, lg_stored: fl
     gradients only when ``log10_weight_grad`` is an array)."""
     layer, s = p.layer, net.scale
     new = p.hlast  # scratch
+    # without the skip, s·(gz·W) is scaled by s together with the renormalisation (one pass):
+    # s = m·2^k, the stored δ is (gz·W)·m·2^-e and its exponent e + k
+    fold = not layer.residual and 0.0 < s < math.inf
+    m, k = math.frexp(s) if fold else (1.0, 0)
+    log_s, log_m = (math.log10(s), math.log10(m)) if fold else (0.0, 0.0)
     for l in range(net.config.depth - 1, -1, -1):
         # gz = ∂loss/∂z_l (stored scale 2^E)
         gz = layer.backward(g, p.d(l), p.zhat(l), p.stat(l), out=p.zbuf, work=p.w1)
@@ -218,7 +223,7 @@ def _backward(net: Network, p: _Pass, src: CallWeights, g, E: int, lg_stored: fl
             # buffer the next δ is written to (free until backward_input); B ≤ N when they are used
             log10_weight_grad[l] = (log10_outer_norm(gz, p.H[l], (p.w1, new))
                                     + (E + int(p.K[l])) * LOG10_2)
-        layer.backward_input(gz, g, src.backward(l), s, out=new)
+        layer.backward_input(gz, g, src.backward(l), 1.0 if fold else s, out=new)
         ln, e, ln_scaled = lognorm(new)
         if not ln > -math.inf:  # exactly zero (or nan): so is everything below
             fill = ln if math.isnan(ln) else -math.inf
@@ -227,12 +232,23 @@ def _backward(net: Network, p: _Pass, src: CallWeights, g, E: int, lg_stored: fl
             if log10_weight_grad is not None:
                 log10_weight_grad[:l] = fill
             break
+        ln += log_s
         log10_factor[l] = ln - lg_stored  # ‖δ_{l-1}‖ / ‖δ_l‖ = ‖new‖ / ‖G‖
         log10_grad_norm[l] = ln + E * LOG10_2
-        np.ldexp(new, -e, out=new)
+        _scale_by(new, m, -e)
         g, new = new, g
-        E += e
-        lg_stored = ln_scaled
+        E += e + k
+        lg_stored = ln_scaled + log_m
+
+
+def _scale_by(x: np.ndarray, m: float, e: int) -> None:
+    """x ← x·m·2^e in place, in one pass where m·2^e is a normal float (exact for m = 1)."""
+    if -1000 < e < 1000:
+        np.multiply(x, math.ldexp(m, e), out=x)
+    else:
+        np.ldexp(x, e, out=x)
+        if m != 1.0:
+            x *= m
 
 
 def compute_sampled(config: Config, *, weight_grads: bool = True) -> Result:
