@@ -1,7 +1,9 @@
 """The sampled engine's drawn network: inputs, readout, biases and weights, with the weight cache.
 
-Weights are unit-gain base draws (``inits.base_draw``), one generator per layer derived from the
-seed, scaled by √σ_w²·weight_scale at use (the matmul output is scaled, the draw never is). The base
+Weights are unit-gain base draws (normal entries by :func:`normals_into`, a block-wise Box–Muller;
+uniform and orthogonal ones by ``inits.base_draw``), one generator per layer derived from the seed
+(so a deeper network starts with the shallower one's layers, and a layer is the same whatever the
+depth), scaled by √σ_w²·weight_scale at use (the matmul output is scaled, the draw never is). The base
 stack of a (seed, width, family) is cached (at most two stacks, at most 512 MiB together, and only
 while stack + activations stay within 1 GiB); otherwise each layer's weights are redrawn from its own
 generator, so cached and regenerated networks give bit-identical results.
