@@ -2,8 +2,8 @@
 
     python benchmarks/cost.py            # measure, fit, print measured vs predicted and the constants
 
-1. Measures the primitives on one BLAS thread: a float64 normal draw, a matrix-product flop, an
-   element-wise pass.
+1. Measures the primitives on one BLAS thread: a normal draw as the sampled engine makes it
+   (``weights.normals_into``), a matrix-product flop, an element-wise pass.
 2. Times a grid of real computations (sampled engine with its weights drawn from scratch, the
    Jacobian spectrum, training) and fits, per engine, one multiplier on the primitives and the fixed
    cost per layer (least squares on relative error).
@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gradtui.engine import blas, compute, cost  # noqa: E402
+from gradtui.engine import blas, compute, cost, weights  # noqa: E402
 from gradtui.engine.config import Config  # noqa: E402
 from gradtui.engine.inits import INITS  # noqa: E402
 from gradtui.engine.sampled import clear_cache  # noqa: E402
@@ -44,7 +44,8 @@ def best(fn, repeat: int = 3) -> float:
 def primitives() -> dict[str, float]:
     rng = np.random.default_rng(0)
     n = 2048
-    draw = best(lambda: rng.standard_normal((n, n))) / (n * n)
+    out = np.empty(n * n)
+    draw = best(lambda: weights.normals_into(rng, out)) / (n * n)  # the engine's normal draw
     a, w = rng.standard_normal((64, 1024)), rng.standard_normal((1024, 1024))
     with blas.single_thread():
         flop = best(lambda: a @ w) / (2.0 * 64 * 1024 * 1024)

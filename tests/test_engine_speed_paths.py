@@ -50,9 +50,41 @@ def test_drawing_into_a_buffer_gives_the_same_draws(family):
     out = np.full((7, 7), np.nan)
     got = weights.layer_base_weight(3, family, 7, 4, out=out)
     assert got is out
-    ref = base_draw(weights._rng(3, weights._STREAM_WEIGHTS, 4), family, 7)
+    rng = weights._rng(3, weights._STREAM_WEIGHTS, 4)
+    if family == "normal":
+        ref = weights.normals_into(rng, np.empty(49), 1 / 7).reshape(7, 7)
+    else:
+        ref = base_draw(rng, family, 7)
     np.testing.assert_array_equal(got, ref)
     np.testing.assert_array_equal(weights.layer_base_weight(3, family, 7, 4), ref)
+    strided = np.full((7, 14), np.nan)[:, ::2]  # a non-contiguous buffer gets the same draws
+    np.testing.assert_array_equal(weights.layer_base_weight(3, family, 7, 4, out=strided), ref)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 2 * weights._PAIRS + 1, 5 * weights._PAIRS - 3])
+def test_box_muller_fills_every_entry_once_and_reproducibly(size):
+    a = weights.normals_into(np.random.default_rng(5), np.full(size, np.nan), 0.25)
+    b = weights.normals_into(np.random.default_rng(5), np.full(size, np.nan), 0.25)
+    assert np.isfinite(a).all()
+    np.testing.assert_array_equal(a, b)
+
+
+def test_box_muller_draws_have_the_normal_law():
+    from math import erf, sqrt
+
+    z = weights.normals_into(np.random.default_rng(11), np.empty(2_000_001), 4.0) / 2.0
+    n = z.size
+    assert abs(z.mean()) < 5 / sqrt(n)
+    assert abs(z.var() - 1.0) < 5 * sqrt(2 / n)
+    assert abs((z**4).mean() - 3.0) < 5 * sqrt(96 / n)
+    # the distribution function at a few points, within 5 binomial standard errors
+    for q in (-3.0, -1.5, -0.5, 0.0, 0.7, 2.0, 3.5):
+        p = 0.5 * (1 + erf(q / sqrt(2)))
+        assert abs(np.mean(z < q) - p) < 5 * sqrt(p * (1 - p) / n) + 1e-12
+    # the pairs are independent: cos and sin halves of a block are uncorrelated
+    k = weights._PAIRS
+    first, second = z[: 200 * k].reshape(-1, 2 * k)[:, :k], z[: 200 * k].reshape(-1, 2 * k)[:, k:]
+    assert abs(np.mean(first * second)) < 5 / sqrt(first.size)
 
 
 @pytest.mark.parametrize("init", ["xavier_normal", "he_uniform", "orthogonal"])

@@ -56,6 +56,10 @@ def _sampled(depth, batch, activation="tanh", norm="none", tied=False):
 CASES = [
     # activations at the limit, weights held
     _sampled(1000, 1024),
+    # the widest accepted layers at depth 10, batch 1024: streamed weights beside full activations
+    # (issue 15's corner), with the top layers kept up to the budget where it allows
+    _sampled(10, 1024),
+    _sampled(10, 1024, activation="linear"),
     # a wide layer drawn and packed per layer (stack too big to hold)
     dict(mode="sampled", depth=3, width=3000, batch=64, activation="tanh"),
     # a held stack of wide layers

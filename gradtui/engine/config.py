@@ -298,13 +298,16 @@ def sampled_peak_bytes(depth: int, width: int, batch: int, tied: bool = False,
         held = S ≤ min(512 MiB, budget − A), S = L·N² (N² tied), A = arrays·L·B·N + 4·B·N + 2·L·N
         peak = max(2·S, A + S + N²)   if held   (the stack is drawn, then scaled, before the run)
                A + 3·N²               else      (each layer drawn, scaled and packed in turn)
+    and a streamed pass keeps as many of its top layers as the budget allows beyond that
+    (gradtui.engine.call_weights), so it then holds up to the whole budget.
     """
     # the biases: the (L, N) base draw and its scaled copy
     act = 8 * (arrays * depth * width * batch + _SCRATCH_ARRAYS * width * batch + 2 * depth * width)
     stack = (1 if tied else depth) * width * width * 8
     if stack <= min(_WEIGHT_HOLD_BYTES, MEMORY_BUDGET - act):
         return max(2 * stack, act + stack + _HELD_WEIGHT_ARRAYS * 8 * width * width)
-    return act + _LAYER_WEIGHT_ARRAYS * 8 * width * width
+    streamed = act + _LAYER_WEIGHT_ARRAYS * 8 * width * width
+    return max(streamed, min(MEMORY_BUDGET, act + (2 + depth) * 8 * width * width))
 
 
 def max_affordable_width(depth: int, batch: int, tied: bool = False,

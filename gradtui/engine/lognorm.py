@@ -37,14 +37,22 @@ def lognorm(x: np.ndarray) -> tuple[float, int, float]:
     return math.log10(n) + k * LOG10_2, k + e, math.log10(mant)
 
 
-def log10_outer_norm(g: np.ndarray, h: np.ndarray) -> float:
-    """log10 ‖gᵀh‖_F for g, h of shape (B, N), in O(B²N) when B ≤ N (‖gᵀh‖² = Σ (ggᵀ)⊙(hhᵀ))."""
+def log10_outer_norm(g: np.ndarray, h: np.ndarray, work: tuple | None = None) -> float:
+    """log10 ‖gᵀh‖_F for g, h of shape (B, N), in O(B²N) when B ≤ N (‖gᵀh‖² = Σ (ggᵀ)⊙(hhᵀ)).
+
+    ``work``: two scratch arrays of at least B² elements each for the B×B products (allocated
+    when None)."""
     b, n = g.shape
     if b <= n:
-        p = (h @ h.T) * (g @ g.T)
+        if work is None:
+            p, q = h @ h.T, g @ g.T
+        else:
+            p = np.matmul(h, h.T, out=work[0].reshape(-1)[: b * b].reshape(b, b))
+            q = np.matmul(g, g.T, out=work[1].reshape(-1)[: b * b].reshape(b, b))
+        p *= q
         ss = float(p.sum())
         # accept when finite, away from under/overflow, and not a cancellation of big terms
-        if _SS_LO < ss < _SS_HI and ss >= 1e-6 * float(np.abs(p).sum()):
+        if _SS_LO < ss < _SS_HI and ss >= 1e-6 * float(np.abs(p, out=p).sum()):
             return 0.5 * math.log10(ss)
     mg, mh = float(np.max(np.abs(g))), float(np.max(np.abs(h)))
     if mg == 0.0 or mh == 0.0:
@@ -68,13 +76,19 @@ def log10_std(h: np.ndarray, work: np.ndarray | None = None) -> tuple[float, flo
         k = math.frexp(a)[1]
         lstd, log2_rms, _ = log10_std(np.ldexp(h, -k))
         return lstd + k * LOG10_2, log2_rms + k, True
-    dev = np.subtract(h, m, out=work)
-    var = float(np.vdot(dev, dev)) / h.size
+    ms = float(np.vdot(h, h)) / h.size  # one pass: var = E[h²] − m², where that cannot cancel
+    var = ms - m * m
+    if not (_SS_LO < ms < _SS_HI and var >= 1e-3 * ms):  # else two passes (the exact deviations)
+        dev = np.subtract(h, m, out=work)
+        var = float(np.vdot(dev, dev)) / h.size
+    else:
+        dev = None
     if _SS_LO < var < _SS_HI:
         lstd = 0.5 * math.log10(var)
     elif var == 0.0:
         lstd = -math.inf
     else:  # squares under- or overflow: scale the deviations by a power of two first
+        dev = np.subtract(h, m, out=work) if dev is None else dev
         k = math.frexp(float(np.max(np.abs(dev))))[1]
         y = np.ldexp(dev, -k)
         lstd = 0.5 * math.log10(float(np.vdot(y, y)) / h.size) + k * LOG10_2

@@ -26,7 +26,9 @@ Memory: h_0..h_{L-1} and f'(ẑ_l) for every layer, plus ẑ_l with a normalisat
 scratch arrays, all carved from one workspace buffer that is kept for the next call when it is at
 most 128 MiB. Weights are held only while workspace + stack ≤ 1 GiB; otherwise they are streamed
 (:mod:`~gradtui.engine.call_weights`): two N×N buffers, plus as many of the top layers as fit in
-1 GiB − workspace − cache, kept so the backward pass redraws only the rest. Idle, the engine holds at
+1 GiB − workspace − cache − the network's inputs, readout and biases, kept so the backward pass
+redraws only the rest. The backward signal and the weight-gradient Gram products use the
+workspace's scratch arrays (nothing of size B×N or B×B is allocated per layer). Idle, the engine holds at
 most 512 MiB of weights and a 128 MiB workspace.
 
 Speed: per layer two matmuls (h@Wᵀ, δ@W) plus two B×B Gram matrices for the weight-gradient norm
@@ -92,7 +94,10 @@ def backprop(net: Network, weight_grads: bool = True) -> Backprop:
     every other number is the same."""
     size = workspace_size(net.config)
     buf = take_workspace(size)
-    src = CallWeights(net, TOTAL_BYTES - 8 * max(size, buf.size) - cache_info()["bytes"])
+    # what the pass may hold in weights: the budget less the workspace, the cached stacks and the
+    # network's own arrays (inputs, readout, biases), so a streamed pass's kept layers stay inside it
+    own = sum(a.nbytes for a in (net.x, net.readout, net.bias) if a is not None)
+    src = CallWeights(net, TOTAL_BYTES - 8 * max(size, buf.size) - cache_info()["bytes"] - own)
     try:
         with np.errstate(all="ignore"):
             return _backprop(net, Carver(buf), src, weight_grads)
@@ -185,7 +190,8 @@ def _backprop(net: Network, ws: Carver, src: CallWeights, weight_grads: bool) ->
              log10_act_std, overflow, dead_frac, saturated_frac)
     # δ_L = ∂loss/∂h_L: the readout r for every sample (one r per sample under batch norm, see
     # weights.network); held as G·2^E with ‖G‖ in [0.5, 1)
-    g = net.readout.copy() if net.readout.ndim == 2 else np.tile(net.readout, (c.batch, 1))
+    g = p.w2  # scratch from here on (the backward never needs it otherwise)
+    np.copyto(g, net.readout)  # one r per sample: broadcast over the batch, or (B, N) already
     lg, e, lg_stored = lognorm(g)  # lg_stored: log10 ‖G‖
     log10_grad_norm[L] = lg
     if top < L:
@@ -204,12 +210,20 @@ def _backward(net: Network, p: _Pass, src: CallWeights, g, E: int, lg_stored: fl
     gradients only when ``log10_weight_grad`` is an array)."""
     layer, s = p.layer, net.scale
     new = p.hlast  # scratch
+    # without the skip, s·(gz·W) is scaled by s together with the renormalisation (one pass):
+    # s = m·2^k, the stored δ is (gz·W)·m·2^-e and its exponent e + k
+    fold = not layer.residual and 0.0 < s < math.inf
+    m, k = math.frexp(s) if fold else (1.0, 0)
+    log_s, log_m = (math.log10(s), math.log10(m)) if fold else (0.0, 0.0)
     for l in range(net.config.depth - 1, -1, -1):
         # gz = ∂loss/∂z_l (stored scale 2^E)
         gz = layer.backward(g, p.d(l), p.zhat(l), p.stat(l), out=p.zbuf, work=p.w1)
         if log10_weight_grad is not None:
-            log10_weight_grad[l] = log10_outer_norm(gz, p.H[l]) + (E + int(p.K[l])) * LOG10_2
-        layer.backward_input(gz, g, src.backward(l), s, out=new)
+            # the B×B products go into w1 (free after the normalisation's backward) and the
+            # buffer the next δ is written to (free until backward_input); B ≤ N when they are used
+            log10_weight_grad[l] = (log10_outer_norm(gz, p.H[l], (p.w1, new))
+                                    + (E + int(p.K[l])) * LOG10_2)
+        layer.backward_input(gz, g, src.backward(l), 1.0 if fold else s, out=new)
         ln, e, ln_scaled = lognorm(new)
         if not ln > -math.inf:  # exactly zero (or nan): so is everything below
             fill = ln if math.isnan(ln) else -math.inf
@@ -218,12 +232,23 @@ def _backward(net: Network, p: _Pass, src: CallWeights, g, E: int, lg_stored: fl
             if log10_weight_grad is not None:
                 log10_weight_grad[:l] = fill
             break
+        ln += log_s
         log10_factor[l] = ln - lg_stored  # ‖δ_{l-1}‖ / ‖δ_l‖ = ‖new‖ / ‖G‖
         log10_grad_norm[l] = ln + E * LOG10_2
-        np.ldexp(new, -e, out=new)
+        _scale_by(new, m, -e)
         g, new = new, g
-        E += e
-        lg_stored = ln_scaled
+        E += e + k
+        lg_stored = ln_scaled + log_m
+
+
+def _scale_by(x: np.ndarray, m: float, e: int) -> None:
+    """x ← x·m·2^e in place, in one pass where m·2^e is a normal float (exact for m = 1)."""
+    if -1000 < e < 1000:
+        np.multiply(x, math.ldexp(m, e), out=x)
+    else:
+        np.ldexp(x, e, out=x)
+        if m != 1.0:
+            x *= m
 
 
 def compute_sampled(config: Config, *, weight_grads: bool = True) -> Result:

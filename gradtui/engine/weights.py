@@ -1,7 +1,9 @@
 """The sampled engine's drawn network: inputs, readout, biases and weights, with the weight cache.
 
-Weights are unit-gain base draws (``inits.base_draw``), one generator per layer derived from the
-seed, scaled by √σ_w²·weight_scale at use (the matmul output is scaled, the draw never is). The base
+Weights are unit-gain base draws (normal entries by :func:`normals_into`, a block-wise Box–Muller;
+uniform and orthogonal ones by ``inits.base_draw``), one generator per layer derived from the seed
+(so a deeper network starts with the shallower one's layers, and a layer is the same whatever the
+depth), scaled by √σ_w²·weight_scale at use (the matmul output is scaled, the draw never is). The base
 stack of a (seed, width, family) is cached (at most two stacks, at most 512 MiB together, and only
 while stack + activations stay within 1 GiB); otherwise each layer's weights are redrawn from its own
 generator, so cached and regenerated networks give bit-identical results.
@@ -46,17 +48,20 @@ def layer_base_weight(seed: int, family: str, width: int, layer: int,
                       out: np.ndarray | None = None) -> np.ndarray:
     """The unit-gain base draw of one layer (0-based), from that layer's own generator.
 
-    ``out``: an (N, N) float64 array to draw into (no temporaries for the normal and uniform
-    families); the numbers are bit-identical to ``inits.base_draw`` either way."""
+    ``out``: an (N, N) float64 array to draw into (no N×N temporaries for the normal and uniform
+    families); the numbers are the same either way. Normal entries come from :func:`normals_into`
+    (uniform and orthogonal ones are ``inits.base_draw``'s)."""
     if out is None:
         out = np.empty((width, width))
+    elif not out.flags.c_contiguous:  # the generators fill contiguous arrays only
+        np.copyto(out, layer_base_weight(seed, family, width, layer))
+        return out
     if family == "zeros":
         out.fill(0.0)
         return out
     rng = _rng(seed, _STREAM_WEIGHTS, layer)
-    if family == "normal":  # = rng.standard_normal((n, n)) / √n
-        rng.standard_normal(out=out)
-        np.divide(out, math.sqrt(width), out=out)
+    if family == "normal":  # N(0, 1/n) entries
+        normals_into(rng, out.reshape(-1), 1.0 / width)
     elif family == "uniform":  # = rng.uniform(-c, c, (n, n)): low + (high - low)·U[0, 1)
         c = math.sqrt(3.0 / width)
         rng.random(out=out)
@@ -64,6 +69,39 @@ def layer_base_weight(seed: int, family: str, width: int, layer: int,
         out += -c
     else:
         np.copyto(out, base_draw(rng, family, width))
+    return out
+
+
+#: Box–Muller pairs made per block (the scratch stays in the CPU cache)
+_PAIRS = 1 << 13
+_TWO_PI32 = np.float32(2.0 * math.pi)
+
+
+def normals_into(rng: np.random.Generator, out: np.ndarray, var: float = 1.0) -> np.ndarray:
+    """Fill the 1-D float64 ``out`` with independent N(0, var) draws, ~2.5× faster than
+    ``rng.standard_normal`` (whose float64 ziggurat costs ~9 ns a normal here).
+
+    Box–Muller, block by block: a radius √(−2·var·ln u) from a float64 uniform u ∈ (0, 1] (exact
+    law up to 8.5σ, so nothing is cut off in practice) times cos θ and sin θ of a float32 angle
+    θ = 2π·v (float32 sine and cosine are vectorised, float64 ones are not: 0.5 vs 11 ns). The
+    draws are float64 numbers; only the angle carries float32 rounding (~6·10⁻⁸ relative)."""
+    m = out.size
+    radius, angle, trig = np.empty(_PAIRS), np.empty(_PAIRS, np.float32), np.empty(_PAIRS, np.float32)
+    for i in range(0, m, 2 * _PAIRS):
+        k = min(_PAIRS, (m - i + 1) // 2)
+        r, a, t = radius[:k], angle[:k], trig[:k]
+        rng.random(out=r)
+        np.subtract(1.0, r, out=r)
+        np.log(r, out=r)
+        np.multiply(r, -2.0 * var, out=r)
+        np.sqrt(r, out=r)
+        rng.random(dtype=np.float32, out=a)
+        np.multiply(a, _TWO_PI32, out=a)
+        np.cos(a, out=t)
+        np.multiply(r, t, out=out[i : i + k])
+        j = min(k, m - i - k)
+        np.sin(a[:j], out=t[:j])
+        np.multiply(r[:j], t[:j], out=out[i + k : i + k + j])
     return out
 
 
@@ -317,5 +355,5 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
 
 __all__ = [
     "MAX_STACKS", "Network", "TOTAL_BYTES", "WEIGHT_CACHE_BYTES", "cache_info", "clear_weights",
-    "layer_base_weight", "network", "scaled_biases", "scaled_inputs",
+    "layer_base_weight", "network", "normals_into", "scaled_biases", "scaled_inputs",
 ]
