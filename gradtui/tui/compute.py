@@ -7,6 +7,7 @@ what comes back.
 from __future__ import annotations
 
 import inspect
+import threading
 import time
 from dataclasses import dataclass
 
@@ -127,7 +128,7 @@ class ComputeChart:
         if first is not None and first.config == config:  # computing since before Textual started
             work, inline = first.wait, False
         elif quick is not None:
-            work = lambda ticket: _quick_then_exact(ticket, Job(quick, overlay, weight_grads), job)  # noqa: E731
+            work = lambda ticket: _exact_and_quick(ticket, Job(quick, overlay, weight_grads), job)  # noqa: E731
         else:
             work = lambda ticket: run_job(job)  # noqa: E731
         self.runner.submit("chart", work, self._show_exact, keep=self._remember, inline=inline,
@@ -174,11 +175,19 @@ class ComputeChart:
                 self.runner.cache.put(result.config, result)
 
 
-def _quick_then_exact(ticket, quick: Job, exact: Job) -> Outcome:
-    """Report the quick job's outcome as progress, then compute the exact one (unless a newer
-    request superseded this one meanwhile: then the quick outcome is all it returns)."""
-    first = run_job(quick)
-    if ticket.stopped:
-        return first
-    ticket.report(first)
-    return run_job(exact)
+def _exact_and_quick(ticket, quick: Job, exact: Job) -> Outcome:
+    """Compute the exact job here while the quick one runs beside it, in a thread of its own: the
+    quick outcome is reported as progress if it is there first (and the request is still wanted),
+    so the provisional answer never delays the exact one."""
+    done = threading.Event()
+
+    def beside() -> None:
+        first = run_job(quick)
+        if not done.is_set() and not ticket.stopped:
+            ticket.report(first)  # a report after the exact outcome is dropped by the runner
+
+    threading.Thread(target=beside, name="gradtui-provisional", daemon=True).start()
+    try:
+        return run_job(exact)
+    finally:
+        done.set()
