@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 from rich.ansi import AnsiDecoder
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.strip import Strip
+from textual.visual import Visual, visualize
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 
@@ -46,17 +49,26 @@ def ansi_strip(line: str, width: int, base: Style) -> Strip:
 
 
 class LineCache:
-    """The strips of recently shown lines, by (line, width, base style)."""
+    """The strips of recently shown lines, by what they were made from (line, width, base style)."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._strips: dict[tuple, Strip] = {}
 
-    def strip(self, line: str, width: int, base: Style) -> Strip:
-        key = (line, width, base)
+    def get(self, key: tuple, make: Callable[[], Strip]) -> Strip:
         strip = self._strips.get(key)
         if strip is None:
             if len(self._strips) >= self.size:
                 self._strips.clear()  # a new size or theme: the old lines will not come back
-            strip = self._strips[key] = ansi_strip(line, width, base)
+            strip = self._strips[key] = make()
         return strip
+
+    def strip(self, line: str, width: int, base: Style) -> Strip:
+        """An ANSI line's strip (:func:`ansi_strip`)."""
+        return self.get((line, width, base), lambda: ansi_strip(line, width, base))
+
+    def text_strip(self, widget, text: Text, width: int) -> Strip:
+        """A one-line rich Text's strip, as the widget would draw it."""
+        style = widget.visual_style
+        key = (text.plain, text.style, tuple(text.spans), width, style)
+        return self.get(key, lambda: Visual.to_strips(widget, visualize(widget, text), width, 1, style)[0])

@@ -50,6 +50,9 @@ class ControlPanel(Widget):
         super().__init__(id=id)
         self.glyphs = glyphs(ascii)
         self.ascii = ascii
+        self._lines = LineCache()
+        self._rows_key: tuple | None = None
+        self._rows_made: list[Text] = []
 
     class Selected(Message):
         """A control row was clicked, or the wheel moved the selection over the panel."""
@@ -86,6 +89,26 @@ class ControlPanel(Widget):
         self._wheel(event, -1)
 
     def render(self) -> Text:
+        return Text("\n", no_wrap=True).join(self._rows())
+
+    def render_line(self, y: int) -> Strip:
+        """One row, from the row cache: a keypress redraws only the rows whose text changed."""
+        rows = self._rows()
+        width = self.size.width
+        if y >= len(rows):
+            return Strip.blank(width, self.visual_style.rich_style)
+        return self._lines.text_strip(self, rows[y], width)
+
+    def _rows(self) -> list[Text]:
+        """The rows shown, made once per setting, selection, size and theme."""
+        from .theme import theme_of
+
+        key = (self.config, self.selected, tuple(self.content_size), theme_of(self.app))
+        if key != self._rows_key:
+            self._rows_key, self._rows_made = key, self._make_rows()
+        return self._rows_made
+
+    def _make_rows(self) -> list[Text]:
         g = self.glyphs
         label_style = self.get_component_rich_style("control-panel--label")
         dim_style = self.get_component_rich_style("control-panel--dim")
@@ -107,7 +130,7 @@ class ControlPanel(Widget):
                 line.pad_right(width - line.cell_len)
                 line.stylize(selected_style)
             lines.append(line)
-        return Text("\n", no_wrap=True).join(lines)
+        return lines
 
     def _inactive(self, key: str) -> bool:
         """Settings that do not change the current view are drawn dim (still changeable)."""
