@@ -155,6 +155,7 @@ class ChartView(Widget):
         self.error: str | None = None
         self._cache_key: tuple | None = None
         self._cache_ansi: str | None = None
+        self._cache_lines: list[str] = []
         self._lines = LineCache()
         #: a tour question waits for its answer: no bars
         self.answer_hidden = False
@@ -211,8 +212,8 @@ class ChartView(Widget):
                     threshold=self.clip if self.view == "weight" else None, theme=theme,
                 )
             except Exception as error:  # a chart bug must not take the app down
-                self._cache_ansi = f"chart failed: {type(error).__name__}: {error}"
-            self._cache_key = key
+                self._cache_ansi = f"\x1b[1mchart failed: {type(error).__name__}: {error}\x1b[0m"
+            self._cache_key, self._cache_lines = key, self._cache_ansi.split("\n")
         return self._cache_ansi
 
     def render(self) -> Text:
@@ -226,10 +227,9 @@ class ChartView(Widget):
     def render_line(self, y: int) -> Strip:
         """A chart line from the line cache: a keypress re-decodes only the lines that changed
         (the frame, the legend and most rows of bars stay as they were)."""
-        ansi = self._chart_ansi()
-        if ansi is None:
+        if self._chart_ansi() is None:
             return super().render_line(y)
-        lines = ansi.split("\n")
+        lines = self._cache_lines
         base = self.visual_style.rich_style
         if y >= len(lines):
             return Strip.blank(self.size.width, base)
