@@ -93,7 +93,7 @@ async def test_first_shown_is_the_mean_field_marked_provisional_and_the_last_is_
         assert same_result(shown[0][0], compute(config.replace(mode="expected")))
         assert same_result(shown[1][0], compute(config)) and app.result is shown[1][0]
         assert same_result(app.overlay, shown[0][0])  # the stand-in is the exact chart's overlay
-        assert subtitles[1].startswith("provisional: mean-field theory")
+        assert subtitles[1].startswith("provisional: mean-field bars")
         assert "provisional" not in subtitles[-1] and app.settled
 
     await press_weight(BIG, check, hold=release)

@@ -48,7 +48,7 @@ def chart_subtitle(view: str, clip: float | None, pinned: bool, computing: bool,
 
 def provisional_note(g: Glyphs) -> str:
     """The subtitle of a provisional chart: what it shows, and that the network's own is coming."""
-    return f"provisional: mean-field theory, network computing{g.ellipsis}"
+    return f"provisional: mean-field bars, computing{g.ellipsis}"
 
 
 def status_text(message: Text | None, shown: Result | None, config: Config, view: str,
