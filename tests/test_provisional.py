@@ -121,3 +121,21 @@ async def test_a_fast_network_shows_only_the_exact_answer():
         assert same_result(app.result, compute(app.config))
 
     await press_weight(BIG.replace(depth=8, width=64), check)
+
+
+async def test_a_change_made_under_another_screen_shows_no_stand_in_there():
+    """A view on top (here the help) changes the config: nothing is drawn into the hidden main
+    screen's widgets then; the exact answer is there once the view closes."""
+    app = GradApp(config=BIG)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert len(app.screen_stack) == 2
+        new = BIG.replace(weight_scale=2.0)
+        app.change_config(new)
+        assert not app.provisional
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app._exception is None and app.settled
+        assert same_result(app.result, compute(new))

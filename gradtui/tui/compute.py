@@ -140,8 +140,8 @@ class ComputeChart:
         provisional in the chart's subtitle until the exact answer replaces them); returns the
         exact job's overlay: ``known`` (the cached mean-field result) or the one computed here."""
         quick = provisional_config(config)
-        if quick is None:
-            return known
+        if quick is None or len(self.screen_stack) > 1:
+            return known  # none, or another screen is on top (a view changed the config): unseen
         if known is None:
             if quick.depth > INLINE_MAX_DEPTH or quick.activation not in self._warm:
                 return None  # its tables are not built yet: the worker computes the overlay
