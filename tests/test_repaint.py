@@ -6,11 +6,13 @@ from collections import Counter
 
 import pytest
 from textual.widget import Widget
+from textual.widgets import Static
 
 import gradtui.render.verdict as verdict_module
 from gradtui.engine import Config
 from gradtui.tui.app import GradApp
 from gradtui.tui.controls import CONTROL_KEYS, CONTROLS
+from gradtui.tui.widgets import ChartView, ControlPanel
 from tui_helpers import settle
 
 SIZE = (80, 24)
@@ -20,8 +22,11 @@ WATCHED = ("controls", "inspector", "chart", "verdict", "status", "command")
 
 @pytest.fixture
 def spies(monkeypatch):
-    """Counts of depth_scale_text calls, theory_summary calls and repaints per widget id."""
-    counts: dict[str, Counter] = {"text": Counter(), "refresh": Counter()}
+    """Counts of depth_scale_text calls, theory_summary calls, and per widget id: repaints asked
+    for (``refresh``), text set (``update``, Static.update) and the content drawn again
+    (``render``, Widget._render_content, or the first line of a widget drawn line by line)."""
+    counts: dict[str, Counter] = {"text": Counter(), "refresh": Counter(), "update": Counter(),
+                                  "render": Counter()}
     original_text = verdict_module.depth_scale_text
 
     def counted_text(config, *, ascii=False):
@@ -46,10 +51,35 @@ def spies(monkeypatch):
         return original_refresh(self, *regions, **kw)
 
     monkeypatch.setattr(Widget, "refresh", counted_refresh)
+    original_update = Static.update
+
+    def counted_update(self, *args, **kw):
+        if self.id in WATCHED:
+            counts["update"][self.id] += 1
+        return original_update(self, *args, **kw)
+
+    monkeypatch.setattr(Static, "update", counted_update)
+    original_content = Widget._render_content
+
+    def counted_content(self):
+        if self.id in WATCHED:
+            counts["render"][self.id] += 1
+        return original_content(self)
+
+    monkeypatch.setattr(Widget, "_render_content", counted_content)
+    for cls in (ChartView, ControlPanel):  # drawn line by line, from their own line caches
+        original_line = cls.render_line
+
+        def counted_line(self, y, original_line=original_line):
+            if y == 0 and self.id in WATCHED:
+                counts["render"][self.id] += 1
+            return original_line(self, y)
+
+        monkeypatch.setattr(cls, "render_line", counted_line)
     return counts
 
 
-async def press_and_count(key_row: str, spies, config: Config) -> tuple[GradApp, Counter, Counter]:
+async def press_and_count(key_row: str, spies, config: Config) -> tuple[GradApp, dict[str, Counter]]:
     """Select ``key_row``, settle, reset the counters, press → once and settle again."""
     app = GradApp(config=config)
     async with app.run_test(size=SIZE) as pilot:
@@ -65,32 +95,30 @@ async def press_and_count(key_row: str, spies, config: Config) -> tuple[GradApp,
         await pilot.press("right")
         await settle(pilot)
         assert app.config != before and app.settled
-        return app, Counter(spies["text"]), Counter(spies["refresh"])
+        return app, {name: Counter(counter) for name, counter in spies.items()}
 
 
 async def test_a_depth_press_repaints_controls_chart_verdict_and_command_only(spies):
-    app, text, refresh = await press_and_count("depth", spies, Config(depth=16))
+    app, counts = await press_and_count("depth", spies, Config(depth=16))
     assert app.config.depth != 16
     # the depth-scale line does not depend on depth: asked for once, solved not at all (cached)
-    assert text["depth_scale_text"] == 1
-    assert text["theory_summary"] == 0
-    for changed in ("controls", "chart", "verdict", "command"):
-        assert refresh[changed] >= 1, (changed, refresh)
-    for same in ("inspector", "status"):  # their text is unchanged: no repaint
-        assert refresh[same] == 0, (same, refresh)
-    # one repaint per changed widget, not one per handler that ran
-    assert refresh["chart"] == 1 and refresh["verdict"] == 1 and refresh["command"] == 1
+    assert counts["text"] == {"depth_scale_text": 1}
+    # exactly one repaint, one new text and one new drawing of each widget whose content changed,
+    # and none of the inspector's and the status line's (their text is the same)
+    assert counts["refresh"] == {"controls": 1, "chart": 1, "verdict": 1, "command": 1}
+    assert counts["update"] == {"verdict": 1, "command": 1}
+    assert counts["render"] == {"controls": 1, "chart": 1, "verdict": 1, "command": 1}
 
 
 async def test_a_weight_press_solves_the_depth_scale_once_and_leaves_the_inspector(spies):
     # one step up already, so the command line keeps its two lines at 80 columns (no new layout)
     start = CONTROLS[CONTROL_KEYS.index("weight_scale")].step(Config(depth=16), +1)
-    app, text, refresh = await press_and_count("weight_scale", spies, start)
-    assert text["depth_scale_text"] == 1
-    assert text["theory_summary"] == 1  # a new σ_w: one fixed-point solve
-    assert refresh["status"] == 1  # χ₁ changed
-    assert refresh["inspector"] == 0
-    assert refresh["chart"] == 1 and refresh["controls"] >= 1 and refresh["command"] == 1
+    app, counts = await press_and_count("weight_scale", spies, start)
+    assert counts["text"] == {"depth_scale_text": 1, "theory_summary": 1}  # a new σ_w: one solve
+    changed = {"controls": 1, "chart": 1, "verdict": 1, "status": 1, "command": 1}  # χ₁ changed
+    assert counts["refresh"] == changed
+    assert counts["update"] == {"verdict": 1, "status": 1, "command": 1}
+    assert counts["render"] == changed
 
 
 async def test_unchanged_text_is_not_set_again():

@@ -11,6 +11,7 @@ import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 
 def _import_plotext():
@@ -61,7 +62,15 @@ marker, colorize = plt.marker, plt.colorize
 
 def plotext_frame(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, yticks, ylabels) -> list[str]:
     """plotext 6 draws the frame (y labels, axes, x ticks and labels) as ``fig_h`` plain lines of
-    ``width``; gradtui paints the cells inside it itself."""
+    ``width``; gradtui paints the cells inside it itself. A frame is built once per set of axes
+    (a key that changes only the bars, the cursor or the text around the chart reuses it)."""
+    key = (int(width), int(fig_h), int(columns), tuple(float(x) for x in xticks), tuple(xlabels),
+           tuple(float(y) for y in ylim), tuple(float(t) for t in yticks), tuple(ylabels))
+    return list(_frame(*key))
+
+
+@lru_cache(maxsize=64)
+def _frame(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, yticks, ylabels) -> tuple[str, ...]:
     with figure() as f:
         f.plot_size(width, fig_h)
         f.axes(False, axis="x", side="upper")
@@ -72,4 +81,4 @@ def plotext_frame(width: int, fig_h: int, columns: int, xticks, xlabels, ylim, y
         f.ruler("x").ticks([float(c) for c in xticks], list(xlabels))
         lines = f.build().string(colorless=True).split("\n")
     lines = [fit(line, width) for line in lines[:fig_h]]
-    return lines + [" " * width] * (fig_h - len(lines))
+    return tuple(lines + [" " * width] * (fig_h - len(lines)))

@@ -7,7 +7,6 @@ cursor); results are derived from it by the engine, off the UI thread, latest re
 
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 from rich.text import Text
@@ -18,35 +17,30 @@ from textual.reactive import var
 from textual.widgets import Footer
 
 from gradtui.engine import MODES, PRESET_ORDER, PRESETS, Config, Result
-from gradtui.render.glyphs import glyphs
-from gradtui.render.palette import css_variables
 
 from .bindings import MAIN_BINDINGS
 from .commands import GradCommands
 from .compare_view import CompareActions
 from .compute import ComputeChart, Outcome, has_weight_grads
 from .controls import CONTROLS, cycle, inactive_reason, with_mode
-from .host import ConfigApp
+from .host import ConfigApp, MainScreen, run_in_terminal
 from .repaint import Repaint, repaints
 from .status import CLIP_NORMS, NEXT_VIEW, clip_label, pinned_note
-from .theme import install as install_theme, theme_of
+from .theme import install as install_theme
+from .view_actions import ViewActions
 from .widgets import (
-    MIN_HEIGHT, MIN_WIDTH, ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
+    ChartView, ControlPanel, Inspector, TextLine, TooSmall, Verdict,
 )
 
 #: a sampled network slower than this to compute gets a note saying so (and what makes it faster)
 SLOW_SECONDS = 2.0
 
 
-class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
+class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, ConfigApp):
     """Keyboard-only explorer of vanishing and exploding gradients."""
 
-    CSS_PATH = "app.tcss"
-    TITLE = "gradtui"
     #: ctrl+p: gradtui's own commands (tui/commands.py), not Textual's system ones
     COMMANDS = {GradCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-normal"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
 
     #: every key of the main screen (:mod:`.bindings`); a binding's tooltip is its line in the help
     BINDINGS = MAIN_BINDINGS
@@ -61,6 +55,7 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
                  compare: tuple[Config, ...] | None = None, prefetch=None,
                  theme: str = "dark") -> None:
         super().__init__(config, ascii=ascii)
+        self._drawing(ascii)
         install_theme(self, theme)  # "dark" or "light" (tui/theme.py)
         #: the compare screen's settings (C, ``--compare``), kept between its openings
         self.comparison: list[Config] = list(compare or ())
@@ -68,7 +63,6 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
         self._prefetch = prefetch
         #: tour steps to open with (``gradtui --tour``), or None
         self.tour = tour
-        self.glyphs = glyphs(ascii)
         self.color = not self.no_color
         self.result: Result | None = None
         self.overlay: Result | None = None
@@ -81,10 +75,6 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
         self._warming = False
 
     # -- layout -----------------------------------------------------------------------------
-    def get_css_variables(self) -> dict[str, str]:
-        """The theme's variables and the regime palette's (``$regime-vanishing`` … in app.tcss)."""
-        return {**super().get_css_variables(), **css_variables(theme_of(self))}
-
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
             with Horizontal(id="body"):
@@ -106,8 +96,7 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
         from . import signals
 
         signals.install(self)  # SIGTERM, SIGHUP, … restore the terminal; fg redraws in full
-        if self.ascii:
-            self.screen.add_class("-ascii")
+        self._mount_look()
         side = self.query_one("#side")
         side.border_title = "controls"
         side.border_subtitle = self._keys_hint()
@@ -242,29 +231,6 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
         if self._set(lambda: preset.config(self.config), note):
             self._preset = name
 
-    def action_presets(self) -> None:
-        from .budget import confirm
-        from .screens import PresetsScreen
-
-        if confirm(self):  # enter answers a pending "this will take about 40 s" first
-            return
-
-        def chosen(name: str | None) -> None:
-            if name:
-                self.load_preset(name)
-
-        self.push_screen(PresetsScreen(ascii=self.ascii, current=self._preset), chosen)
-
-    def action_help(self) -> None:
-        from .screens import HelpScreen
-
-        # from another view (M, J, t, T): its own keys first, from its bindings
-        screen = self.screen
-        view = None
-        if len(self.screen_stack) > 1:
-            view = (getattr(screen, "HELP_TITLE", "this view"), screen.BINDINGS)
-        self.push_screen(HelpScreen(self.BINDINGS, ascii=self.ascii, view=view))
-
     @repaints
     def action_pin(self) -> None:
         if self.pinned is not None:
@@ -315,50 +281,6 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
     def action_hide_cursor(self) -> None:
         self.cursor = None
 
-    # -- other views --------------------------------------------------------------------------
-    def _refused_in_chain(self, view: str) -> bool:
-        """The wide-network views have nothing to show for one neuron per layer: say so, once."""
-        if self.config.mode != "chain":
-            return False
-        self._say(f"the {view} is of a wide network; chain mode has one neuron per layer (m: mode)")
-        return True
-
-    def action_phase_map(self) -> None:
-        from .theory_views import PhaseMapScreen
-
-        if not self._refused_in_chain("phase map"):
-            self.push_screen(PhaseMapScreen(ascii=self.ascii))
-
-    def action_spectrum(self) -> None:
-        from .theory_views import SpectrumScreen
-
-        if not self._refused_in_chain("Jacobian spectrum"):
-            self.push_screen(SpectrumScreen(ascii=self.ascii))
-
-    def action_distribution(self) -> None:
-        from .distribution_view import DistributionScreen
-
-        self.push_screen(DistributionScreen(self.cursor, ascii=self.ascii))
-
-    def action_train(self) -> None:
-        from .training_view import TrainingScreen
-
-        if not self._refused_in_chain("training view"):
-            self.push_screen(TrainingScreen(ascii=self.ascii))
-
-    def action_tour(self, steps: list | None = None) -> None:
-        from .tour_view import TourScreen
-
-        if steps is None:
-            from gradtui.tour import TourError, load_tour
-
-            try:
-                steps = load_tour()
-            except TourError as error:  # an edited shipped tour: say so, don't crash
-                self._error(str(error))
-                return
-        self.push_screen(TourScreen(steps, ascii=self.ascii), lambda _: self.hide_answer(False))
-
     def change_config(self, config: Config, note: str | Text | None = None) -> None:
         """A screen (phase map, spectrum, tour) changed the config with its own keys."""
         self._set(lambda: config, note)
@@ -370,20 +292,6 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
             widget.refresh()
         verdict = self.query_one(Verdict)
         verdict.display = not hide
-
-    def action_command_palette(self) -> None:
-        from .commands import open_palette
-
-        open_palette(self)
-
-    def action_export(self) -> None:
-        from .export import export
-
-        export(self, self.view)
-
-    def action_copy(self) -> None:
-        self.copy_to_clipboard(self._command())
-        self._say("command line copied (if your terminal allows OSC 52)")
 
     @repaints
     def _show(self, outcome: Outcome) -> None:
@@ -436,15 +344,11 @@ class GradApp(CompareActions, Repaint, ComputeChart, ConfigApp):
 def run_app(config: Config, *, ascii: bool = False, tour: list | None = None,
             compare: tuple[Config, ...] | None = None, theme: str = "dark") -> int:
     """Run the TUI until the user quits; the exit status for the CLI."""
-    # Textual sizes the screen with shutil.get_terminal_size(), which prefers exported COLUMNS and
-    # LINES over the terminal itself: with them set, a resized terminal would never be noticed.
-    os.environ.pop("COLUMNS", None)
-    os.environ.pop("LINES", None)
     from . import paste, signals
     from .start import take
 
     paste.install()  # a bracketed paste is text, never keys (before the driver's input thread)
     app = GradApp(config=config, ascii=ascii, tour=tour, compare=compare, prefetch=take(config),
                   theme=theme)
-    app.run()
+    run_in_terminal(app)
     return signals.exit_status(app) or 0

@@ -14,6 +14,8 @@ closes an overlay or view.
 
 from __future__ import annotations
 
+import os
+
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
@@ -21,6 +23,8 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from gradtui.engine import Config
+from gradtui.render.glyphs import glyphs
+from gradtui.render.palette import css_variables
 
 from .runner import Runner
 from .widgets import MIN_HEIGHT, MIN_WIDTH, TooSmall
@@ -78,6 +82,42 @@ class ViewScreen(Screen[None]):
 
     def resumed(self) -> None:
         """On top again, maybe at another size: to override."""
+
+
+class MainScreen:
+    """What gradtui's two main screens share (GradApp's simulated network and RecordedApp's
+    recorded run): the stylesheet and its size classes, the regime palette in the CSS variables,
+    the ASCII look, and running in a terminal."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "gradtui"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-normal"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
+
+    def _drawing(self, ascii: bool) -> None:
+        """Draw with ASCII characters only (``--ascii``) or not; call from ``__init__``."""
+        self.ascii = ascii
+        self.glyphs = glyphs(ascii)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and the regime palette's (``$regime-vanishing`` … in app.tcss)."""
+        from .theme import theme_of
+
+        return {**super().get_css_variables(), **css_variables(theme_of(self))}  # type: ignore[misc]
+
+    def _mount_look(self) -> None:
+        """The ASCII look's CSS class on the main screen; call from ``on_mount``."""
+        if self.ascii:
+            self.screen.add_class("-ascii")  # type: ignore[attr-defined]
+
+
+def run_in_terminal(app: App) -> None:
+    """Run ``app`` until the user quits. Textual sizes the screen with shutil.get_terminal_size(),
+    which prefers exported COLUMNS and LINES over the terminal itself: with them set, a resized
+    terminal would never be noticed, so they go first."""
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+    app.run()
 
 
 class ConfigApp(App[None]):

@@ -19,13 +19,12 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from gradtui.probe import ProbeFileError, ProbeRun
-from gradtui.render.glyphs import glyphs
 from gradtui.render.numbers import fmt_value, format_pow10
-from gradtui.render.palette import css_variables
 
+from .host import MainScreen, run_in_terminal
 from .recorded_model import Chart, chart_of, findings_text, simulate, verdict_words, weight_total_text
 from .status import CLIP_NORMS, NEXT_VIEW
-from .widgets import MIN_HEIGHT, MIN_WIDTH, ChartView, TextLine, TooSmall, Verdict
+from .widgets import ChartView, TextLine, TooSmall, Verdict
 
 #: seconds between re-reads of a followed file
 FOLLOW_SECONDS = 1.0
@@ -69,14 +68,10 @@ class RecordedInspector(Widget):
         return text
 
 
-class RecordedApp(App[None]):
+class RecordedApp(MainScreen, App[None]):
     """A recorded run: one step at a time, its per-module bars, the module inspector and findings."""
 
-    CSS_PATH = "app.tcss"
-    TITLE = "gradtui"
     ENABLE_COMMAND_PALETTE = False
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (MIN_WIDTH, "-normal"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
     BINDINGS = [
         Binding("left", "step(-1)", "step", key_display="←", id="step.back", tooltip="earlier step"),
         Binding("right", "step(1)", "step", key_display="→", id="step.next", tooltip="later step"),
@@ -99,8 +94,8 @@ class RecordedApp(App[None]):
     def __init__(self, run: ProbeRun, *, step: int | None = None, follow: bool = False,
                  ascii: bool = False) -> None:
         super().__init__()
-        self.run_data, self.follow, self.ascii = run, follow, ascii
-        self.glyphs = glyphs(ascii)
+        self._drawing(ascii)
+        self.run_data, self.follow = run, follow
         #: index into run.steps of the step shown; None: the last (and, followed, the newest)
         self.index: int | None = None if step is None else run.step_numbers.index(step)
         self.simulated = False
@@ -108,9 +103,6 @@ class RecordedApp(App[None]):
         self.sim_why: str | None = None
         self.chart: Chart | None = None
         self.message: str | None = None
-
-    def get_css_variables(self) -> dict[str, str]:
-        return {**super().get_css_variables(), **css_variables()}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
@@ -126,8 +118,7 @@ class RecordedApp(App[None]):
         yield TooSmall(id="too-small")
 
     def on_mount(self) -> None:
-        if self.ascii:
-            self.screen.add_class("-ascii")
+        self._mount_look()
         self.query_one("#side").border_title = "recorded run"
         self.query_one("#status").display = True
         if self.follow:
@@ -281,7 +272,5 @@ class RecordedApp(App[None]):
 
 def run_recorded_app(run: ProbeRun, *, step: int | None = None, follow: bool = False,
                      ascii: bool = False) -> int:
-    os.environ.pop("COLUMNS", None)
-    os.environ.pop("LINES", None)
-    RecordedApp(run, step=step, follow=follow, ascii=ascii).run()
+    run_in_terminal(RecordedApp(run, step=step, follow=follow, ascii=ascii))
     return 0

@@ -71,7 +71,7 @@ class Repaint:
             return
         note = None
         if self.provisional and self.result is not None:
-            note = provisional_note(self.result, self.config, self.glyphs)
+            note = provisional_note(self.glyphs)
         set_border(chart, title=chart_title(self.config), subtitle=chart_subtitle(
             self.view, self.clip, self.pinned is not None, self.computing, self.glyphs, note
         ))

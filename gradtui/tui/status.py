@@ -46,10 +46,9 @@ def chart_subtitle(view: str, clip: float | None, pinned: bool, computing: bool,
     return "; ".join(notes)
 
 
-def provisional_note(shown: Result, config: Config, g: Glyphs) -> str:
-    """The subtitle of a provisional chart: what it was computed on, and that more is coming."""
-    return (f"provisional: first {shown.config.batch} of {config.batch} inputs, "
-            f"refining{g.ellipsis}")
+def provisional_note(g: Glyphs) -> str:
+    """The subtitle of a provisional chart: what it shows, and that the network's own is coming."""
+    return f"provisional: mean-field bars, computing{g.ellipsis}"
 
 
 def status_text(message: Text | None, shown: Result | None, config: Config, view: str,

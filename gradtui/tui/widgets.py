@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -20,6 +21,7 @@ from gradtui.render.glyphs import glyphs
 from gradtui.render.numbers import fmt_log10, fmt_value
 from gradtui.render.palette import REGIMES
 
+from .ansi_lines import LineCache
 from .controls import CONTROLS, inactive_reason
 
 #: the smallest terminal the layout is drawn for
@@ -48,6 +50,9 @@ class ControlPanel(Widget):
         super().__init__(id=id)
         self.glyphs = glyphs(ascii)
         self.ascii = ascii
+        self._lines = LineCache()
+        self._rows_key: tuple | None = None
+        self._rows_made: list[Text] = []
 
     class Selected(Message):
         """A control row was clicked, or the wheel moved the selection over the panel."""
@@ -84,6 +89,26 @@ class ControlPanel(Widget):
         self._wheel(event, -1)
 
     def render(self) -> Text:
+        return Text("\n", no_wrap=True).join(self._rows())
+
+    def render_line(self, y: int) -> Strip:
+        """One row, from the row cache: a keypress redraws only the rows whose text changed."""
+        rows = self._rows()
+        width = self.size.width
+        if y >= len(rows):
+            return Strip.blank(width, self.visual_style.rich_style)
+        return self._lines.text_strip(self, rows[y], width)
+
+    def _rows(self) -> list[Text]:
+        """The rows shown, made once per setting, selection, size and theme."""
+        from .theme import theme_of
+
+        key = (self.config, self.selected, tuple(self.content_size), theme_of(self.app))
+        if key != self._rows_key:
+            self._rows_key, self._rows_made = key, self._make_rows()
+        return self._rows_made
+
+    def _make_rows(self) -> list[Text]:
         g = self.glyphs
         label_style = self.get_component_rich_style("control-panel--label")
         dim_style = self.get_component_rich_style("control-panel--dim")
@@ -105,7 +130,7 @@ class ControlPanel(Widget):
                 line.pad_right(width - line.cell_len)
                 line.stylize(selected_style)
             lines.append(line)
-        return Text("\n", no_wrap=True).join(lines)
+        return lines
 
     def _inactive(self, key: str) -> bool:
         """Settings that do not change the current view are drawn dim (still changeable)."""
@@ -129,7 +154,9 @@ class ChartView(Widget):
         self.pinned: Result | None = None
         self.error: str | None = None
         self._cache_key: tuple | None = None
-        self._cache_text: Text | None = None
+        self._cache_ansi: str | None = None
+        self._cache_lines: list[str] = []
+        self._lines = LineCache()
         #: a tour question waits for its answer: no bars
         self.answer_hidden = False
 
@@ -162,14 +189,12 @@ class ChartView(Widget):
         self.pinned = pinned
         self.refresh()
 
-    def render(self) -> Text:
+    def _chart_ansi(self) -> str | None:
+        """The chart as ANSI text, rebuilt only when what it shows changes; None when it is not a
+        chart (hidden answer, no result yet, too small)."""
         width, height = self.content_size
-        if self.answer_hidden:
-            return Text("the bars are hidden until you answer", style="dim")
-        if self.result is None:
-            return Text("computing" + glyphs(self.ascii).ellipsis, style="dim")
-        if width < 10 or height < 4:
-            return Text("")
+        if self.answer_hidden or self.result is None or width < 10 or height < 4:
+            return None
         from .theme import theme_of
 
         theme = theme_of(self.app)
@@ -177,20 +202,38 @@ class ChartView(Widget):
             id(self.result), id(self.overlay), id(self.pinned), self.view, self.cursor,
             self.clip, width, height, theme,
         )
-        if key != self._cache_key or self._cache_text is None:
+        if key != self._cache_key or self._cache_ansi is None:
             from gradtui.render.bars import render_chart
 
             try:
-                ansi = render_chart(
+                self._cache_ansi = render_chart(
                     self.result, width, height, color=self.color, ascii=self.ascii,
                     view=self.view, pinned=self.pinned, overlay=self.overlay, cursor=self.cursor,
                     threshold=self.clip if self.view == "weight" else None, theme=theme,
                 )
-                text = Text.from_ansi(ansi, no_wrap=True, end="")
             except Exception as error:  # a chart bug must not take the app down
-                text = Text(f"chart failed: {type(error).__name__}: {error}", style="bold")
-            self._cache_key, self._cache_text = key, text
-        return self._cache_text
+                self._cache_ansi = f"\x1b[1mchart failed: {type(error).__name__}: {error}\x1b[0m"
+            self._cache_key, self._cache_lines = key, self._cache_ansi.split("\n")
+        return self._cache_ansi
+
+    def render(self) -> Text:
+        if self.answer_hidden:
+            return Text("the bars are hidden until you answer", style="dim")
+        if self.result is None:
+            return Text("computing" + glyphs(self.ascii).ellipsis, style="dim")
+        ansi = self._chart_ansi()
+        return Text("") if ansi is None else Text.from_ansi(ansi, no_wrap=True, end="")
+
+    def render_line(self, y: int) -> Strip:
+        """A chart line from the line cache: a keypress re-decodes only the lines that changed
+        (the frame, the legend and most rows of bars stay as they were)."""
+        if self._chart_ansi() is None:
+            return super().render_line(y)
+        lines = self._cache_lines
+        base = self.visual_style.rich_style
+        if y >= len(lines):
+            return Strip.blank(self.size.width, base)
+        return self._lines.strip(lines[y], self.size.width, base)
 
 
 class Inspector(Widget):

@@ -38,6 +38,7 @@ from ..expected import MeanFieldTables, tables
 from ..inits import INITS
 from ..norms import NORMALISATIONS, Normalisation
 from ..result import _num
+from ..special import logaddexp
 
 LN10 = math.log(10.0)
 #: |G(u)| (in ln q) and |ln χ₁| below this count as exactly zero: the tables are accurate to ~1e-13
@@ -158,6 +159,89 @@ def _fixed_point_arrays(activation: str, sigma_w2, sigma_b2, norm: str = "none")
     return lq.reshape(shape), lchi.reshape(shape)
 
 
+@lru_cache(maxsize=None)
+def _f0(activation: str) -> float:
+    """f(0) of an activation (a NumPy call, once per activation)."""
+    return float(ACTIVATIONS[activation].f(np.zeros(1))[0])
+
+
+def _fixed_point_scalar(activation: str, sigma_w2: float, sigma_b2: float,
+                        norm: str = "none") -> tuple[float, float]:
+    """(ln q*, ln χ₁) for one (σ_w², σ_b²): :func:`_solve` and :func:`_log_chi` in Python floats.
+
+    The same walk, bracket and bisection step for step (the status line solves one config per
+    keypress; NumPy's per-call overhead on one-element arrays was nearly all of its time). The
+    infinite ends of ln q* go through the array functions, which define them.
+    """
+    t = tables(activation, 0.0)
+    nm = NORMALISATIONS[norm]
+    lsw2 = math.log(sigma_w2) if sigma_w2 > 0 else -math.inf
+    lsb2 = math.log(sigma_b2) if sigma_b2 > 0 else -math.inf
+    log_v, seen = t.log_v.scalar, nm.log_seen_scalar
+
+    def g(u: float) -> float:
+        return logaddexp(lsw2 + log_v(seen(u)), lsb2) - u
+
+    lq = lsb2 if lsw2 == -math.inf else _walk_and_bisect(g, lsw2, lsb2, t, activation)
+    if not math.isfinite(lq):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            lchi = float(_log_chi(t, lsw2, np.array([lq]), nm)[0])
+    else:
+        u0 = t.log_d.u0 if 0.0 in ACTIVATIONS[activation].kinks else -math.inf
+        lchi = lsw2 + t.log_d.scalar(max(seen(lq), u0))
+        if not nm.identity:
+            lchi += float(nm.log_gain2(lq))
+    return lq, (0.0 if abs(lchi) <= _TOL else lchi)
+
+
+def _sign1(g: float) -> int:
+    return 1 if g > _TOL else (-1 if g < -_TOL else 0)
+
+
+def _walk_and_bisect(g, lsw2: float, lsb2: float, t: MeanFieldTables, activation: str) -> float:
+    """ln q* of one pair with weights (see :func:`_solve`, whose steps this repeats)."""
+    f0 = _f0(activation)
+    l_f0 = logaddexp(lsw2 + (2.0 * math.log(abs(f0)) if f0 != 0 else -math.inf), lsb2)
+    floor = max(t.log_v.u0 if l_f0 == -math.inf else min(t.log_v.u0, l_f0 - 1.0), -_U_HI)
+    u1 = logaddexp(lsw2, lsb2)
+    direction = _sign1(g(u1))
+    if direction == 0:
+        return u1
+    lo, hi = (u1, math.nan) if direction > 0 else (math.nan, u1)
+    for step in _STEPS:
+        up = direction > 0
+        nxt = (lo if up else hi) + direction * step
+        over = nxt >= _U_HI if up else nxt <= floor
+        nxt = min(nxt, _U_HI) if up else max(nxt, floor)
+        sg = _sign1(g(nxt))
+        if sg == 0:
+            return nxt
+        crossed = sg == -direction
+        if up == crossed:  # moving up, a crossing is hi; moving down, a point not crossed is
+            hi = nxt
+        else:
+            lo = nxt
+        if crossed:
+            break
+        if over:
+            return math.inf if up else -math.inf
+    else:
+        return math.inf if direction > 0 else -math.inf
+    a, b = lo, hi
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (a + b)
+        sg = _sign1(g(mid))
+        if sg > 0:
+            a = mid
+        elif sg < 0:
+            b = mid
+        else:
+            a = b = mid
+        if b - a <= 1e-15 * max(1.0, abs(a)):
+            break
+    return 0.5 * (a + b)
+
+
 def fixed_point_q(activation: str, sigma_w2: float, sigma_b2: float, norm: str = "none") -> float:
     """The variance q* the plain network's pre-activations settle at (0.0 or inf at the ends).
 
@@ -258,8 +342,7 @@ def theory_summary(config: Config, *, critical: bool = True) -> dict[str, Any]:
     if NORMALISATIONS[config.norm].couples_batch:
         return batchnorm_summary(config)
     sw2, sb2 = config.sigma_w2, config.sigma_b2
-    lq, lchi = _fixed_point_arrays(config.activation, sw2, sb2, config.norm)
-    lq, lchi = float(lq), float(lchi)
+    lq, lchi = _fixed_point_scalar(config.activation, sw2, sb2, config.norm)
     with np.errstate(over="ignore", under="ignore"):
         chi = math.exp(lchi)
     crit = critical_sigma_w(config.activation, sb2, config.norm) if critical else None
