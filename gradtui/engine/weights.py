@@ -259,8 +259,17 @@ def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) ->
         _STATS["draws"] += 1
         _STATS["layers_drawn"] += depth - start
     if start < depth:
-        threading.Thread(target=stack.fill, args=(seed, family), daemon=True,
-                         name="gradtui-weights").start()
+        try:
+            threading.Thread(target=stack.fill, args=(seed, family), daemon=True,
+                             name="gradtui-weights").start()
+        except BaseException as exc:  # noqa: BLE001  (no filler: never leave the stack waited for)
+            with _CACHE_LOCK:
+                if _CACHE.get(key) is stack:
+                    del _CACHE[key]
+            with stack._ready:
+                stack.error = exc
+                stack._ready.notify_all()
+            raise
     return stack
 
 

@@ -9,10 +9,13 @@ was dismissed meanwhile. Work runs in daemon threads, so quitting never waits fo
 (Textual's thread workers run in the default executor, which the interpreter joins at exit).
 ``cache`` is one LRU shared by all channels, filled by the callers' ``keep`` callbacks.
 
-Work submitted with ``interrupt=True`` (pure computations that hold no shared state half-written: the
-phase map, the spectrum) is ended when its ticket is stopped: :class:`Cancelled` is raised in its
+Work submitted with ``interrupt=True`` (pure computations that touch no shared state and start no
+thread: the phase map) is ended when its ticket is stopped: :class:`Cancelled` is raised in its
 thread at its next Python instruction, so an abandoned view frees its core (and its channel) within
-one NumPy call instead of running to its end.
+one NumPy call instead of running to its end. Work that shares state — the spectrum draws through the
+sampled engine's weight cache, whose stacks are filled by threads it starts — must not be interrupted
+anywhere (an exception landing between a stack's creation and its filler's start left every later
+draw of that network waiting for ever); it calls ``ticket.check()`` between layers instead.
 
 Long work (a training run) polls ``ticket.stopped`` to end early when it is superseded, cancelled or
 stopped, and calls ``ticket.report(value)`` to hand progress to the ``progress`` callback, which runs
@@ -84,6 +87,11 @@ class Ticket:
                 if self._thread_id is not None:
                     _interrupt(self._thread_id)
                     self._thread_id = None
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` once the ticket is stopped (long work calls it between steps)."""
+        if self._stop.is_set():
+            raise Cancelled
 
     def report(self, value: Any) -> None:
         """Called by the work (in any thread): hand ``value`` to ``progress`` on the UI thread."""

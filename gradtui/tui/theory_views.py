@@ -303,8 +303,8 @@ def spectrum_config(config: Config) -> tuple[Config, str | None]:
     return with_mode(config, "sampled")
 
 
-def _spectrum_job(config: Config) -> tuple[Config, Spectrum]:
-    return config, jacobian_spectrum(spectrum_config(config)[0], max_width=SPECTRUM_MAX_WIDTH)
+def _spectrum_job(config: Config, stop=None) -> tuple[Config, Spectrum]:
+    return config, jacobian_spectrum(spectrum_config(config)[0], max_width=SPECTRUM_MAX_WIDTH, stop=stop)
 
 
 class SpectrumScreen(_TheoryScreen):
@@ -362,9 +362,9 @@ class SpectrumScreen(_TheoryScreen):
             self._wanted = key
             config = self.config
             self.app.runner.submit(
-                "spectrum", lambda ticket: _spectrum_job(config), self._spectrum_done,
+                "spectrum", lambda ticket: _spectrum_job(config, ticket.check), self._spectrum_done,
                 keep=lambda done: self.app.runner.cache.put(("spectrum", self._key(done[0])), done),
-                failed=self._failed, owner=self, interrupt=True,
+                failed=self._failed, owner=self,
             )
         self.query_one("#spectrum-view", _AnsiView).refresh()
         self._show_readout()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -142,7 +142,8 @@ def _householder_basis(v: np.ndarray) -> np.ndarray:
     return h[:, 1:]
 
 
-def jacobian_spectrum(config: Config, max_width: int = 256) -> Spectrum:
+def jacobian_spectrum(config: Config, max_width: int = 256, *,
+                      stop: Callable[[], None] | None = None) -> Spectrum:
     """Singular values of ∂h_L/∂h_0 of the sampled network (seed, init, scale, skip, norm of ``config``).
 
     Layer Jacobians at input sample 0: plain J_l = diag(f'(ẑ_l))·N_l·W_l, residual I + α·(…), with
@@ -150,6 +151,9 @@ def jacobian_spectrum(config: Config, max_width: int = 256) -> Spectrum:
     doc): a QR frame is carried through the layers and the triangular factors are accumulated with
     per-row log scales, so a depth-2000 network's spectrum spanning thousands of decades is exact in
     log space. Cost per layer ~ a few N³ flops (N ≤ max_width).
+
+    ``stop``, if given, is called before the draw and before every layer; it ends the computation
+    by raising (the caller's own exception: a closed view's work ends within one layer).
     """
     refusal = spectrum_refusal(config)
     if refusal is not None:  # a wrong answer is worse than none
@@ -168,6 +172,8 @@ def jacobian_spectrum(config: Config, max_width: int = 256) -> Spectrum:
     alpha = cfg.residual_scale
     # the bars' own network (the sampled engine's draws and cache); a capped copy is drawn layer by
     # layer without touching that cache
+    if stop is not None:
+        stop()
     with blas.single_thread():  # orthogonal draws are QRs: one thread is far faster on a busy box
         net = network(cfg, hold_weights=False if capped else None)
     note = f"width-capped copy: width {n} instead of {config.width}" if capped else ""
@@ -183,6 +189,8 @@ def jacobian_spectrum(config: Config, max_width: int = 256) -> Spectrum:
     t_mat = np.eye(n)  # m × N, unit rows
     with blas.single_thread(), np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         for layer in range(cfg.depth):
+            if stop is not None:
+                stop()
             base = net.base_weight(layer)
             bias = net.bias[layer] if net.bias is not None else None
             z = step.pre_activation(h, base, net.scale, bias, k)
