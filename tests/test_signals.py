@@ -44,6 +44,28 @@ def test_signal_restores_the_terminal(pane, name, state):
     assert p.flags() == RESTORED
 
 
+@pytest.mark.parametrize("state", ["idle", "sampled", "quitting"])
+def test_a_terminal_that_goes_away_ends_the_program(pane, state):
+    """The tmux server (the terminal) is killed under gradtui: it gets SIGHUP and must end. Was:
+    the app exited but Textual's input thread, never told to stop (its driver could not write to
+    the hung-up terminal), kept the process alive, spinning on end of file at 70–85 % of a core."""
+    args, keys, busy = STATES["sampled"] if state == "sampled" else ([], [], "VANISHING")
+    # (quitting: how the e2e test that quits with q left an orphan spinning at 84 % of a core)
+    p = started(pane(*args), keys)
+    p.wait_for(busy)
+    pid = p.pid()
+    if state == "quitting":  # q, and the session closes as soon as the app has left the screen
+        p.send("q")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "VANISHING" in p.screen():
+            time.sleep(0.01)
+    t0 = time.monotonic()
+    left = p.close()
+    print(f"terminal gone while {state}: gradtui {'still alive' if pid in left else 'gone'} "
+          f"after {time.monotonic() - t0:.2f} s")
+    assert pid not in left
+
+
 @pytest.mark.parametrize("how", ["SIGTSTP", "ctrl+z"])
 def test_suspend_then_continue_redraws_everything(pane, how):
     p = started(pane())

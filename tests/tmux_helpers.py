@@ -89,8 +89,38 @@ class Pane:
         self.wait_for("EXITED", timeout)
         return time.monotonic() - t0
 
-    def close(self) -> None:
+    def processes(self) -> list[int]:
+        """The pane's shell and its children (gradtui, or the shell's sleep after it)."""
+        out = self.tmux("display", "-p", "-t", "t", "#{pane_pid}").stdout.strip()
+        if not out.isdigit():
+            return []
+        found = subprocess.run(["pgrep", "-P", out], capture_output=True, text=True).stdout.split()
+        return [int(out), *map(int, found)]
+
+    def close(self) -> list[int]:
+        """End the tmux server (the terminal hangs up); the processes still alive 10 s later are
+        killed, so no test leaves a program running, and returned, so a test can say so."""
+        pids = self.processes()
         self.tmux("kill-server")
+        deadline = time.monotonic() + 10.0
+        alive = pids
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.05)
+            alive = [pid for pid in alive if _alive(pid)]
+        for pid in alive:
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
+        return alive
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return False
 
 
 @pytest.fixture

@@ -344,11 +344,8 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
 def run_app(config: Config, *, ascii: bool = False, tour: list | None = None,
             compare: tuple[Config, ...] | None = None, theme: str = "dark") -> int:
     """Run the TUI until the user quits; the exit status for the CLI."""
-    from . import paste, signals
     from .start import take
 
-    paste.install()  # a bracketed paste is text, never keys (before the driver's input thread)
     app = GradApp(config=config, ascii=ascii, tour=tour, compare=compare, prefetch=take(config),
                   theme=theme)
-    run_in_terminal(app)
-    return signals.exit_status(app) or 0
+    return run_in_terminal(app)

@@ -15,6 +15,8 @@ closes an overlay or view.
 from __future__ import annotations
 
 import os
+import sys
+import threading
 
 from rich.text import Text
 from textual import events
@@ -111,13 +113,35 @@ class MainScreen:
             self.screen.add_class("-ascii")  # type: ignore[attr-defined]
 
 
-def run_in_terminal(app: App) -> None:
-    """Run ``app`` until the user quits. Textual sizes the screen with shutil.get_terminal_size(),
-    which prefers exported COLUMNS and LINES over the terminal itself: with them set, a resized
-    terminal would never be noticed, so they go first."""
+def run_in_terminal(app: App) -> int:
+    """Run ``app`` until the user quits; the exit status. Textual sizes the screen with
+    shutil.get_terminal_size(), which prefers exported COLUMNS and LINES over the terminal itself:
+    with them set, a resized terminal would never be noticed, so they go first.
+
+    After a signal, or when a thread is still running a second after the app ended, the process
+    ends here (with 128 + the signal, else 0): when the terminal hangs up while the app exits (its
+    tmux or ssh session closed just after q), Textual's driver cannot write to it, never tells its
+    input thread to stop, and that thread (not a daemon) would keep the interpreter alive for
+    ever, spinning on the dead terminal's end of file."""
+    from . import paste, signals
+
+    paste.install()  # a bracketed paste is text, never keys (before the driver's input thread)
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
     app.run()
+    status = signals.exit_status(app)
+    left = [t for t in threading.enumerate()
+            if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    for thread in left:  # Textual's own threads end at once when the terminal is still there
+        thread.join(timeout=1.0)
+    if status is not None or any(t.is_alive() for t in left):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        os._exit(status or 0)
+    return 0
 
 
 class ConfigApp(App[None]):

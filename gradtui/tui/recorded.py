@@ -118,6 +118,9 @@ class RecordedApp(MainScreen, App[None]):
         yield TooSmall(id="too-small")
 
     def on_mount(self) -> None:
+        from . import signals
+
+        signals.install(self)  # SIGTERM, SIGHUP, … restore the terminal, as in the main app
         self._mount_look()
         self.query_one("#side").border_title = "recorded run"
         self.query_one("#status").display = True
@@ -272,5 +275,4 @@ class RecordedApp(MainScreen, App[None]):
 
 def run_recorded_app(run: ProbeRun, *, step: int | None = None, follow: bool = False,
                      ascii: bool = False) -> int:
-    run_in_terminal(RecordedApp(run, step=step, follow=follow, ascii=ascii))
-    return 0
+    return run_in_terminal(RecordedApp(run, step=step, follow=follow, ascii=ascii))
