@@ -39,6 +39,17 @@ def _threads(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
+def _quiet_threads(pid: int) -> int:
+    """The app's thread count once the start-up threads (the first chart's computation, the weight
+    filler) have ended: the least seen over a second."""
+    least = _threads(pid)
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        least = min(least, _threads(pid))
+    return least
+
+
 def _seconds_until_threads(pid: int, count: int, t0: float) -> float:
     """Poll until ``pid`` runs ``count`` threads (at most 10 s after ``t0``); seconds since t0."""
     while _threads(pid) > count and time.monotonic() < t0 + 10:
@@ -66,9 +77,9 @@ def test_closing_the_view_ends_the_training_thread(pane):
     p = pane(*HEAVY)
     started(p, [])
     pid = p.pid()
-    idle = _threads(pid)
+    idle = _quiet_threads(pid)
     _training(p)
-    assert _threads(pid) == idle + 1  # the runner's training thread
+    assert _threads(pid) >= idle + 1  # the runner's training thread
     p.send("Escape")  # stops the run (its result is shown) …
     time.sleep(GAP)
     t0 = time.monotonic()
@@ -76,7 +87,7 @@ def test_closing_the_view_ends_the_training_thread(pane):
     p.wait_for("VANISHING")
     seconds = _seconds_until_threads(pid, idle, t0)
     print(f"esc esc during training: thread gone after {seconds:.2f} s")
-    assert _threads(pid) == idle
+    assert _threads(pid) <= idle
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs /proc")
@@ -93,7 +104,7 @@ def test_a_new_setting_stops_the_run_in_flight(pane):
     p.wait_for("enter to run")
     seconds = _seconds_until_threads(pid, idle, t0)
     print(f"a new setting during training: old run gone after {seconds:.2f} s")
-    assert _threads(pid) == idle
+    assert _threads(pid) <= idle
     screen = p.wait_for("stopped ")  # what the old run did, and the question about the new one
     assert "enter to run" in screen and "esc stops" not in screen
     p.send("q")
