@@ -43,30 +43,19 @@ def spies(monkeypatch):
         return original_summary(config, **kw)
 
     monkeypatch.setattr(theory, "theory_summary", counted_summary)
-    original_refresh = Widget.refresh
+    def count_widget_calls(cls, name: str, kind: str) -> None:
+        original = getattr(cls, name)
 
-    def counted_refresh(self, *regions, **kw):
-        if self.id in WATCHED:
-            counts["refresh"][self.id] += 1
-        return original_refresh(self, *regions, **kw)
+        def counted(self, *args, **kw):
+            if self.id in WATCHED:
+                counts[kind][self.id] += 1
+            return original(self, *args, **kw)
 
-    monkeypatch.setattr(Widget, "refresh", counted_refresh)
-    original_update = Static.update
+        monkeypatch.setattr(cls, name, counted)
 
-    def counted_update(self, *args, **kw):
-        if self.id in WATCHED:
-            counts["update"][self.id] += 1
-        return original_update(self, *args, **kw)
-
-    monkeypatch.setattr(Static, "update", counted_update)
-    original_content = Widget._render_content
-
-    def counted_content(self):
-        if self.id in WATCHED:
-            counts["render"][self.id] += 1
-        return original_content(self)
-
-    monkeypatch.setattr(Widget, "_render_content", counted_content)
+    count_widget_calls(Widget, "refresh", "refresh")
+    count_widget_calls(Static, "update", "update")
+    count_widget_calls(Widget, "_render_content", "render")
     for cls in (ChartView, ControlPanel):  # drawn line by line, from their own line caches
         original_line = cls.render_line
 
