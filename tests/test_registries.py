@@ -37,6 +37,26 @@ def test_sigmoid_derivative_never_exceeds_a_quarter():
     assert ACTIVATIONS["sigmoid"].df(z).max() == pytest.approx(0.25, abs=1e-12)
 
 
+def test_tanh_is_within_three_ulp_of_the_correctly_rounded_one():
+    """The registry's tanh (one exponential, shared with sech²) against mpmath at 50 digits."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    rng = np.random.default_rng(7)
+    z = np.concatenate([rng.standard_normal(3000) * s for s in (0.1, 0.5, 2.0, 10.0)]
+                       + [np.array([0.0, -0.0, 5e-324, 1e-300, 0.25, -0.25, 0.2500000001, 19.0,
+                                    40.0, 710.0, -1e300, np.inf, -np.inf])])
+    f = ACTIVATIONS["tanh"].f(z)
+    exact = np.array([float(mpmath.tanh(mpmath.mpf(float(x)))) for x in z])
+    ulps = np.abs(f - exact) / np.spacing(np.maximum(np.abs(exact), 5e-324))
+    assert ulps.max() <= 3.0, z[np.argmax(ulps)]
+    near = np.abs(z) < 0.25  # np.tanh itself there
+    np.testing.assert_array_equal(f[near], np.tanh(z[near]))
+    assert np.signbit(ACTIVATIONS["tanh"].f(np.array([-0.0])))[0]
+    assert np.isnan(ACTIVATIONS["tanh"].f(np.array([np.nan])))[0]
+    assert float(ACTIVATIONS["tanh"].f(0.1)) == math.tanh(0.1)
+    assert float(ACTIVATIONS["tanh"].f(3.0)) == pytest.approx(math.tanh(3.0), rel=1e-15)
+
+
 @pytest.mark.parametrize("name", sorted(INITS))
 def test_init_sigma_w2_matches_table(name):
     init = INITS[name]

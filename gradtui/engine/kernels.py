@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .activations import ACTIVATIONS, Activation
+from .activations import ACTIVATIONS, TANH_NEAR_U, Activation
 from .special import ndtr, npdf
 
 
@@ -21,7 +21,8 @@ def max_derivative(name: str) -> float:
     with np.errstate(all="ignore"):
         return float(np.max(ACTIVATIONS[name].df(grid)))
 
-
+#: elements per block for kernels that make temporaries
+BLOCK = 1 << 15
 
 
 def _sigmoid_into(z, f, d, w1, w2) -> None:
@@ -39,14 +40,31 @@ def _sigmoid_into(z, f, d, w1, w2) -> None:
 
 
 def _tanh_into(z, f, d, w1, w2) -> None:
-    np.tanh(z, out=f)
-    e = np.abs(z, out=w1)
-    np.multiply(e, -2.0, out=e)
-    np.exp(e, out=e)
-    q = np.add(e, 1.0, out=w2)
+    # the registry's tanh (one exponential, shared with f') and its sech²
+    u = np.abs(z, out=w1)
+    np.multiply(u, -2.0, out=u)
+    np.exp(u, out=u)  # u = e^{-2|z|}
+    q = np.add(u, 1.0, out=w2)
+    np.subtract(1.0, u, out=f)
+    np.divide(f, q, out=f)  # tanh|z| = (1 - u)/(1 + u)
+    np.copysign(f, z, out=f)
     np.multiply(q, q, out=q)
-    np.multiply(e, 4.0, out=d)
-    np.divide(d, q, out=d)
+    np.multiply(u, 4.0, out=d)
+    np.divide(d, q, out=d)  # sech² z = 4u/(1 + u)², exact in the tails where 1 - tanh² rounds to 0
+    _tanh_near_zero(z, f, u)
+
+
+def _tanh_near_zero(z, f, u) -> None:
+    """f ← np.tanh(z) where |z| < 1/4 (u > e^-1/2), block by block (small index arrays only)."""
+    if not (z.flags.c_contiguous and f.flags.c_contiguous and u.flags.c_contiguous):
+        np.tanh(z, out=f, where=u > TANH_NEAR_U)
+        return
+    zf, ff, uf = z.reshape(-1), f.reshape(-1), u.reshape(-1)
+    for i in range(0, zf.size, BLOCK):
+        near = np.flatnonzero(uf[i : i + BLOCK] > TANH_NEAR_U)
+        if near.size:
+            near += i
+            ff[near] = np.tanh(zf[near])
 
 
 def _relu_into(z, f, d, w1, w2) -> None:
@@ -75,7 +93,6 @@ FUSED = {
 #: kernels that allocate nothing of z's size; the others (registry functions, gelu's erfc tables)
 #: make temporaries, up to ~20 per element, so they run on blocks of at most this many elements
 _IN_PLACE = frozenset({"sigmoid", "tanh", "relu", "silu"})
-BLOCK = 1 << 15
 
 
 def f_and_df_into(act: Activation, z, f, d, w1, w2) -> None:
