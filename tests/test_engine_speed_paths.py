@@ -97,6 +97,8 @@ def test_a_deeper_network_starts_with_the_shallower_ones_weights(init):
     first = [np.array(a.base_weight(l)) for l in range(6)]
     b = S.network(deep)  # extends the cached stack: draws layers 7..10 only
     assert S.cache_info()["layers_drawn"] - before == 10
+    # and takes over the shallower stack's arrays: nothing of the first six layers is copied
+    assert all(np.shares_memory(b.base_weight(l), a.base_weight(l)) for l in range(6))
     for l in range(6):
         np.testing.assert_array_equal(b.base_weight(l), first[l])
         # and so does a deep network drawn from scratch, layer by layer

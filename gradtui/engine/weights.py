@@ -152,14 +152,15 @@ def scaled_inputs(config: Config, x: np.ndarray) -> np.ndarray:
 
 # -- the weight cache --------------------------------------------------------------------------
 class _Stack:
-    """The held base draws of one (seed, width, family): ``base`` (depth, N, N) and their norms.
-    Layers [0, filled) are ready; a new stack is filled by a background thread while the engine
-    already uses its first layers.
+    """The held base draws of one (seed, width, family): ``base``, one (N, N) array a layer, and
+    their norms. Layers [0, filled) are ready; a new stack is filled by a background thread while
+    the engine already uses its first layers. A deeper stack of the same draws takes over the
+    shallower one's arrays (nothing is copied) and draws only the layers below them.
 
     (A contiguous transposed copy would make h·Wᵀ up to 2× faster at small batches, but OpenBLAS
     then sums in another order at some shapes — last-bit differences — so it is not kept.)"""
 
-    def __init__(self, base: np.ndarray, norms: np.ndarray, filled: int) -> None:
+    def __init__(self, base: list[np.ndarray], norms: np.ndarray, filled: int) -> None:
         self.base, self.norms = base, norms
         self.filled = filled
         self.error: BaseException | None = None
@@ -167,11 +168,11 @@ class _Stack:
 
     @property
     def depth(self) -> int:
-        return self.base.shape[0]
+        return len(self.base)
 
     @property
     def nbytes(self) -> int:
-        return self.base.nbytes
+        return len(self.base) * self.base[0].nbytes if self.base else 0
 
     def wait(self, layer: int) -> None:
         """Block until ``layer`` is drawn (at once when it is)."""
@@ -185,7 +186,7 @@ class _Stack:
 
     def weight(self, layer: int) -> np.ndarray:
         self.wait(layer)
-        return _readonly(self.base[layer])
+        return _readonly(self.base[layer].view())
 
     def norm(self, layer: int) -> float:
         self.wait(layer)
@@ -195,7 +196,8 @@ class _Stack:
         """Draw layers filled..depth-1 in order (the background thread's body)."""
         try:
             for layer in range(self.filled, self.depth):
-                w = layer_base_weight(seed, family, self.base.shape[-1], layer, out=self.base[layer])
+                out = self.base[layer]
+                w = layer_base_weight(seed, family, len(out), layer, out=out)
                 self.norms[layer] = np.linalg.norm(w)
                 with self._ready:
                     self.filled = layer + 1
@@ -245,15 +247,16 @@ def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) ->
         if old is not None and (old.depth >= depth or old.error is not None):  # deeper than may be held now
             old = None
         _trim(allowed - need, stacks=MAX_STACKS - 1)
-        base = np.empty((depth, width, width))
+        base: list[np.ndarray] = []
         norms = np.empty(depth)
         start = 0
-        if old is not None:  # a shallower stack of the same draws: keep its layers
+        if old is not None:  # a shallower stack of the same draws: take over its layers
             start = old.depth
             old.wait(start - 1)
-            base[:start] = old.base
+            base = list(old.base)
             norms[:start] = old.norms
             del old
+        base += [np.empty((width, width)) for _ in range(depth - start)]
         stack = _Stack(base, norms, start)
         _CACHE[key] = stack
         _STATS["draws"] += 1
