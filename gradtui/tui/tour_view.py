@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -222,10 +223,14 @@ class TourScreen(ModalScreen[None]):
 
     def _update_subtitle(self) -> None:
         """The keys under the panel, led by "↓ more" while its text goes on below (↑: above)."""
+        # queued after a refresh: by then a closing screen may be attached with its children gone
         if not self.is_attached:
             return
+        try:
+            body, panel = self.query_one("#tour-body"), self.query_one("#tour-panel")
+        except NoMatches:
+            return
         k, step = self.glyphs.keys, self.step
-        body, panel = self.query_one("#tour-body"), self.query_one("#tour-panel")
         more = (k["up"] if body.scroll_y > 0 else "") + (k["down"] if body.scroll_y < body.max_scroll_y else "")
         # (text, priority): the least needed part goes first when the border is too short
         if step.is_question and not self.answered:
