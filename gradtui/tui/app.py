@@ -53,7 +53,7 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
 
     def __init__(self, config: Config | None = None, ascii: bool = False, tour: list | None = None,
                  compare: tuple[Config, ...] | None = None, prefetch=None,
-                 theme: str = "dark") -> None:
+                 theme: str = "dark", freeze_gc: bool = False) -> None:
         super().__init__(config, ascii=ascii)
         self._drawing(ascii)
         install_theme(self, theme)  # "dark" or "light" (tui/theme.py)
@@ -73,6 +73,8 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         #: activations whose expected-mode tables are built (computing them is then instant)
         self._warm: set[str] = set()
         self._warming = False
+        #: move what start-up made out of the garbage collector's sight once warmed up (run_app)
+        self._freeze_gc = freeze_gc
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -347,5 +349,5 @@ def run_app(config: Config, *, ascii: bool = False, tour: list | None = None,
     from .start import take
 
     app = GradApp(config=config, ascii=ascii, tour=tour, compare=compare, prefetch=take(config),
-                  theme=theme)
+                  theme=theme, freeze_gc=True)
     return run_in_terminal(app)
