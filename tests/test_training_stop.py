@@ -79,7 +79,7 @@ def test_closing_the_view_ends_the_training_thread(pane):
     pid = p.pid()
     idle = _quiet_threads(pid)
     _training(p)
-    assert _threads(pid) >= idle + 1  # the runner's training thread
+    during = _threads(pid)
     p.send("Escape")  # stops the run (its result is shown) …
     time.sleep(GAP)
     t0 = time.monotonic()
@@ -87,7 +87,11 @@ def test_closing_the_view_ends_the_training_thread(pane):
     p.wait_for("VANISHING")
     seconds = _seconds_until_threads(pid, idle, t0)
     print(f"esc esc during training: thread gone after {seconds:.2f} s")
-    assert _threads(pid) <= idle
+    after = _threads(pid)
+    assert after <= idle
+    # the runner's training thread was there, and is what went (not the start-up warm-up, which a
+    # loaded machine may still run during the quiet second that measured ``idle``)
+    assert during >= after + 1
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs /proc")
