@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .activations import ACTIVATIONS, TANH_NEAR_U, Activation
+from .activations import ACTIVATIONS, TANH_NEAR_U, Activation, tanh_near_zero
 from .special import ndtr, npdf
 
 
@@ -23,6 +23,8 @@ def max_derivative(name: str) -> float:
 
 #: elements per block for kernels that make temporaries
 BLOCK = 1 << 15
+#: above this share of entries near zero, tanh's kernel takes the series of the whole array
+NEAR_WHOLE = 0.5
 
 
 def _sigmoid_into(z, f, d, w1, w2) -> None:
@@ -51,20 +53,25 @@ def _tanh_into(z, f, d, w1, w2) -> None:
     np.multiply(q, q, out=q)
     np.multiply(u, 4.0, out=d)
     np.divide(d, q, out=d)  # sech² z = 4u/(1 + u)², exact in the tails where 1 - tanh² rounds to 0
-    _tanh_near_zero(z, f, u)
+    _tanh_near_zero(z, f, np.greater(u, TANH_NEAR_U), w1, w2)  # w1, w2 are free from here
 
 
-def _tanh_near_zero(z, f, u) -> None:
-    """f ← np.tanh(z) where |z| < 1/4 (u > e^-1/2), block by block (small index arrays only)."""
-    if not (z.flags.c_contiguous and f.flags.c_contiguous and u.flags.c_contiguous):
-        np.tanh(z, out=f, where=u > TANH_NEAR_U)
+def _tanh_near_zero(z, f, near, x, out) -> None:
+    """f ← the series tanh where ``near`` (|z| < 1/4): of the gathered entries where few are, of
+    the whole array and a masked copy where most are (the narrowing forward signal of a deep plain
+    tanh net: no gather and scatter). The same values either way (see ``tanh_near_zero``)."""
+    count = np.count_nonzero(near)
+    if not count:
         return
-    zf, ff, uf = z.reshape(-1), f.reshape(-1), u.reshape(-1)
-    for i in range(0, zf.size, BLOCK):
-        near = np.flatnonzero(uf[i : i + BLOCK] > TANH_NEAR_U)
-        if near.size:
-            near += i
-            ff[near] = np.tanh(zf[near])
+    if count > NEAR_WHOLE * near.size:
+        np.copyto(f, tanh_near_zero(z, x, out), where=near)
+        return
+    xs, outs = x.reshape(-1)[:count], out.reshape(-1)[:count]  # scratch: a copy is as good
+    if z.flags.c_contiguous and f.flags.c_contiguous:  # integer indices: ~5× boolean indexing
+        at = np.flatnonzero(near)
+        f.reshape(-1)[at] = tanh_near_zero(z.reshape(-1)[at], xs, outs)
+    else:
+        f[near] = tanh_near_zero(z[near], xs, outs)
 
 
 def _relu_into(z, f, d, w1, w2) -> None:
