@@ -119,6 +119,57 @@ def test_a_stack_being_filled_is_waited_for_layer_by_layer():
     _assert_same(fresh, S.backprop(S.network(config, hold_weights=False)))
 
 
+def _bare_stack(depth: int, width: int, seed: int) -> "weights._Stack":
+    """A stack no background thread fills: whoever waits for a layer draws it."""
+    return weights._Stack(list(np.empty((depth, width, width))), np.empty(depth), 0, seed, "normal")
+
+
+def test_whoever_waits_for_a_layer_draws_the_undrawn_ones_and_the_draws_are_the_same():
+    stack = _bare_stack(7, 16, seed=4)
+    w5 = np.array(stack.weight(5))  # draws layers 0..5 on its way (each layer's own generator)
+    assert stack.filled == 6 and stack._next == 6
+    for l in range(7):
+        np.testing.assert_array_equal(stack.weight(l), weights.layer_base_weight(4, "normal", 16, l))
+        assert stack.norm(l) == pytest.approx(np.linalg.norm(weights.layer_base_weight(4, "normal", 16, l)))
+    np.testing.assert_array_equal(w5, stack.weight(5))
+    assert stack.filled == 7
+
+
+def test_a_draw_interrupted_in_a_waiting_pass_is_given_back_not_poisoning_the_stack(monkeypatch):
+    stack = _bare_stack(5, 8, seed=2)
+    real = weights.layer_base_weight
+    calls = []
+
+    def interrupted_once(seed, family, width, layer, out=None):
+        calls.append(layer)
+        if layer == 2 and calls.count(2) == 1:
+            raise KeyboardInterrupt  # what a cancelled pass raises inside its thread
+        return real(seed, family, width, layer, out=out)
+
+    monkeypatch.setattr(weights, "layer_base_weight", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        stack.wait(4)
+    assert stack.error is None and stack.filled == 2
+    stack.wait(4)  # the next pass draws layer 2 after all
+    assert stack.filled == 5 and calls.count(2) == 2
+    monkeypatch.setattr(weights, "layer_base_weight", real)
+    for l in range(5):
+        np.testing.assert_array_equal(stack.weight(l), real(2, "normal", 8, l))
+
+
+def test_a_failing_filler_thread_reaches_the_waiting_pass(monkeypatch):
+    stack = _bare_stack(4, 8, seed=1)
+
+    def broken(*args, **kwargs):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(weights, "layer_base_weight", broken)
+    stack.fill()
+    assert isinstance(stack.error, MemoryError)
+    with pytest.raises(MemoryError):
+        stack.wait(0)
+
+
 @pytest.mark.parametrize("keep_layers", [0, 3, 12])
 def test_a_stack_too_big_to_hold_is_drawn_once_per_layer_where_kept(monkeypatch, keep_layers):
     config = sampled(depth=12, width=32, batch=4, activation="relu", init="he_normal", bias_std=0.1)

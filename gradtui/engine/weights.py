@@ -153,16 +153,26 @@ def scaled_inputs(config: Config, x: np.ndarray) -> np.ndarray:
 # -- the weight cache --------------------------------------------------------------------------
 class _Stack:
     """The held base draws of one (seed, width, family): ``base``, one (N, N) array a layer (views
-    of the blocks they were drawn into), and their norms. Layers [0, filled) are ready; a new stack is filled by a background thread while
-    the engine already uses its first layers. A deeper stack of the same draws takes over the
-    shallower one's arrays (nothing is copied) and draws only the layers below them.
+    of the blocks they were drawn into), and their norms. Layers [0, filled) are ready; a new stack
+    is filled by a background thread while the engine already uses its first layers, and an engine
+    that would wait for a layer draws the next undrawn one itself meanwhile (each layer has its own
+    generator, so who draws it changes nothing): a pass whose draws take longer than its products
+    keeps both cores drawing. A deeper stack of the same draws takes over the shallower one's
+    arrays (nothing is copied) and draws only the layers below them.
 
     (A contiguous transposed copy would make h·Wᵀ up to 2× faster at small batches, but OpenBLAS
     then sums in another order at some shapes — last-bit differences — so it is not kept.)"""
 
-    def __init__(self, base: list[np.ndarray], norms: np.ndarray, filled: int) -> None:
+    def __init__(self, base: list[np.ndarray], norms: np.ndarray, filled: int,
+                 seed: int = 0, family: str = "normal") -> None:
         self.base, self.norms = base, norms
+        self.seed, self.family = seed, family
+        #: every layer below this is drawn
         self.filled = filled
+        self._done = [True] * filled + [False] * (len(base) - filled)
+        #: the next layer nobody has started to draw, and layers given back undrawn
+        self._next = filled
+        self._returned: list[int] = []
         self.error: BaseException | None = None
         self._ready = threading.Condition()
 
@@ -175,14 +185,27 @@ class _Stack:
         return len(self.base) * self.base[0].nbytes if self.base else 0
 
     def wait(self, layer: int) -> None:
-        """Block until ``layer`` is drawn (at once when it is)."""
+        """Return once ``layer`` is drawn (at once when it is), drawing undrawn layers meanwhile."""
         if layer < self.filled:
             return
-        with self._ready:
-            while self.filled <= layer and self.error is None:
-                self._ready.wait()
-        if self.error is not None:
-            raise self.error
+        while True:
+            with self._ready:
+                while True:
+                    if self.error is not None:
+                        raise self.error
+                    if self._done[layer]:
+                        return
+                    mine = self._claim()
+                    if mine is not None:
+                        break
+                    self._ready.wait()  # every layer is being drawn: ``layer`` will be soon
+            try:
+                self._draw(mine)
+            except BaseException:  # e.g. the pass was interrupted: the layer is anyone's again
+                with self._ready:
+                    self._returned.append(mine)
+                    self._ready.notify_all()
+                raise
 
     def weight(self, layer: int) -> np.ndarray:
         self.wait(layer)
@@ -192,16 +215,34 @@ class _Stack:
         self.wait(layer)
         return float(self.norms[layer])
 
-    def fill(self, seed: int, family: str) -> None:
-        """Draw layers filled..depth-1 in order (the background thread's body)."""
+    def _claim(self) -> int | None:
+        """The next undrawn layer, now this thread's to draw (call with the lock held)."""
+        if self._returned:
+            return self._returned.pop()
+        if self._next >= self.depth:
+            return None
+        self._next += 1
+        return self._next - 1
+
+    def _draw(self, layer: int) -> None:
+        out = self.base[layer]
+        w = layer_base_weight(self.seed, self.family, len(out), layer, out=out)
+        self.norms[layer] = np.linalg.norm(w)
+        with self._ready:
+            self._done[layer] = True
+            while self.filled < self.depth and self._done[self.filled]:
+                self.filled += 1
+            self._ready.notify_all()
+
+    def fill(self) -> None:
+        """Draw undrawn layers in order until none is left (the background thread's body)."""
         try:
-            for layer in range(self.filled, self.depth):
-                out = self.base[layer]
-                w = layer_base_weight(seed, family, len(out), layer, out=out)
-                self.norms[layer] = np.linalg.norm(w)
+            while True:
                 with self._ready:
-                    self.filled = layer + 1
-                    self._ready.notify_all()
+                    mine = self._claim() if self.error is None else None
+                if mine is None:
+                    return
+                self._draw(mine)
         except BaseException as exc:  # noqa: BLE001  (handed to the waiting engine)
             with self._ready:
                 self.error = exc
@@ -261,14 +302,13 @@ def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) ->
             # and a block this size gets the kernel's huge pages (NumPy asks for them above
             # 4 MiB), so 1000 new 128×128 layers fault in ~20 ms instead of ~80 ms
             base += list(np.empty((depth - start, width, width)))
-        stack = _Stack(base, norms, start)
+        stack = _Stack(base, norms, start, seed, family)
         _CACHE[key] = stack
         _STATS["draws"] += 1
         _STATS["layers_drawn"] += depth - start
     if start < depth:
         try:
-            threading.Thread(target=stack.fill, args=(seed, family), daemon=True,
-                             name="gradtui-weights").start()
+            threading.Thread(target=stack.fill, daemon=True, name="gradtui-weights").start()
         except BaseException as exc:  # noqa: BLE001  (no filler: never leave the stack waited for)
             with _CACHE_LOCK:
                 if _CACHE.get(key) is stack:
