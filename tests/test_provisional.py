@@ -74,10 +74,10 @@ def held_until(monkeypatch, release: threading.Event) -> None:
     """Sampled computations wait in their thread until ``release`` is set."""
     run_job = compute_module.run_job
 
-    def held(job):
+    def held(job, cancel=None):
         if job.config.mode == "sampled":
             assert release.wait(60), "never released"
-        return run_job(job)
+        return run_job(job, cancel)
 
     monkeypatch.setattr(compute_module, "run_job", held)
 

@@ -15,6 +15,11 @@ from gradtui.tui import start
 
 @pytest.fixture(autouse=True)
 def _no_pending():
+    # a CLI test's prefetch (main() starts one) may still run: its interval is not ours to measure
+    for _ in range(1000):
+        if start._interval_users == 0:
+            break
+        threading.Event().wait(0.01)
     start._pending = None
     yield
     start._pending = None
@@ -26,9 +31,9 @@ def test_prefetch_gives_the_engines_result_and_restores_the_switch_interval():
     gate = threading.Event()
     real_run_job = start.run_job
 
-    def held_run_job(job):  # hold the thread, to see the interval while it runs
+    def held_run_job(job, cancel=None):  # hold the thread, to see the interval while it runs
         gate.wait(10)
-        return real_run_job(job)
+        return real_run_job(job, cancel)
 
     start.run_job = held_run_job
     try:
@@ -49,7 +54,7 @@ def test_a_thread_that_dies_still_restores_the_switch_interval(monkeypatch):
     before = sys.getswitchinterval()
     died = []
 
-    def broken(job):
+    def broken(job, cancel=None):
         raise RuntimeError("broken")
 
     monkeypatch.setattr(start, "run_job", broken)
@@ -74,3 +79,23 @@ def test_take_hands_the_prefetch_over_once_and_only_for_its_config():
     assert fetch is not None and fetch.config == config
     assert start.take(config) is None
     assert fetch.wait().result is not None
+
+
+def test_overlapping_prefetches_restore_the_interval_that_was_there_before_the_first(monkeypatch):
+    before = sys.getswitchinterval()
+    gates = [threading.Event(), threading.Event()]
+    real_run_job = start.run_job
+
+    def held_run_job(job, cancel=None):  # each prefetch waits for its own gate
+        gates[job.config.depth - 1].wait(10)
+        return real_run_job(job, cancel)
+
+    monkeypatch.setattr(start, "run_job", held_run_job)
+    first = start.Prefetch(Config(depth=1))
+    second = start.Prefetch(Config(depth=2))
+    gates[0].set()  # the first ends while the second still runs: the interval stays low
+    first.wait()
+    assert sys.getswitchinterval() == pytest.approx(start.PREFETCH_SWITCH_INTERVAL)
+    gates[1].set()
+    second.wait()
+    assert sys.getswitchinterval() == before

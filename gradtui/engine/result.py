@@ -20,6 +20,10 @@ VANISHING, STABLE, EXPLODING, OVERFLOW = "vanishing", "stable", "exploding", "ov
 LOW, HIGH = -1.0, 1.0
 
 
+class Stopped(Exception):
+    """A computation was abandoned: the ``cancel()`` given to ``compute`` returned True."""
+
+
 def regime_of(log10_grad: float) -> str:
     """Regime of one bar. An exact zero is vanishing; an unknown value (nan) is overflow."""
     if math.isnan(log10_grad):

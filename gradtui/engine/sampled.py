@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -47,7 +48,7 @@ from .config import Config
 from .kernels import FUSED, f_and_df_into, max_derivative
 from .layer import HOMOGENEOUS, Layer
 from .lognorm import LOG10_2, log10_outer_norm, log10_std, lognorm
-from .result import Result
+from .result import Result, Stopped
 from .call_weights import CallWeights
 from .weights import (
     MAX_STACKS, TOTAL_BYTES, WEIGHT_CACHE_BYTES, Network, cache_info, clear_weights,
@@ -87,11 +88,13 @@ class Backprop:
     rescaled: bool
 
 
-def backprop(net: Network, weight_grads: bool = True) -> Backprop:
+def backprop(net: Network, weight_grads: bool = True,
+             cancel: Callable[[], bool] | None = None) -> Backprop:
     """Forward pass, then exact backprop with the signal renormalised at every layer.
 
     ``weight_grads=False`` skips the weight-gradient products (``log10_weight_grad`` is None);
-    every other number is the same."""
+    every other number is the same. ``cancel()`` is asked before every layer of both passes: True
+    raises :class:`~gradtui.engine.result.Stopped`."""
     size = workspace_size(net.config)
     buf = take_workspace(size)
     # what the pass may hold in weights: the budget less the workspace, the cached stacks and the
@@ -100,7 +103,7 @@ def backprop(net: Network, weight_grads: bool = True) -> Backprop:
     src = CallWeights(net, TOTAL_BYTES - 8 * max(size, buf.size) - cache_info()["bytes"] - own)
     try:
         with np.errstate(all="ignore"):
-            return _backprop(net, Carver(buf), src, weight_grads)
+            return _backprop(net, Carver(buf), src, weight_grads, cancel or _never)
     finally:
         src.close()
         give_back_workspace(buf)
@@ -131,7 +134,12 @@ class _Pass:
         return None if self.stats is None else self.stats[l]
 
 
-def _backprop(net: Network, ws: Carver, src: CallWeights, weight_grads: bool) -> Backprop:
+def _never() -> bool:
+    return False
+
+
+def _backprop(net: Network, ws: Carver, src: CallWeights, weight_grads: bool,
+              cancel: Callable[[], bool]) -> Backprop:
     c = net.config
     L, N = c.depth, c.width
     p = _Pass(net, ws)
@@ -155,6 +163,8 @@ def _backprop(net: Network, ws: Carver, src: CallWeights, weight_grads: bool) ->
 
     h = H[0]
     for l in range(L):
+        if cancel():
+            raise Stopped
         wb, norm_wb = src.forward(l)
         weight_gain[l] = s * norm_wb / math.sqrt(N)
         bias = net.bias[l] if net.bias is not None else None
@@ -200,12 +210,12 @@ def _backprop(net: Network, ws: Carver, src: CallWeights, weight_grads: bool) ->
             a[top:] = nan
         return Backprop(*stats, rescaled)
     np.ldexp(g, -e, out=g)
-    _backward(net, p, src, g, e, lg_stored, log10_grad_norm, log10_factor, log10_weight_grad)
+    _backward(net, p, src, g, e, lg_stored, log10_grad_norm, log10_factor, log10_weight_grad, cancel)
     return Backprop(*stats, rescaled)
 
 
 def _backward(net: Network, p: _Pass, src: CallWeights, g, E: int, lg_stored: float,
-              log10_grad_norm, log10_factor, log10_weight_grad) -> None:
+              log10_grad_norm, log10_factor, log10_weight_grad, cancel: Callable[[], bool]) -> None:
     """Exact backprop from G·2^E = ∂loss/∂h_L, filling the log10 arrays (layers L..1; the weight
     gradients only when ``log10_weight_grad`` is an array)."""
     layer, s = p.layer, net.scale
@@ -216,6 +226,8 @@ def _backward(net: Network, p: _Pass, src: CallWeights, g, E: int, lg_stored: fl
     m, k = math.frexp(s) if fold else (1.0, 0)
     log_s, log_m = (math.log10(s), math.log10(m)) if fold else (0.0, 0.0)
     for l in range(net.config.depth - 1, -1, -1):
+        if cancel():
+            raise Stopped
         # gz = ∂loss/∂z_l (stored scale 2^E)
         gz = layer.backward(g, p.d(l), p.zhat(l), p.stat(l), out=p.zbuf, work=p.w1)
         if log10_weight_grad is not None:
@@ -251,7 +263,8 @@ def _scale_by(x: np.ndarray, m: float, e: int) -> None:
             x *= m
 
 
-def compute_sampled(config: Config, *, weight_grads: bool = True) -> Result:
+def compute_sampled(config: Config, *, weight_grads: bool = True,
+                    cancel: Callable[[], bool] | None = None) -> Result:
     """The sampled engine (DESIGN §3): one real network of width N, batch B, seed S.
 
     ``weight_grads=False`` leaves out ‖∂loss/∂W_l‖ (``log10_weight_grad`` is None, as in expected
@@ -263,7 +276,7 @@ def compute_sampled(config: Config, *, weight_grads: bool = True) -> Result:
     # for each other (measured 2-3x slower at width 1024 under load; see blas.py)
     with single_thread():
         net = network(config)
-        bp = backprop(net, weight_grads)
+        bp = backprop(net, weight_grads, cancel)
     return Result(
         config=config,
         log10_factor=bp.log10_factor,

@@ -320,7 +320,7 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         self.query_one(Verdict).show(self.result.regime, words)
         self._update_status()
         self._update_chart_title()
-        if not self._warming:
+        if not self._warming and not self.provisional:  # not beside a slow start's exact answer
             self._warming = True
             self.call_after_refresh(
                 lambda: self.runner.submit("warmup", lambda ticket: self._warm_up(), self._warmed)

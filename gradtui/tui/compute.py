@@ -10,6 +10,7 @@ import gc
 import inspect
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from gradtui.engine import Config, Result
 from gradtui.engine.config import compute_seconds
@@ -36,6 +37,10 @@ def provisional_config(config: Config) -> Config | None:
     return config.replace(mode="expected")
 
 
+#: the ``error`` of an outcome whose computation was abandoned for a newer request
+STOPPED = "stopped: superseded by a newer request"
+
+
 @dataclass(frozen=True)
 class Job:
     config: Config
@@ -56,16 +61,22 @@ class Outcome:
     seconds: float = 0.0
 
 
-def run_job(job: Job) -> Outcome:
-    """Compute a job's result (and, in sampled mode, the theory overlay). Never raises."""
-    from gradtui.engine import compute
+def run_job(job: Job, cancel: Callable[[], bool] | None = None) -> Outcome:
+    """Compute a job's result (and, in sampled mode, the theory overlay). Never raises.
+
+    ``cancel()`` is asked between the sampled engine's layers: once it is True the work ends
+    within a layer, with an outcome whose ``error`` is :data:`STOPPED` (a superseded request)."""
+    from gradtui.engine import Stopped, compute
 
     try:
         start = time.perf_counter()
-        if job.config.mode == "sampled" and not job.weight_grads and _skips_weight_grads(compute):
-            result = compute(job.config, weight_grads=False)
-        else:
-            result = compute(job.config)
+        options = {}
+        if job.config.mode == "sampled":
+            if not job.weight_grads and _takes(compute, "weight_grads"):
+                options["weight_grads"] = False
+            if cancel is not None and _takes(compute, "cancel"):
+                options["cancel"] = cancel
+        result = compute(job.config, **options)
         seconds = time.perf_counter() - start
         overlay = job.overlay
         if job.config.mode == "sampled" and overlay is None:
@@ -73,16 +84,18 @@ def run_job(job: Job) -> Outcome:
         import gradtui.render.bars  # noqa: F401  (plotext is slow to import: do it here, off the UI thread)
 
         return Outcome(job, result, overlay, seconds=seconds)
+    except Stopped:
+        return Outcome(job, None, job.overlay, error=STOPPED)
     except ValueError as error:
         return Outcome(job, None, error=str(error))
     except Exception as error:  # an engine bug must not take the app down
         return Outcome(job, None, error=f"engine error: {type(error).__name__}: {error}")
 
 
-def _skips_weight_grads(compute) -> bool:
-    """The engine's compute takes ``weight_grads`` (it can leave out the weight-gradient Grams)."""
+def _takes(compute, name: str) -> bool:
+    """The engine's compute takes the keyword ``name`` (tests may stand in a simpler one)."""
     try:
-        return "weight_grads" in inspect.signature(compute).parameters
+        return name in inspect.signature(compute).parameters
     except (TypeError, ValueError):
         return False
 
@@ -124,17 +137,32 @@ class ComputeChart:
         )
         if first is not None and first.config == config:  # computing since before Textual started
             work, inline = first.wait, False
+            if provisional_config(config) is not None and len(self.screen_stack) <= 1:
+                # its mean-field bars as soon as the prefetch has them (it computes them first)
+                self.runner.submit("provisional", first.wait_overlay, self._show_first_provisional)
         else:
             if not inline:
                 overlay = self._provisional(config, overlay)
                 job = Job(config, overlay, weight_grads)
-            work = lambda ticket: run_job(job)  # noqa: E731
+            work = lambda ticket: run_job(job, cancel=lambda: ticket.stopped)  # noqa: E731
         self.runner.submit("chart", work, self._show_exact, keep=self._remember, inline=inline)
         self._update_chart_title()
 
     def _show_exact(self, outcome: Outcome) -> None:
         self.provisional = False
         self._show(outcome)
+
+    def _show_first_provisional(self, overlay: Result | None) -> None:
+        """The prefetch's mean-field bars of a slow sampled start, while its exact answer is still
+        on its way (nothing is drawn once that is shown, or once the config has changed)."""
+        if overlay is None or len(self.screen_stack) > 1:
+            return
+        if self.config.replace(mode="expected") != overlay.config or not self.computing:
+            return
+        self._warm.add(overlay.config.activation)  # its tables are built: later presses are quick
+        self.runner.cache.put(overlay.config, overlay)
+        self.provisional = True
+        self._show(Outcome(Job(overlay.config), overlay))
 
     def _provisional(self, config: Config, known: Result | None) -> Result | None:
         """Show the quick first answer of a slow sampled config (its mean-field bars, marked

@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import sys
 import threading
+from typing import TYPE_CHECKING
 
-from gradtui.engine import Config
+from gradtui.engine import Config, Result
 
 from .compute import Job, Outcome, run_job
+
+if TYPE_CHECKING:
+    from .runner import Ticket
 
 
 #: the switch interval while the prefetch runs (s; Python's default is 0.005)
@@ -29,32 +33,88 @@ PREFETCH_SWITCH_INTERVAL = 1e-4
 
 class Prefetch:
     """One config's outcome, computed in a daemon thread from the moment this is made (with the
-    interpreter's switch interval at :data:`PREFETCH_SWITCH_INTERVAL` until it is done)."""
+    interpreter's switch interval at :data:`PREFETCH_SWITCH_INTERVAL` until it is done).
+
+    A sampled config's mean-field overlay is computed first (milliseconds once its activation's
+    tables are built), so the app can show it as the provisional answer of a slow start
+    (:meth:`wait_overlay`). The app's request waits for the outcome in a runner thread
+    (:meth:`wait`); when that request is superseded the computation is abandoned within a layer."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self._outcome: Outcome | None = None
+        self._overlay: Result | None = None
+        self._overlay_done = threading.Event()
         self._done = threading.Event()
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, PREFETCH_SWITCH_INTERVAL))
+        self._cancelled = threading.Event()
+        _lower_switch_interval()
         try:
             threading.Thread(target=self._run, name="gradtui-prefetch", daemon=True).start()
         except BaseException:
-            sys.setswitchinterval(self._switch_interval)
+            _restore_switch_interval()
             raise
 
     def _run(self) -> None:
         try:
-            self._outcome = run_job(Job(self.config))  # never raises; imports the drawing kit too
+            job = Job(self.config)
+            if self.config.mode == "sampled":
+                quick = run_job(Job(self.config.replace(mode="expected")))
+                self._overlay = quick.result
+                self._overlay_done.set()
+                # the app starts on the gradient view, which needs no weight gradients
+                job = Job(self.config, quick.result, weight_grads=False)
+            self._outcome = run_job(job, cancel=self._cancelled.is_set)  # never raises
         finally:
-            sys.setswitchinterval(self._switch_interval)
+            _restore_switch_interval()
+            self._overlay_done.set()
             self._done.set()
 
-    def wait(self, ticket: object = None) -> Outcome:
-        """The outcome (blocks until it is there; run it in the runner's thread)."""
-        self._done.wait()
+    def wait(self, ticket: Ticket | None = None) -> Outcome:
+        """The outcome (blocks until it is there; run it in the runner's thread). Once ``ticket``
+        is stopped the computation is abandoned and the outcome says :data:`STOPPED`."""
+        while not self._done.wait(_POLL):
+            if ticket is not None and ticket.stopped:
+                self._cancelled.set()
+                self._done.wait()  # within a layer of the engine
+                break
         assert self._outcome is not None
         return self._outcome
+
+    def wait_overlay(self, ticket: Ticket | None = None) -> Result | None:
+        """The mean-field overlay of a sampled config, as soon as it is there (None for other
+        modes, if it failed, or once ``ticket`` is stopped)."""
+        while not self._overlay_done.wait(_POLL):
+            if ticket is not None and ticket.stopped:
+                return None
+        return self._overlay
+
+
+# the interval is the interpreter's: prefetches that overlap (tests make several) lower it once
+# and the last one to end restores what was there before the first
+_interval_lock = threading.Lock()
+_interval_users = 0
+_interval_before = 0.005
+
+
+def _lower_switch_interval() -> None:
+    global _interval_users, _interval_before
+    with _interval_lock:
+        if _interval_users == 0:
+            _interval_before = sys.getswitchinterval()
+            sys.setswitchinterval(min(_interval_before, PREFETCH_SWITCH_INTERVAL))
+        _interval_users += 1
+
+
+def _restore_switch_interval() -> None:
+    global _interval_users
+    with _interval_lock:
+        _interval_users -= 1
+        if _interval_users == 0:
+            sys.setswitchinterval(_interval_before)
+
+
+#: how often a waiting runner thread looks whether its request was superseded (s)
+_POLL = 0.02
 
 
 #: the prefetch started for the TUI about to open (taken by run_app)
