@@ -170,6 +170,39 @@ def test_a_failing_filler_thread_reaches_the_waiting_pass(monkeypatch):
         stack.wait(0)
 
 
+def test_an_abandoned_stack_stops_filling_but_a_pass_still_reading_it_draws_what_it_needs():
+    stack = _bare_stack(6, 16, seed=3)
+    stack.wait(1)
+    stack.abandoned = True
+    stack.fill()  # the filler's loop ends at once: nothing more is drawn for nobody
+    assert stack.filled == 2
+    for l in range(6):  # a pass that still holds the stack draws each layer it waits for
+        np.testing.assert_array_equal(stack.weight(l), weights.layer_base_weight(3, "normal", 16, l))
+    assert stack.filled == 6
+
+
+def test_stacks_evicted_from_the_cache_stop_being_filled():
+    """A held seed key makes a new stack a key, and each pass is stopped by the next key: the
+    evicted stacks' fillers end after their current layer instead of drawing ~whole stacks that
+    nobody will read (their memory is freed as soon as the stopped passes let go)."""
+    S.clear_cache()
+    configs = [sampled(depth=1000, width=128, batch=4, seed=seed) for seed in range(6)]
+    stacks = [S.network(c).stack for c in configs]  # each evicts the oldest but one
+    evicted, held = stacks[:-weights.MAX_STACKS], stacks[-weights.MAX_STACKS:]
+    for stack in evicted:
+        assert stack.abandoned and stack.filler is not None
+        stack.filler.join(30)
+        assert not stack.filler.is_alive()
+        assert stack.filled < stack.depth // 2, stack.filled  # ~150 ms of draws, left at once
+    for stack in held:
+        assert not stack.abandoned
+        stack.filler.join(60)
+        assert stack.filled == stack.depth
+    assert set(weights.cache_info()["stacks"]) == {(c.seed, 128, "normal") for c in configs[-2:]}
+    S.clear_cache()
+    assert all(stack.abandoned for stack in held)
+
+
 @pytest.mark.parametrize("keep_layers", [0, 3, 12])
 def test_a_stack_too_big_to_hold_is_drawn_once_per_layer_where_kept(monkeypatch, keep_layers):
     config = sampled(depth=12, width=32, batch=4, activation="relu", init="he_normal", bias_std=0.1)

@@ -174,6 +174,11 @@ class _Stack:
         self._next = filled
         self._returned: list[int] = []
         self.error: BaseException | None = None
+        #: evicted from the cache: the background filler stops after its layer (a pass still
+        #: reading the stack draws what it needs itself, see :meth:`wait`)
+        self.abandoned = False
+        #: the background thread filling it (None for a stack that was complete when made)
+        self.filler: threading.Thread | None = None
         self._ready = threading.Condition()
 
     @property
@@ -239,7 +244,7 @@ class _Stack:
         try:
             while True:
                 with self._ready:
-                    mine = self._claim() if self.error is None else None
+                    mine = self._claim() if self.error is None and not self.abandoned else None
                 if mine is None:
                     return
                 self._draw(mine)
@@ -264,7 +269,9 @@ def _trim(allowed: int, keep: tuple | None = None, stacks: int = MAX_STACKS) -> 
         victim = next((k for k in _CACHE if k != keep), None)
         if victim is None:
             return
-        del _CACHE[victim]
+        # nobody will find it here again: stop filling it (a held seed key makes a stack a key,
+        # and each pass it starts is stopped by the next key; their fillers must not pile up)
+        _CACHE.pop(victim).abandoned = True
 
 
 def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) -> _Stack | None:
@@ -286,6 +293,7 @@ def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) ->
             return hit
         old = _CACHE.pop(key, None)
         if old is not None and (old.depth >= depth or old.error is not None):  # deeper than may be held now
+            old.abandoned = True
             old = None
         _trim(allowed - need, stacks=MAX_STACKS - 1)
         base: list[np.ndarray] = []
@@ -308,7 +316,8 @@ def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) ->
         _STATS["layers_drawn"] += depth - start
     if start < depth:
         try:
-            threading.Thread(target=stack.fill, daemon=True, name="gradtui-weights").start()
+            stack.filler = threading.Thread(target=stack.fill, daemon=True, name="gradtui-weights")
+            stack.filler.start()
         except BaseException as exc:  # noqa: BLE001  (no filler: never leave the stack waited for)
             with _CACHE_LOCK:
                 if _CACHE.get(key) is stack:
@@ -323,6 +332,8 @@ def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) ->
 def clear_weights() -> None:
     """Drop the cached weights, inputs, readouts and biases."""
     with _CACHE_LOCK:
+        for stack in _CACHE.values():
+            stack.abandoned = True
         _CACHE.clear()
     for f in (_input, _readout, _bias_base, _bias_uniform):
         f.cache_clear()
