@@ -124,6 +124,22 @@ def _bare_stack(depth: int, width: int, seed: int) -> "weights._Stack":
     return weights._Stack(list(np.empty((depth, width, width))), np.empty(depth), 0, seed, "normal")
 
 
+@pytest.mark.parametrize("family", ["normal", "uniform", "orthogonal"])
+@pytest.mark.parametrize("width", [3, 256, 512, 1000])
+def test_a_layer_drawn_in_parts_in_any_order_is_the_layer_drawn_in_one_go(family, width):
+    whole = weights.layer_base_weight(7, family, width, 5)
+    for most in (1, 2, 3, 16, 64):
+        parts = weights.layer_parts(family, width, most)
+        assert parts[0][0] == 0 and parts[-1][1] == width * width and len(parts) <= most
+        assert all(a < b == c for (a, b), (c, _) in zip(parts, parts[1:]))
+        out = np.full((width, width), np.nan)
+        for start, stop in reversed(parts):  # the generator is advanced, not run through
+            weights.draw_part(7, family, width, 5, out, start, stop)
+        np.testing.assert_array_equal(out, whole)
+    if family == "normal" and width >= 512:
+        assert len(weights.layer_parts(family, width, 16)) > 1
+
+
 def test_whoever_waits_for_a_layer_draws_the_undrawn_ones_and_the_draws_are_the_same():
     stack = _bare_stack(7, 16, seed=4)
     w5 = np.array(stack.weight(5))  # draws layers 0..5 on its way (each layer's own generator)
@@ -208,25 +224,58 @@ def test_a_stack_too_big_to_hold_is_drawn_once_per_layer_where_kept(monkeypatch,
     config = sampled(depth=12, width=32, batch=4, activation="relu", init="he_normal", bias_std=0.1)
     held = S.backprop(S.network(config, hold_weights=True))
     drawn: list[int] = []
-    real = call_weights.layer_base_weight
+    real = call_weights.draw_part
 
-    def counting(seed, family, width, layer, out=None):
-        drawn.append(layer)
-        return real(seed, family, width, layer, out=out)
+    def counting(seed, family, width, layer, out, start, stop):
+        if start == 0:  # a layer's first part (this small layer has one)
+            drawn.append(layer)
+        return real(seed, family, width, layer, out, start, stop)
 
-    monkeypatch.setattr(call_weights, "layer_base_weight", counting)
+    monkeypatch.setattr(call_weights, "draw_part", counting)
     layer_bytes = 32 * 32 * 8
     net = S.network(config, hold_weights=False)
-    src = call_weights.CallWeights(net, (keep_layers + 2) * layer_bytes)
+    room = (keep_layers + call_weights.STREAM_BUFFERS) * layer_bytes
+    src = call_weights.CallWeights(net, room)
     assert src.kept == keep_layers
     src.close()
     drawn.clear()
-    room = (keep_layers + 2) * layer_bytes
     monkeypatch.setattr(S, "CallWeights", lambda net, _: call_weights.CallWeights(net, room))
     streamed = S.backprop(net)
     _assert_same(held, streamed)
     # forward: every layer once; backward: only the layers not kept, top down
     assert drawn == list(range(12)) + list(range(11 - keep_layers, -1, -1))
+
+
+@pytest.mark.parametrize("keep_layers", [0, 2])
+def test_a_streamed_pass_whose_thread_is_slow_draws_parts_itself_and_the_numbers_stay(monkeypatch,
+                                                                                      keep_layers):
+    """Width 512: four parts a layer. The stream's thread is slowed down, so the engine draws the
+    parts (and layers) nobody has started; every part comes from its layer's generator advanced
+    to the part's start, so the pass is bit-identical with the held one."""
+    import threading
+    import time
+
+    config = sampled(depth=6, width=512, batch=4, activation="tanh", seed=9)
+    assert len(weights.layer_parts("normal", 512, call_weights.STREAM_PARTS)) == 4
+    held = S.backprop(S.network(config, hold_weights=True))
+    drawers: list[str] = []
+    real = call_weights.draw_part
+
+    def slow_thread(*args):
+        name = threading.current_thread().name
+        drawers.append(name)
+        if name == "gradtui-weight-stream":
+            time.sleep(0.02)
+        return real(*args)
+
+    monkeypatch.setattr(call_weights, "draw_part", slow_thread)
+    room = (keep_layers + call_weights.STREAM_BUFFERS) * 512 * 512 * 8
+    monkeypatch.setattr(S, "CallWeights", lambda net, _: call_weights.CallWeights(net, room))
+    streamed = S.backprop(S.network(config, hold_weights=False))
+    _assert_same(held, streamed)
+    assert len(drawers) == 4 * (2 * 6 - keep_layers)  # every part of every draw, once
+    assert threading.current_thread().name in drawers  # the engine drew some itself
+    assert "gradtui-weight-stream" in drawers
 
 
 def test_streamed_tied_and_zero_weights_are_drawn_once():

@@ -6,20 +6,21 @@
     src.close()
 
 A held (cached) stack is read as it is. A stack too big to hold is streamed: a background thread
-draws each layer into one of two N×N buffers (no temporaries) one layer ahead of the engine, so
-drawing overlaps the products; the last layers of the forward pass are kept, as many as ``room``
-allows beside the two buffers, and the backward pass uses them first and redraws only the rest.
-Every layer comes from its own generator, so streamed, kept and cached weights are bit-identical.
+draws each layer into one of three N×N buffers (no temporaries) ahead of the engine, so drawing
+overlaps the products, and the engine draws the remaining parts of a layer it would wait for; the
+last layers of the forward pass are kept, as many as ``room`` allows beside the buffers, and the
+backward pass uses them first and redraws only the rest. Every layer comes from its own
+generator (a part from it advanced to the part's start), so streamed, kept and cached weights are
+bit-identical.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 
 import numpy as np
 
-from .weights import Network, layer_base_weight
+from .weights import Network, draw_part, layer_base_weight, layer_parts
 
 
 class CallWeights:
@@ -37,7 +38,7 @@ class CallWeights:
             self._const = (w, float(np.linalg.norm(w)))
             return
         layer_bytes = n * n * 8
-        keep = max(0, min(self.depth, (room - 2 * layer_bytes) // layer_bytes))
+        keep = max(0, min(self.depth, (room - STREAM_BUFFERS * layer_bytes) // layer_bytes))
         self._stream = _Stream(net, keep)
 
     def forward(self, layer: int):
@@ -66,62 +67,162 @@ class CallWeights:
         return 0 if self._stream is None else self._stream.keep
 
 
-class _Stream:
-    """Layers 0..L-1 then L-K-1..0 (the kept K top layers are not redrawn), drawn one ahead."""
+#: streamed N×N buffers beside the kept layers: one the engine reads, two being drawn
+STREAM_BUFFERS = 3
+#: a streamed layer is drawn in up to this many parts, so the engine can help draw the layer it
+#: waits for (parts are whole blocks of the normal draw: small layers have fewer)
+STREAM_PARTS = 16
 
-    def __init__(self, net: Network, keep: int) -> None:
+
+class _Layer:
+    """One streamed layer being drawn: its parts are claimed by whoever is free (the drawing
+    thread, or the engine waiting for it); the one who draws the last part takes the norm."""
+
+    def __init__(self, layer: int, buf: np.ndarray, parts: list[tuple[int, int]]) -> None:
+        self.layer, self.buf, self.parts = layer, buf, parts
+        self.norm = 0.0
+        self.error: BaseException | None = None
+        self.ready = threading.Event()
+        self._next = 0
+        self._left = len(parts)
+        self._lock = threading.Lock()
+
+    def work(self, seed: int, family: str, n: int) -> None:
+        """Draw unclaimed parts until none is left (returns before the others' parts are done)."""
+        while True:
+            with self._lock:
+                if self._next >= len(self.parts) or self.error is not None:
+                    return
+                a, b = self.parts[self._next]
+                self._next += 1
+            try:
+                draw_part(seed, family, n, self.layer, self.buf, a, b)
+            except BaseException as exc:  # noqa: BLE001  (raised in the engine's thread)
+                self.error = exc
+                self.ready.set()
+                raise
+            with self._lock:
+                self._left -= 1
+                last = self._left == 0
+            if last:
+                self.norm = float(np.linalg.norm(self.buf))
+                self.ready.set()
+
+
+class _Stream:
+    """Layers 0..L-1 then L-K-1..0 (the kept K top layers are not redrawn), drawn ahead by a
+    thread into :data:`STREAM_BUFFERS` buffers. The engine, when the layer it needs is not ready,
+    draws the rest of its parts, or else the next undrawn layer, itself, so a pass whose draws
+    cost more than its products keeps both cores drawing. Every part is drawn from its layer's own
+    generator, advanced to the part's start: the numbers are the same whoever draws them."""
+
+    def __init__(self, net: Network, keep: int, buffers: int = STREAM_BUFFERS) -> None:
         c = net.config
         n, depth = c.width, c.depth
         self.keep = keep
         self._kept = np.empty((keep, n, n))
         self._first_kept = depth - keep
-        self._free: queue.Queue = queue.Queue()
-        for _ in range(2 if keep < depth else 0):
-            self._free.put(np.empty((n, n)))
-        self._ready: queue.Queue = queue.Queue()
+        self._free = [np.empty((n, n)) for _ in range(buffers if keep < depth else 0)]
+        self._parts = layer_parts(net.family, n, STREAM_PARTS)
+        self._args = (c.seed, net.family, n)
+        self._order = list(range(depth)) + list(range(self._first_kept - 1, -1, -1))
+        self._forward = depth
+        #: the next position of the order nobody has claimed, and the claimed ones not yet served
+        self._next = 0
+        self._jobs: dict[int, _Layer] = {}
+        self._cv = threading.Condition()
         self._held: dict[int, tuple] = {}  # kept layers, served to the backward
         self._lent: np.ndarray | None = None  # the buffer the engine is reading
+        self._pos = 0  # the engine's position in the order
         self._stop = False
-        order = list(range(depth)) + list(range(self._first_kept - 1, -1, -1))
-        self._order = iter(order)
-        args = (c.seed, net.family, n, order)
-        self._thread = threading.Thread(target=self._draw, args=args, daemon=True,
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._fill, daemon=True,
                                         name="gradtui-weight-stream")
         self._thread.start()
 
-    def _draw(self, seed: int, family: str, n: int, order: list[int]) -> None:
-        try:
-            for i, layer in enumerate(order):
-                forward = i < len(order) - self._first_kept
-                if forward and layer >= self._first_kept:
+    def _claim(self, block: bool) -> _Layer | None:
+        """The next position's layer, now the caller's to draw (None when all are claimed, when
+        stopped, or, without ``block``, when no buffer is free)."""
+        with self._cv:
+            while True:
+                pos = self._next
+                if self._stop or pos >= len(self._order):
+                    return None
+                layer = self._order[pos]
+                if pos < self._forward and layer >= self._first_kept:
                     buf = self._kept[layer - self._first_kept]
-                else:
-                    buf = self._free.get()
-                if self._stop or buf is None:
-                    return
-                w = layer_base_weight(seed, family, n, layer, out=buf)
-                self._ready.put((layer, w, float(np.linalg.norm(w))))
+                    break
+                if self._free:
+                    buf = self._free.pop()
+                    break
+                if not block:
+                    return None
+                self._cv.wait()
+            self._next += 1
+            job = self._jobs[pos] = _Layer(layer, buf, self._parts)
+            self._cv.notify_all()
+            return job
+
+    def _fill(self) -> None:
+        try:
+            while (job := self._claim(block=True)) is not None:
+                job.work(*self._args)
         except BaseException as exc:  # noqa: BLE001  (raised in the engine's thread)
-            self._ready.put((None, exc, 0.0))
+            with self._cv:
+                self._error = exc
+                self._cv.notify_all()
 
     def get(self, layer: int) -> tuple[np.ndarray, float]:
         if self._lent is not None:  # the engine is done with the previous streamed layer
-            self._free.put(self._lent)
+            with self._cv:
+                self._free.append(self._lent)
+                self._cv.notify_all()
             self._lent = None
         if layer in self._held:
             w, norm = self._held.pop(layer)
             return w, norm
-        expected = next(self._order)
-        got, w, norm = self._ready.get()
-        if got is None:
-            raise w
-        assert got == layer == expected, (got, layer, expected)
+        pos = self._pos
+        assert self._order[pos] == layer, (self._order[pos], layer)
+        self._pos += 1
+        job = self._job(pos)
+        if job.error is not None:
+            raise job.error
+        w = job.buf
         if layer >= self._first_kept:
-            self._held[layer] = (w, norm)  # served again to the backward without a redraw
+            self._held[layer] = (w, job.norm)  # served again to the backward without a redraw
         else:
             self._lent = w
-        return w, norm
+        return w, job.norm
+
+    def _job(self, pos: int) -> _Layer:
+        """Position ``pos``'s layer, drawn, drawing meanwhile what nobody has started."""
+        while True:
+            with self._cv:
+                job = self._jobs.get(pos)
+                if self._error is not None:
+                    raise self._error
+            if job is None:  # not claimed yet (unless the thread claims it first)
+                mine = self._claim(block=False)
+                if mine is not None:
+                    mine.work(*self._args)  # ``pos``'s layer, or the one after it
+                    continue
+                with self._cv:  # no buffer free yet: the thread is drawing into them
+                    if pos not in self._jobs and self._error is None:
+                        self._cv.wait(0.01)
+                continue
+            if not job.ready.is_set():
+                job.work(*self._args)  # its parts nobody has started
+            if not job.ready.is_set():
+                ahead = self._claim(block=False)
+                if ahead is not None:
+                    ahead.work(*self._args)  # the next layer, while the thread finishes this one
+                    continue
+                job.ready.wait()
+            with self._cv:
+                self._jobs.pop(pos, None)
+            return job
 
     def close(self) -> None:
-        self._stop = True
-        self._free.put(None)
+        with self._cv:
+            self._stop = True
+            self._cv.notify_all()

@@ -25,7 +25,7 @@ Memory: h_0..h_{L-1} and f'(ẑ_l) for every layer, plus ẑ_l with a normalisat
 (L, B, N) float64 arrays that ``config.sampled_activation_bytes`` budgets for — and a few B×N
 scratch arrays, all carved from one workspace buffer that is kept for the next call when it is at
 most 128 MiB. Weights are held only while workspace + stack ≤ 1 GiB; otherwise they are streamed
-(:mod:`~gradtui.engine.call_weights`): two N×N buffers, plus as many of the top layers as fit in
+(:mod:`~gradtui.engine.call_weights`): three N×N buffers, plus as many of the top layers as fit in
 1 GiB − workspace − cache − the network's inputs, readout and biases, kept so the backward pass
 redraws only the rest. The backward signal and the weight-gradient Gram products use the
 workspace's scratch arrays (nothing of size B×N or B×B is allocated per layer). Idle, the engine holds at

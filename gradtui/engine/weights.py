@@ -105,6 +105,58 @@ def normals_into(rng: np.random.Generator, out: np.ndarray, var: float = 1.0) ->
     return out
 
 
+#: 64-bit outputs of the bit generator one full block of :func:`normals_into` takes: a float64
+#: uniform a pair and a float32 one a pair (two float32s a 64-bit output)
+_RAWS_PER_BLOCK = _PAIRS + _PAIRS // 2
+
+
+#: a part is at least this many blocks (~0.5 ms of draws): each part costs a new generator (~17 µs)
+_MIN_PART_BLOCKS = 4
+
+
+def layer_parts(family: str, width: int, most: int) -> list[tuple[int, int]]:
+    """A layer's N² entries split into at most ``most`` runs [start, stop) of at least
+    :data:`_MIN_PART_BLOCKS` blocks each that
+    :func:`draw_part` can draw independently (by different threads) into the numbers
+    :func:`layer_base_weight` draws in one go: normal and uniform layers at whole blocks of
+    normals_into, other families (orthogonal, zeros) in one piece."""
+    m = width * width
+    block = 2 * _PAIRS
+    blocks = -(-m // block)
+    if family not in ("normal", "uniform") or most <= 1 or blocks <= 1:
+        return [(0, m)]
+    parts = min(most, blocks // _MIN_PART_BLOCKS)
+    if parts <= 1:
+        return [(0, m)]
+    cuts = [min(m, (blocks * i // parts) * block) for i in range(parts + 1)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def draw_part(seed: int, family: str, width: int, layer: int, out: np.ndarray,
+              start: int, stop: int) -> None:
+    """Entries [start, stop) of the flat C-contiguous (N, N) ``out`` as :func:`layer_base_weight`
+    draws them: the layer's own generator is advanced past the outputs the entries before
+    ``start`` take (a part of :func:`layer_parts`), so any thread can draw any part."""
+    flat = out.reshape(-1)
+    if (start, stop) == (0, flat.size):
+        layer_base_weight(seed, family, width, layer, out=out)
+        return
+    rng = _rng(seed, _STREAM_WEIGHTS, layer)
+    if family == "normal":
+        assert start % (2 * _PAIRS) == 0, start
+        rng.bit_generator.advance(start // (2 * _PAIRS) * _RAWS_PER_BLOCK)
+        normals_into(rng, flat[start:stop], 1.0 / width)
+    elif family == "uniform":  # one 64-bit output an entry
+        c = math.sqrt(3.0 / width)
+        rng.bit_generator.advance(start)
+        part = flat[start:stop]
+        rng.random(out=part)
+        part *= c - (-c)
+        part += -c
+    else:
+        raise ValueError(f"{family} layers are drawn in one piece")
+
+
 @lru_cache(maxsize=4)
 def _input(seed: int, width: int, batch: int) -> np.ndarray:
     return _readonly(_rng(seed, _STREAM_INPUT).standard_normal((batch, width)))
@@ -422,5 +474,6 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
 
 __all__ = [
     "MAX_STACKS", "Network", "TOTAL_BYTES", "WEIGHT_CACHE_BYTES", "cache_info", "clear_weights",
-    "layer_base_weight", "network", "normals_into", "scaled_biases", "scaled_inputs",
+    "draw_part", "layer_base_weight", "layer_parts", "network", "normals_into", "scaled_biases",
+    "scaled_inputs",
 ]
