@@ -187,3 +187,27 @@ async def test_a_change_during_a_slow_start_abandons_the_prefetch_and_answers_at
         assert same(shown[0][0], compute(new.replace(mode="expected")))
         assert same(app.result, compute(new)) and not app.provisional
         assert app._exception is None
+
+
+class TicketStoppedAfter:
+    """A runner ticket whose ``stopped`` turns True from its ``after``-th look on."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.looks = after, 0
+
+    @property
+    def stopped(self) -> bool:
+        self.looks += 1
+        return self.looks > self.after
+
+
+def test_the_compare_screen_s_computations_stop_within_a_layer_too():
+    from gradtui.tui.compare_view import _compute_all
+
+    configs = [SMALL, SMALL.replace(seed=6), SMALL.replace(mode="expected")]
+    ticket = TicketStoppedAfter(5)  # one look before the first setting, then its layers
+    assert _compute_all(configs, ticket) == [] and ticket.looks == 6
+    done = _compute_all(configs, TicketStoppedAfter(10**9))
+    assert [c for c, _, _ in done] == configs
+    assert all(same(result, compute(c)) for c, result, error in done if error is None)
+    assert all(error is None for _, _, error in done)

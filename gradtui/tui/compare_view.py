@@ -240,7 +240,7 @@ class CompareScreen(RequestView):
 
 def _compute_all(configs: list[Config], ticket) -> list[tuple[Config, Result | None, str | None]]:
     """Runs in the runner's thread: each setting's result (or why not), until superseded."""
-    from gradtui.engine import compute
+    from gradtui.engine import Stopped, compute
 
     import gradtui.render.compare  # noqa: F401  (plotext is slow to import: here, off the UI thread)
 
@@ -249,7 +249,10 @@ def _compute_all(configs: list[Config], ticket) -> list[tuple[Config, Result | N
         if ticket.stopped:
             break
         try:
-            done.append((config, compute(config), None))
+            # a sampled setting stops within a layer once superseded
+            done.append((config, compute(config, cancel=lambda: ticket.stopped), None))
+        except Stopped:
+            break
         except ValueError as error:
             done.append((config, None, str(error)))
         except Exception as error:  # an engine bug must not take the app down
