@@ -1,4 +1,5 @@
-"""One expected-mode keypress computes the depth-scale text once and repaints only what changed."""
+"""One expected-mode keypress computes the depth-scale text once and repaints only what changed:
+the widgets whose content changed, and of the control panel and the chart only the rows that did."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ WATCHED = ("controls", "inspector", "chart", "verdict", "status", "command")
 @pytest.fixture
 def spies(monkeypatch):
     """Counts of depth_scale_text calls, theory_summary calls, and per widget id: repaints asked
-    for (``refresh``), text set (``update``, Static.update) and the content drawn again
-    (``render``, Widget._render_content, or the first line of a widget drawn line by line)."""
+    for (``refresh``), text set (``update``, Static.update), the content drawn again (``render``,
+    Widget._render_content) and, of the widgets drawn line by line, the rows drawn (``rows``)."""
     counts: dict[str, Counter] = {"text": Counter(), "refresh": Counter(), "update": Counter(),
-                                  "render": Counter()}
+                                  "render": Counter(), "rows": Counter()}
     original_text = verdict_module.depth_scale_text
 
     def counted_text(config, *, ascii=False):
@@ -60,16 +61,22 @@ def spies(monkeypatch):
         original_line = cls.render_line
 
         def counted_line(self, y, original_line=original_line):
-            if y == 0 and self.id in WATCHED:
-                counts["render"][self.id] += 1
+            if self.id in WATCHED:
+                counts["rows"][self.id] += 1
             return original_line(self, y)
 
         monkeypatch.setattr(cls, "render_line", counted_line)
     return counts
 
 
+def changed_rows(before: list[str], after: list[str]) -> int:
+    assert len(before) == len(after)
+    return sum(old != new for old, new in zip(before, after))
+
+
 async def press_and_count(key_row: str, spies, config: Config) -> tuple[GradApp, dict[str, Counter]]:
-    """Select ``key_row``, settle, reset the counters, press → once and settle again."""
+    """Select ``key_row``, settle, reset the counters, press → once and settle again. Also counts,
+    under ``changes``, the rows of the chart and of the control panel whose text changed."""
     app = GradApp(config=config)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -79,12 +86,19 @@ async def press_and_count(key_row: str, spies, config: Config) -> tuple[GradApp,
         app._warm.update([config.activation])  # computed inline, as after the start-up warm-up
         await settle(pilot)
         before = app.config
+        chart, controls = app.query_one(ChartView), app.query_one(ControlPanel)
+        chart_before, controls_before = list(chart._cache_lines), [r.markup for r in controls._rows()]
         for counter in spies.values():
             counter.clear()
         await pilot.press("right")
         await settle(pilot)
         assert app.config != before and app.settled
-        return app, {name: Counter(counter) for name, counter in spies.items()}
+        counts = {name: Counter(counter) for name, counter in spies.items()}
+        counts["changes"] = Counter(
+            chart=changed_rows(chart_before, chart._cache_lines),
+            controls=changed_rows(controls_before, [r.markup for r in controls._rows()]))
+        counts["height"] = Counter(chart=chart.content_size.height)
+        return app, counts
 
 
 async def test_a_depth_press_repaints_controls_chart_verdict_and_command_only(spies):
@@ -96,7 +110,12 @@ async def test_a_depth_press_repaints_controls_chart_verdict_and_command_only(sp
     # and none of the inspector's and the status line's (their text is the same)
     assert counts["refresh"] == {"controls": 1, "chart": 1, "verdict": 1, "command": 1}
     assert counts["update"] == {"verdict": 1, "command": 1}
-    assert counts["render"] == {"controls": 1, "chart": 1, "verdict": 1, "command": 1}
+    assert counts["render"] == {"verdict": 1, "command": 1}
+    # of the control panel only the depth row changed and is drawn again; of the chart, the rows
+    # that changed (the bars, most of the height), once each
+    assert counts["changes"]["controls"] == 1
+    assert 0 < counts["changes"]["chart"] < counts["height"]["chart"]
+    assert counts["rows"] == counts["changes"]
 
 
 async def test_a_weight_press_solves_the_depth_scale_once_and_leaves_the_inspector(spies):
@@ -107,7 +126,9 @@ async def test_a_weight_press_solves_the_depth_scale_once_and_leaves_the_inspect
     changed = {"controls": 1, "chart": 1, "verdict": 1, "status": 1, "command": 1}  # χ₁ changed
     assert counts["refresh"] == changed
     assert counts["update"] == {"verdict": 1, "status": 1, "command": 1}
-    assert counts["render"] == changed
+    assert counts["render"] == {"verdict": 1, "status": 1, "command": 1}
+    assert counts["changes"]["controls"] == 1  # the weight row
+    assert counts["rows"] == counts["changes"]
 
 
 async def test_unchanged_text_is_not_set_again():
@@ -127,3 +148,32 @@ async def test_unchanged_text_is_not_set_again():
         line.set_text(Text("same"))
         line.set_text(Text("same", style="bold red"))
         assert len(calls) == 2
+
+
+async def test_what_the_partial_repaints_leave_on_screen_is_what_a_full_repaint_draws():
+    """Rows kept from earlier frames must be the rows the current state draws: after each of a run
+    of keys that change values, the selection (the panel's window scrolls at 80×24), the view,
+    the layer cursor, the pin, the mode (sampled: provisional, then exact bars), the theme and the
+    size, the screen equals the one drawn with every widget repainted whole."""
+    from gradtui.tui.theme import switch
+
+    app = GradApp(config=Config(depth=16, width=32, batch=8))
+    steps = ["right", "right", "down", "right", "left", "down", "down", "right", "v", "right",
+             "v", "v", "]", "]", "[", "p", "right", "right", "p", *["down"] * 6, "right",
+             "down", "down", "right", "left", "up", "up", "escape", "light", "right", "dark",
+             (100, 30), "right", (80, 24), "left"]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for step in steps:
+            if isinstance(step, tuple):
+                await pilot.resize_terminal(*step)
+            elif step in ("light", "dark"):
+                switch(app, step)
+            else:
+                await pilot.press(step)
+            await settle(pilot)
+            shown = app.export_screenshot()
+            for widget in app.screen.walk_children(Widget):
+                widget.refresh()
+            await pilot.pause()
+            assert app.export_screenshot() == shown, f"a stale row after {step!r}"

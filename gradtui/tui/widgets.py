@@ -10,6 +10,7 @@ import math
 
 from rich.text import Text
 from textual import events
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -28,6 +29,24 @@ from .controls import CONTROLS, inactive_reason
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
 
+def refresh_rows(widget: Widget, before: list | None, after: list | None) -> None:
+    """Repaint only the content rows of ``widget`` that differ between ``before`` and ``after``
+    (what it showed and what it will show). Textual keeps the other rows' drawn lines, so a
+    keypress that changes one control row, or a few rows of the chart, redraws and composites just
+    those; anything else (not yet drawn, a new number of rows) repaints the whole widget."""
+    width = widget.content_size.width
+    if before is None or after is None or len(before) != len(after) or width <= 0:
+        widget.refresh()
+        return
+    changed = [Region(0, y, width, 1) for y, (old, new) in enumerate(zip(before, after)) if old != new]
+    if changed:
+        widget.refresh(*changed)
+
+
+def _row_key(text: Text) -> tuple:
+    return (text.plain, text.style, tuple(text.spans))
+
+
 def set_border(widget: Widget, **texts: str) -> None:
     """Set a widget's ``title``/``subtitle`` (border_title, border_subtitle) when they differ from
     the ones it shows: Textual repaints the widget on every assignment, even of the same text."""
@@ -43,8 +62,9 @@ class ControlPanel(Widget):
 
     COMPONENT_CLASSES = {"control-panel--selected", "control-panel--label", "control-panel--dim"}
 
-    config: reactive[Config] = reactive(Config, layout=False)
-    selected: reactive[int] = reactive(0)
+    # a change repaints only the rows whose text changed (watchers below), not the whole panel
+    config: reactive[Config] = reactive(Config, layout=False, repaint=False)
+    selected: reactive[int] = reactive(0, repaint=False)
 
     def __init__(self, *, ascii: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -66,6 +86,19 @@ class ControlPanel(Widget):
         if rows >= len(CONTROLS):
             return 0
         return max(0, min(self.selected - rows + 1, len(CONTROLS) - rows))
+
+    def watch_config(self) -> None:
+        self._repaint_rows()
+
+    def watch_selected(self) -> None:
+        self._repaint_rows()
+
+    def _repaint_rows(self) -> None:
+        if not self.is_mounted or self._rows_key is None:
+            self.refresh()  # never drawn: the first paint draws every row
+            return
+        before = [_row_key(row) for row in self._rows_made]
+        refresh_rows(self, before, [_row_key(row) for row in self._rows()])
 
     def on_click(self, event: events.Click) -> None:
         at = event.get_content_offset(self)
@@ -168,8 +201,10 @@ class ChartView(Widget):
             self.layer = layer
 
     def show(self, result: Result | None, overlay: Result | None = None) -> None:
+        before = self._cache_lines if self._cache_ansi is not None and self.is_mounted else None
         self.result, self.overlay, self.error = result, overlay, None
-        self.refresh()
+        # a new result mostly moves the bars: repaint the chart's rows that changed, not all
+        refresh_rows(self, before, self._cache_lines if self._chart_ansi() is not None else None)
 
     def on_click(self, event: events.Click) -> None:
         at = event.get_content_offset(self)
