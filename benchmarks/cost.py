@@ -3,7 +3,7 @@
     python benchmarks/cost.py            # measure, fit, print measured vs predicted and the constants
 
 1. Measures the primitives on one BLAS thread: a normal draw as the sampled engine makes it
-   (``weights.normals_into``), a matrix-product flop, an element-wise pass.
+   (``weights.layer_base_weight``), a matrix-product flop, an element-wise pass.
 2. Times a grid of real computations (sampled engine with its weights drawn from scratch, the
    Jacobian spectrum, training) and fits, per engine, one multiplier on the primitives and the fixed
    cost per layer (least squares on relative error).
@@ -44,8 +44,8 @@ def best(fn, repeat: int = 3) -> float:
 def primitives() -> dict[str, float]:
     rng = np.random.default_rng(0)
     n = 2048
-    out = np.empty(n * n)
-    draw = best(lambda: weights.normals_into(rng, out)) / (n * n)  # the engine's normal draw
+    out = np.empty((n, n))
+    draw = best(lambda: weights.layer_base_weight(0, "normal", n, 0, out=out)) / (n * n)  # the engine's
     a, w = rng.standard_normal((64, 1024)), rng.standard_normal((1024, 1024))
     with blas.single_thread():
         flop = best(lambda: a @ w) / (2.0 * 64 * 1024 * 1024)

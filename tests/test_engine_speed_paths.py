@@ -51,8 +51,8 @@ def test_drawing_into_a_buffer_gives_the_same_draws(family):
     got = weights.layer_base_weight(3, family, 7, 4, out=out)
     assert got is out
     rng = weights._rng(3, weights._STREAM_WEIGHTS, 4)
-    if family == "normal":
-        ref = weights.normals_into(rng, np.empty(49), 1 / 7).reshape(7, 7)
+    if family == "normal":  # one chunk: the layer's generator, scaled to variance 1/7
+        ref = rng.standard_normal((7, 7)) * (1 / math.sqrt(7))
     else:
         ref = base_draw(rng, family, 7)
     np.testing.assert_array_equal(got, ref)
@@ -61,30 +61,30 @@ def test_drawing_into_a_buffer_gives_the_same_draws(family):
     np.testing.assert_array_equal(weights.layer_base_weight(3, family, 7, 4, out=strided), ref)
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 2 * weights._PAIRS + 1, 5 * weights._PAIRS - 3])
-def test_box_muller_fills_every_entry_once_and_reproducibly(size):
-    a = weights.normals_into(np.random.default_rng(5), np.full(size, np.nan), 0.25)
-    b = weights.normals_into(np.random.default_rng(5), np.full(size, np.nan), 0.25)
-    assert np.isfinite(a).all()
-    np.testing.assert_array_equal(a, b)
-
-
-def test_box_muller_draws_have_the_normal_law():
+def test_a_layer_of_several_chunks_draws_each_from_its_own_generator_with_the_normal_law():
+    """Width 1024: four chunks, the first from the layer's generator, the others from their own
+    (spawned from the layer's key); every entry drawn once, N(0, 1/N), chunks independent."""
     from math import erf, sqrt
 
-    z = weights.normals_into(np.random.default_rng(11), np.empty(2_000_001), 4.0) / 2.0
-    n = z.size
+    width = 1024
+    w = weights.layer_base_weight(11, "normal", width, 2)
+    flat = w.reshape(-1) * sqrt(width)
+    k = weights._CHUNK
+    assert flat.size == 4 * k
+    for j in range(4):
+        rng = weights._chunk_rng(11, 2, j)
+        np.testing.assert_array_equal(flat[j * k:(j + 1) * k], rng.standard_normal(k) * (1 / sqrt(width)) * sqrt(width))
+    z, n = flat, flat.size
     assert abs(z.mean()) < 5 / sqrt(n)
     assert abs(z.var() - 1.0) < 5 * sqrt(2 / n)
     assert abs((z**4).mean() - 3.0) < 5 * sqrt(96 / n)
-    # the distribution function at a few points, within 5 binomial standard errors
-    for q in (-3.0, -1.5, -0.5, 0.0, 0.7, 2.0, 3.5):
+    for q in (-3.0, -1.5, -0.5, 0.0, 0.7, 2.0, 3.5):  # within 5 binomial standard errors
         p = 0.5 * (1 + erf(q / sqrt(2)))
         assert abs(np.mean(z < q) - p) < 5 * sqrt(p * (1 - p) / n) + 1e-12
-    # the pairs are independent: cos and sin halves of a block are uncorrelated
-    k = weights._PAIRS
-    first, second = z[: 200 * k].reshape(-1, 2 * k)[:, :k], z[: 200 * k].reshape(-1, 2 * k)[:, k:]
-    assert abs(np.mean(first * second)) < 5 / sqrt(first.size)
+    chunks = z.reshape(4, k)
+    for a in range(4):
+        for b in range(a + 1, 4):
+            assert abs(np.mean(chunks[a] * chunks[b])) < 5 / sqrt(k)
 
 
 @pytest.mark.parametrize("init", ["xavier_normal", "he_uniform", "orthogonal"])
@@ -133,10 +133,10 @@ def test_a_layer_drawn_in_parts_in_any_order_is_the_layer_drawn_in_one_go(family
         assert parts[0][0] == 0 and parts[-1][1] == width * width and len(parts) <= most
         assert all(a < b == c for (a, b), (c, _) in zip(parts, parts[1:]))
         out = np.full((width, width), np.nan)
-        for start, stop in reversed(parts):  # the generator is advanced, not run through
+        for start, stop in reversed(parts):  # each chunk has its own generator
             weights.draw_part(7, family, width, 5, out, start, stop)
         np.testing.assert_array_equal(out, whole)
-    if family == "normal" and width >= 512:
+    if family in ("normal", "uniform") and width >= 1000:
         assert len(weights.layer_parts(family, width, 16)) > 1
 
 
@@ -249,14 +249,14 @@ def test_a_stack_too_big_to_hold_is_drawn_once_per_layer_where_kept(monkeypatch,
 @pytest.mark.parametrize("keep_layers", [0, 2])
 def test_a_streamed_pass_whose_thread_is_slow_draws_parts_itself_and_the_numbers_stay(monkeypatch,
                                                                                       keep_layers):
-    """Width 512: four parts a layer. The stream's thread is slowed down, so the engine draws the
-    parts (and layers) nobody has started; every part comes from its layer's generator advanced
-    to the part's start, so the pass is bit-identical with the held one."""
+    """Width 1024: four parts a layer. The stream's thread is slowed down, so the engine draws the
+    parts (and layers) nobody has started; every part is its layer's chunks, each from its own
+    generator, so the pass is bit-identical with the held one."""
     import threading
     import time
 
-    config = sampled(depth=6, width=512, batch=4, activation="tanh", seed=9)
-    assert len(weights.layer_parts("normal", 512, call_weights.STREAM_PARTS)) == 4
+    config = sampled(depth=6, width=1024, batch=4, activation="tanh", seed=9)
+    assert len(weights.layer_parts("normal", 1024, call_weights.STREAM_PARTS)) == 4
     held = S.backprop(S.network(config, hold_weights=True))
     drawers: list[str] = []
     real = call_weights.draw_part
@@ -269,7 +269,7 @@ def test_a_streamed_pass_whose_thread_is_slow_draws_parts_itself_and_the_numbers
         return real(*args)
 
     monkeypatch.setattr(call_weights, "draw_part", slow_thread)
-    room = (keep_layers + call_weights.STREAM_BUFFERS) * 512 * 512 * 8
+    room = (keep_layers + call_weights.STREAM_BUFFERS) * 1024 * 1024 * 8
     monkeypatch.setattr(S, "CallWeights", lambda net, _: call_weights.CallWeights(net, room))
     streamed = S.backprop(S.network(config, hold_weights=False))
     _assert_same(held, streamed)

@@ -10,7 +10,7 @@ draws each layer into one of three N×N buffers (no temporaries) ahead of the en
 overlaps the products, and the engine draws the remaining parts of a layer it would wait for; the
 last layers of the forward pass are kept, as many as ``room`` allows beside the buffers, and the
 backward pass uses them first and redraws only the rest. Every layer comes from its own
-generator (a part from it advanced to the part's start), so streamed, kept and cached weights are
+generators (one a chunk of 2¹⁸ entries, see weights.draw_part), so streamed, kept and cached weights are
 bit-identical.
 """
 
@@ -70,7 +70,7 @@ class CallWeights:
 #: streamed N×N buffers beside the kept layers: one the engine reads, two being drawn
 STREAM_BUFFERS = 3
 #: a streamed layer is drawn in up to this many parts, so the engine can help draw the layer it
-#: waits for (parts are whole blocks of the normal draw: small layers have fewer)
+#: waits for (parts are whole chunks of the draw: layers of at most 2¹⁸ entries are one part)
 STREAM_PARTS = 16
 
 
@@ -113,8 +113,8 @@ class _Stream:
     """Layers 0..L-1 then L-K-1..0 (the kept K top layers are not redrawn), drawn ahead by a
     thread into :data:`STREAM_BUFFERS` buffers. The engine, when the layer it needs is not ready,
     draws the rest of its parts, or else the next undrawn layer, itself, so a pass whose draws
-    cost more than its products keeps both cores drawing. Every part is drawn from its layer's own
-    generator, advanced to the part's start: the numbers are the same whoever draws them."""
+    cost more than its products keeps both cores drawing. Every part is whole chunks of its
+    layer, each from its own generator: the numbers are the same whoever draws them."""
 
     def __init__(self, net: Network, keep: int, buffers: int = STREAM_BUFFERS) -> None:
         c = net.config

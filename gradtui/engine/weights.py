@@ -1,7 +1,7 @@
 """The sampled engine's drawn network: inputs, readout, biases and weights, with the weight cache.
 
-Weights are unit-gain base draws (normal entries by :func:`normals_into`, a block-wise Box–Muller;
-uniform and orthogonal ones by ``inits.base_draw``), one generator per layer derived from the seed
+Weights are unit-gain base draws (normal and uniform entries by NumPy's generator, a chunk at a
+time; orthogonal ones by ``inits.base_draw``), one generator per layer derived from the seed
 (so a deeper network starts with the shallower one's layers, and a layer is the same whatever the
 depth), scaled by √σ_w²·weight_scale at use (the matmul output is scaled, the draw never is). The base
 stack of a (seed, width, family) is cached (at most two stacks, at most 512 MiB together, and only
@@ -46,11 +46,11 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 def layer_base_weight(seed: int, family: str, width: int, layer: int,
                       out: np.ndarray | None = None) -> np.ndarray:
-    """The unit-gain base draw of one layer (0-based), from that layer's own generator.
+    """The unit-gain base draw of one layer (0-based), from that layer's own generators.
 
     ``out``: an (N, N) float64 array to draw into (no N×N temporaries for the normal and uniform
-    families); the numbers are the same either way. Normal entries come from :func:`normals_into`
-    (uniform and orthogonal ones are ``inits.base_draw``'s)."""
+    families); the numbers are the same either way. Normal and uniform entries are drawn chunk by
+    chunk (:func:`draw_part`); orthogonal ones are ``inits.base_draw``'s."""
     if out is None:
         out = np.empty((width, width))
     elif not out.flags.c_contiguous:  # the generators fill contiguous arrays only
@@ -58,103 +58,62 @@ def layer_base_weight(seed: int, family: str, width: int, layer: int,
         return out
     if family == "zeros":
         out.fill(0.0)
-        return out
-    rng = _rng(seed, _STREAM_WEIGHTS, layer)
-    if family == "normal":  # N(0, 1/n) entries
-        normals_into(rng, out.reshape(-1), 1.0 / width)
-    elif family == "uniform":  # = rng.uniform(-c, c, (n, n)): low + (high - low)·U[0, 1)
-        c = math.sqrt(3.0 / width)
-        rng.random(out=out)
-        out *= c - (-c)
-        out += -c
+    elif family in _CHUNKED:
+        draw_part(seed, family, width, layer, out, 0, width * width)
     else:
-        np.copyto(out, base_draw(rng, family, width))
+        np.copyto(out, base_draw(_rng(seed, _STREAM_WEIGHTS, layer), family, width))
     return out
 
 
-#: Box–Muller pairs made per block (the scratch stays in the CPU cache)
-_PAIRS = 1 << 13
-_TWO_PI32 = np.float32(2.0 * math.pi)
+#: normal and uniform layers are drawn in chunks of this many entries (2 MiB), each from its own
+#: generator, the layer's for the first: any thread can draw any chunk, and a chunk is one call
+#: of NumPy's generator, which holds the interpreter lock only to start (a Box–Muller in NumPy
+#: steps, ~11 calls a block, ran at about half speed beside the engine's thread, each waiting for
+#: the other's lock between calls; with one call a chunk both run at full speed)
+_CHUNK = 1 << 18
+_CHUNKED = ("normal", "uniform")
 
 
-def normals_into(rng: np.random.Generator, out: np.ndarray, var: float = 1.0) -> np.ndarray:
-    """Fill the 1-D float64 ``out`` with independent N(0, var) draws, ~2.5× faster than
-    ``rng.standard_normal`` (whose float64 ziggurat costs ~9 ns a normal here).
-
-    Box–Muller, block by block: a radius √(−2·var·ln u) from a float64 uniform u ∈ (0, 1] (exact
-    law up to 8.5σ, so nothing is cut off in practice) times cos θ and sin θ of a float32 angle
-    θ = 2π·v (float32 sine and cosine are vectorised, float64 ones are not: 0.5 vs 11 ns). The
-    draws are float64 numbers; only the angle carries float32 rounding (~6·10⁻⁸ relative)."""
-    m = out.size
-    radius, angle, trig = np.empty(_PAIRS), np.empty(_PAIRS, np.float32), np.empty(_PAIRS, np.float32)
-    for i in range(0, m, 2 * _PAIRS):
-        k = min(_PAIRS, (m - i + 1) // 2)
-        r, a, t = radius[:k], angle[:k], trig[:k]
-        rng.random(out=r)
-        np.subtract(1.0, r, out=r)
-        np.log(r, out=r)
-        np.multiply(r, -2.0 * var, out=r)
-        np.sqrt(r, out=r)
-        rng.random(dtype=np.float32, out=a)
-        np.multiply(a, _TWO_PI32, out=a)
-        np.cos(a, out=t)
-        np.multiply(r, t, out=out[i : i + k])
-        j = min(k, m - i - k)
-        np.sin(a[:j], out=t[:j])
-        np.multiply(r[:j], t[:j], out=out[i + k : i + k + j])
-    return out
-
-
-#: 64-bit outputs of the bit generator one full block of :func:`normals_into` takes: a float64
-#: uniform a pair and a float32 one a pair (two float32s a 64-bit output)
-_RAWS_PER_BLOCK = _PAIRS + _PAIRS // 2
-
-
-#: a part is at least this many blocks (~0.5 ms of draws): each part costs a new generator (~17 µs)
-_MIN_PART_BLOCKS = 4
+def _chunk_rng(seed: int, layer: int, chunk: int) -> np.random.Generator:
+    return _rng(seed, _STREAM_WEIGHTS, layer) if chunk == 0 else _rng(seed, _STREAM_WEIGHTS, layer, chunk)
 
 
 def layer_parts(family: str, width: int, most: int) -> list[tuple[int, int]]:
-    """A layer's N² entries split into at most ``most`` runs [start, stop) of at least
-    :data:`_MIN_PART_BLOCKS` blocks each that
+    """A layer's N² entries split into at most ``most`` runs [start, stop) of whole chunks that
     :func:`draw_part` can draw independently (by different threads) into the numbers
-    :func:`layer_base_weight` draws in one go: normal and uniform layers at whole blocks of
-    normals_into, other families (orthogonal, zeros) in one piece."""
+    :func:`layer_base_weight` draws in one go: normal and uniform layers at chunk boundaries,
+    other families (orthogonal, zeros) in one piece."""
     m = width * width
-    block = 2 * _PAIRS
-    blocks = -(-m // block)
-    if family not in ("normal", "uniform") or most <= 1 or blocks <= 1:
+    chunks = -(-m // _CHUNK)
+    parts = min(most, chunks)
+    if family not in _CHUNKED or parts <= 1:
         return [(0, m)]
-    parts = min(most, blocks // _MIN_PART_BLOCKS)
-    if parts <= 1:
-        return [(0, m)]
-    cuts = [min(m, (blocks * i // parts) * block) for i in range(parts + 1)]
+    cuts = [min(m, (chunks * i // parts) * _CHUNK) for i in range(parts + 1)]
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
 def draw_part(seed: int, family: str, width: int, layer: int, out: np.ndarray,
               start: int, stop: int) -> None:
-    """Entries [start, stop) of the flat C-contiguous (N, N) ``out`` as :func:`layer_base_weight`
-    draws them: the layer's own generator is advanced past the outputs the entries before
-    ``start`` take (a part of :func:`layer_parts`), so any thread can draw any part."""
-    flat = out.reshape(-1)
-    if (start, stop) == (0, flat.size):
+    """Entries [start, stop) (whole chunks, or up to the end) of the flat C-contiguous (N, N)
+    ``out`` of a normal or uniform layer: N(0, 1/N), or U(±√(3/N)) as ``rng.uniform`` draws it;
+    a layer of another family only whole."""
+    if family not in _CHUNKED:
+        if (start, stop) != (0, width * width):
+            raise ValueError(f"{family} layers are drawn in one piece")
         layer_base_weight(seed, family, width, layer, out=out)
         return
-    rng = _rng(seed, _STREAM_WEIGHTS, layer)
-    if family == "normal":
-        assert start % (2 * _PAIRS) == 0, start
-        rng.bit_generator.advance(start // (2 * _PAIRS) * _RAWS_PER_BLOCK)
-        normals_into(rng, flat[start:stop], 1.0 / width)
-    elif family == "uniform":  # one 64-bit output an entry
-        c = math.sqrt(3.0 / width)
-        rng.bit_generator.advance(start)
-        part = flat[start:stop]
-        rng.random(out=part)
-        part *= c - (-c)
-        part += -c
-    else:
-        raise ValueError(f"{family} layers are drawn in one piece")
+    assert start % _CHUNK == 0, start
+    flat = out.reshape(-1)
+    sd, c = 1.0 / math.sqrt(width), math.sqrt(3.0 / width)
+    for a in range(start, stop, _CHUNK):
+        rng, part = _chunk_rng(seed, layer, a // _CHUNK), flat[a:min(a + _CHUNK, stop)]
+        if family == "normal":
+            rng.standard_normal(out=part)
+            part *= sd
+        else:  # = rng.uniform(-c, c): low + (high - low)·U[0, 1)
+            rng.random(out=part)
+            part *= c - (-c)
+            part += -c
 
 
 @lru_cache(maxsize=4)
@@ -474,6 +433,6 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
 
 __all__ = [
     "MAX_STACKS", "Network", "TOTAL_BYTES", "WEIGHT_CACHE_BYTES", "cache_info", "clear_weights",
-    "draw_part", "layer_base_weight", "layer_parts", "network", "normals_into", "scaled_biases",
+    "draw_part", "layer_base_weight", "layer_parts", "network", "scaled_biases",
     "scaled_inputs",
 ]
