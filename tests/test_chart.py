@@ -11,6 +11,8 @@ import re
 import numpy as np
 import plotext as plt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.text import Text
 
@@ -474,3 +476,31 @@ def test_depth_scale_line_for_the_verdict():
     assert depth_scale_text(Config(init="zeros")).startswith("χ₁ = 0")
     assert depth_scale_text(Config(residual=True)).startswith("residual")
     assert depth_scale_text(Config(activation="sigmoid"), ascii=True).isascii()
+
+
+def _aggregate_by_definition(values, n, group):
+    """Each group of ``group`` layers among the first n, one at a time: nan if it holds a nan or
+    +inf, 0 (-inf) if it holds an exact zero, else the mean of its log10 values."""
+    v = list(np.asarray(values, dtype=float)[:n])
+    out = []
+    for k in range(-(-n // group)):
+        chunk = v[k * group:(k + 1) * group]
+        if not chunk or any(math.isnan(x) or x == math.inf for x in chunk):
+            out.append(math.nan)
+        elif any(x == -math.inf for x in chunk):
+            out.append(-math.inf)
+        else:
+            out.append(float(np.mean(chunk)))
+    return np.array(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.floats(-400, 400), st.sampled_from([math.nan, math.inf, -math.inf])),
+                       min_size=1, max_size=120),
+       extra=st.integers(0, 5), group=st.sampled_from([1, 2, 3, 5, 10, 20, 25, 50]))
+def test_bars_aggregate_layers_as_defined(values, extra, group):
+    from gradtui.render.bars_layout import aggregate
+
+    n = len(values) + extra  # a shorter (pinned) result leaves the last groups unknown
+    np.testing.assert_array_equal(aggregate(np.array(values), n, group),
+                                  _aggregate_by_definition(values, n, group))

@@ -40,16 +40,24 @@ def aggregate(values: np.ndarray, n: int, group: int) -> np.ndarray:
     """
     out = np.full((n + group - 1) // group, np.nan)
     v = np.asarray(values, dtype=float)[:n]
-    for k in range(out.size):
-        chunk = v[k * group:(k + 1) * group]
-        if chunk.size == 0:
-            continue
-        if np.any(np.isnan(chunk)) or np.any(chunk == math.inf):
-            out[k] = np.nan
-        elif np.any(chunk == -math.inf):
-            out[k] = -math.inf
+    whole = v.size // group  # groups with every layer present, in one array operation
+    if whole:
+        rows = v[: whole * group].reshape(whole, group)
+        unknown = np.isnan(rows).any(axis=1) | (rows == math.inf).any(axis=1)
+        zero = (rows == -math.inf).any(axis=1)
+        with np.errstate(invalid="ignore"):
+            means = rows.mean(axis=1) if group > 1 else rows[:, 0].copy()
+        means[zero] = -math.inf
+        means[unknown] = np.nan
+        out[:whole] = means
+    rest = v[whole * group:]
+    if rest.size:  # the last group, with fewer layers
+        if np.isnan(rest).any() or (rest == math.inf).any():
+            out[whole] = np.nan
+        elif (rest == -math.inf).any():
+            out[whole] = -math.inf
         else:
-            out[k] = float(np.mean(chunk))
+            out[whole] = float(np.mean(rest))
     return out
 
 

@@ -1,7 +1,7 @@
 """The one plotext driver: the only module that imports plotext.
 
-plotext 6 keeps one global figure, so every use holds :data:`LOCK` and starts from (and leaves) a
-cleared figure: a render is a pure function of its arguments, from any thread.
+plotext 6 keeps one global figure, so every use holds :data:`LOCK` and starts from a cleared
+figure: a render is a pure function of its arguments, from any thread.
 """
 
 from __future__ import annotations
@@ -45,15 +45,13 @@ LOCK = threading.RLock()
 
 @contextmanager
 def figure() -> Iterator[object]:
-    """plotext's figure, cleared, under the lock; cleared again on the way out."""
+    """plotext's figure, cleared, under the lock (the next use clears it again: clearing costs
+    ~0.3 ms, a tenth of a chart frame, so it is done once a use, on the way in)."""
     with LOCK:
         f = plt.figure
         f.clear()
         plt.terminal.limit(False, False)  # otherwise plotext shrinks the figure to the real terminal
-        try:
-            yield f
-        finally:
-            f.clear()
+        yield f
 
 
 #: plotext's point marker and text colouring, for the renderers that draw their own series
