@@ -5,7 +5,8 @@
    press raises the weight scale one ×2^¼ step, so every press is a new config (never a cached
    result). The waiting loop polls with a real 5 ms sleep: ``asyncio.sleep(0)`` would spin against
    the app it measures (the paint is timestamped where it happens, so polling adds no latency).
-   Rows: expected depth 16 (keypress → repainted frame); sampled depth 200 width 256 and depth 1000
+   Rows: expected depth 16 (keypress → repainted frame; and again with the app's look-ahead off,
+   as for a press it did not foresee); sampled depth 200 width 256 and depth 1000
    width 128 (keypress → first visible answer, provisional or not, and → the settled exact frame).
 2. Cold start to the first frame and to the first chart: ``python -m gradtui`` in an 80×24 pty
    (scripts/cold_start.py), median of 9.
@@ -29,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: (label, config keywords, presses, target of the first visible answer ms, of the settled one)
 ROWS = (
     ("expected d16", dict(depth=16), 21, 16.0, 16.0),
+    # the same presses with the app's look-ahead (the next step drawn ahead) turned off: a press
+    # nothing predicted, such as the first on another control
+    ("expected d16 unforeseen", dict(depth=16), 21, 16.0, 16.0),
     ("sampled d200 w256", dict(depth=200, mode="sampled", width=256), 9, 50.0, None),
     ("sampled d1000 w128", dict(depth=1000, mode="sampled", width=128), 5, 50.0, None),
 )
@@ -92,6 +96,10 @@ def worker(label: str, quick: bool) -> None:
     from gradtui.engine import Config
 
     _, kw, presses, _, _ = next(row for row in ROWS if row[0] == label)
+    if label.endswith("unforeseen"):
+        from gradtui.tui.app import GradApp
+
+        GradApp._look_ahead = lambda self, *args: None  # (a version without it: harmless)
     print(json.dumps(asyncio.run(keypress_latency(Config(**kw), min(presses, 3) if quick else presses))))
 
 
@@ -122,7 +130,7 @@ def main() -> None:
     for label, *_ in ROWS:
         for python in pythons:
             results[python][label] = measure(python, label, quick)
-    print(f"{'row':<20}{'interpreter':<34}{'presses':>8}{'first':>8}{'worst':>8}{'settled':>9}{'engine':>8}  target")
+    print(f"{'row':<24}{'interpreter':<34}{'presses':>8}{'first':>8}{'worst':>8}{'settled':>9}{'engine':>8}  target")
     for label, _, _, first_target, settled_target in ROWS:
         for python in pythons:
             rows = results[python][label]
@@ -136,7 +144,7 @@ def main() -> None:
                            f"{'ok' if ratio <= SETTLED_RATIO else 'MISSED'} (<= {SETTLED_RATIO}x)")
             else:
                 verdict = _target(first, first_target)
-            print(f"{label:<20}{python[-33:]:<34}{len(rows):>8}{first:>8.1f}{worst:>8.1f}{settled:>9.1f}"
+            print(f"{label:<24}{python[-33:]:<34}{len(rows):>8}{first:>8.1f}{worst:>8.1f}{settled:>9.1f}"
                   f"{engine:>8.1f}  {verdict}")
 
     sys.path.insert(0, str(ROOT / "scripts"))

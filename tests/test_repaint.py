@@ -177,3 +177,48 @@ async def test_what_the_partial_repaints_leave_on_screen_is_what_a_full_repaint_
                 widget.refresh()
             await pilot.pause()
             assert app.export_screenshot() == shown, f"a stale row after {step!r}"
+
+
+async def test_after_a_press_the_next_step_is_drawn_ahead_and_the_next_press_only_shows_it(monkeypatch):
+    """The look-ahead: once a weight press's frame is drawn, the next step each way is computed
+    and its chart drawn; pressing on then draws no chart (and computes nothing) on the key's way."""
+    import gradtui.render.bars as bars
+
+    app = GradApp(config=Config(depth=16))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        app._warm.update([app.config.activation])
+        for _ in range(CONTROL_KEYS.index("weight_scale")):
+            await pilot.press("down")
+        await pilot.press("right")
+        await settle(pilot)
+        await pilot.pause()
+        control = CONTROLS[CONTROL_KEYS.index("weight_scale")]
+        up, down = control.step(app.config, +1), control.step(app.config, -1)
+        assert app.runner.cache.get(up) is not None and app.runner.cache.get(down) is not None
+        chart = app.query_one(ChartView)
+        assert {key[0] for key in chart._prepared} >= {id(app.runner.cache.get(up))}
+        drawn = []
+        real = bars.render_chart
+        monkeypatch.setattr(bars, "render_chart", lambda *a, **kw: drawn.append(a) or real(*a, **kw))
+        await pilot.press("right")
+        assert app.config == up and app.result is app.runner.cache.get(up)
+        # the key's own frame used the chart drawn ahead (what is drawn now is the next look-ahead)
+        assert up not in [args[0].config for args in drawn]
+        assert chart._cache_ansi == real(app.result, *chart.content_size, color=chart.color,
+                                         ascii=chart.ascii, view=chart.view, theme=chart._cache_key[8])
+
+
+async def test_no_look_ahead_for_a_sampled_network():
+    app = GradApp(config=Config(depth=4, mode="sampled", width=8, batch=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(CONTROL_KEYS.index("weight_scale")):
+            await pilot.press("down")
+        await pilot.press("right")
+        await settle(pilot)
+        await pilot.pause()
+        control = CONTROLS[CONTROL_KEYS.index("weight_scale")]
+        assert app.runner.cache.get(control.step(app.config, +1)) is None
+        assert app.query_one(ChartView)._prepared == {}

@@ -196,6 +196,7 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         except ValueError as error:
             self._error(str(error))
             return
+        self._last_direction = direction
         # a dim setting still changes; say why the view does not follow it
         self._set(lambda: new, inactive_reason(new, control.key))
 
@@ -320,6 +321,8 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         self.query_one(Verdict).show(self.result.regime, words)
         self._update_status()
         self._update_chart_title()
+        if self.result.config == self.config and self._inline(self.config):
+            self.call_after_refresh(self._look_ahead, self.config)  # the next step's chart, ready
         if not self._warming and not self.provisional:  # not beside a slow start's exact answer
             self._warming = True
             self.call_after_refresh(

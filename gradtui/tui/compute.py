@@ -130,11 +130,7 @@ class ComputeChart:
             self.runner.submit("chart", lambda ticket: outcome, self._show_exact, inline=True)
             return
         first, self._prefetch = getattr(self, "_prefetch", None), None
-        inline = (
-            config.mode == "expected"
-            and config.depth <= INLINE_MAX_DEPTH
-            and config.activation in self._warm
-        )
+        inline = config.mode == "expected" and self._inline(config)
         if first is not None and first.config == config:  # computing since before Textual started
             work, inline = first.wait, False
             if provisional_config(config) is not None and len(self.screen_stack) <= 1:
@@ -182,6 +178,43 @@ class ComputeChart:
         self.provisional = True
         self._show(Outcome(Job(quick), known))
         return known
+
+    def _look_ahead(self, config: Config, directions: tuple[int, ...] | None = None) -> None:
+        """Once the frame of ``config`` is drawn: compute the selected control's next step each
+        way (the way last pressed first, one step per call, so a key that comes meanwhile goes
+        first) and draw its chart into the chart's cache, so a held arrow key finds its next
+        setting ready. Only settings computed inline (expected and chain mode, tables built);
+        nothing is shown, and a newer config or another screen ends it."""
+        from .controls import CONTROLS
+
+        if config != self.config or len(self.screen_stack) > 1 or self.result is None:
+            return
+        if directions is None:
+            last = getattr(self, "_last_direction", 1)
+            directions = (last, -last)
+        if not directions:
+            return
+        control = CONTROLS[self.selected]
+        try:
+            step = control.step(config, directions[0]) if control.key != "mode" else config
+        except ValueError:
+            step = config
+        if step != config and self._inline(step):
+            result = self.runner.cache.get(step)
+            if result is None:
+                outcome = run_job(Job(step))
+                if outcome.result is not None:
+                    self._remember(outcome)
+                result = outcome.result
+            if result is not None:
+                self.query_one("#chart").prepare(result)
+        self.call_later(self._look_ahead, config, directions[1:])
+
+    def _inline(self, config: Config) -> bool:
+        """A config computed on the UI thread (about a millisecond)."""
+        if config.mode == "chain":
+            return config.depth <= INLINE_MAX_DEPTH
+        return config.mode == "expected" and config.depth <= INLINE_MAX_DEPTH and config.activation in self._warm
 
     @property
     def computes_started(self) -> int:

@@ -189,6 +189,8 @@ class ChartView(Widget):
         self._cache_key: tuple | None = None
         self._cache_ansi: str | None = None
         self._cache_lines: list[str] = []
+        #: charts drawn ahead (:meth:`prepare`), by what they depend on: (result, ANSI text)
+        self._prepared: dict[tuple, tuple[Result, str]] = {}
         self._lines = LineCache()
         #: a tour question waits for its answer: no bars
         self.answer_hidden = False
@@ -224,30 +226,51 @@ class ChartView(Widget):
         self.pinned = pinned
         self.refresh()
 
-    def _chart_ansi(self) -> str | None:
-        """The chart as ANSI text, rebuilt only when what it shows changes; None when it is not a
-        chart (hidden answer, no result yet, too small)."""
+    def _chart_key(self, result: Result | None, overlay: Result | None) -> tuple | None:
+        """What the chart of ``result`` drawn now depends on; None when it is not a chart (hidden
+        answer, no result yet, too small)."""
         width, height = self.content_size
-        if self.answer_hidden or self.result is None or width < 10 or height < 4:
+        if self.answer_hidden or result is None or width < 10 or height < 4:
             return None
         from .theme import theme_of
 
-        theme = theme_of(self.app)
-        key = (
-            id(self.result), id(self.overlay), id(self.pinned), self.view, self.cursor,
-            self.clip, width, height, theme,
-        )
-        if key != self._cache_key or self._cache_ansi is None:
-            from gradtui.render.bars import render_chart
+        return (id(result), id(overlay), id(self.pinned), self.view, self.cursor, self.clip,
+                width, height, theme_of(self.app))
 
-            try:
-                self._cache_ansi = render_chart(
-                    self.result, width, height, color=self.color, ascii=self.ascii,
-                    view=self.view, pinned=self.pinned, overlay=self.overlay, cursor=self.cursor,
-                    threshold=self.clip if self.view == "weight" else None, theme=theme,
-                )
-            except Exception as error:  # a chart bug must not take the app down
-                self._cache_ansi = f"\x1b[1mchart failed: {type(error).__name__}: {error}\x1b[0m"
+    def _draw(self, result: Result, overlay: Result | None, key: tuple) -> str:
+        from gradtui.render.bars import render_chart
+
+        try:
+            return render_chart(
+                result, key[6], key[7], color=self.color, ascii=self.ascii, view=self.view,
+                pinned=self.pinned, overlay=overlay, cursor=self.cursor,
+                threshold=self.clip if self.view == "weight" else None, theme=key[8],
+            )
+        except Exception as error:  # a chart bug must not take the app down
+            return f"\x1b[1mchart failed: {type(error).__name__}: {error}\x1b[0m"
+
+    def prepare(self, result: Result) -> None:
+        """Draw ``result``'s chart (without an overlay) as it would be shown now, and keep it for
+        when it is (the app's look-ahead: the next step of a held key)."""
+        key = self._chart_key(result, None)
+        if key is None or key in self._prepared:
+            return
+        self._prepared[key] = (result, self._draw(result, None, key))  # held: its id stays its own
+        while len(self._prepared) > 4:
+            del self._prepared[next(iter(self._prepared))]
+
+    def _chart_ansi(self) -> str | None:
+        """The chart as ANSI text, rebuilt only when what it shows changes; None when it is not a
+        chart (hidden answer, no result yet, too small)."""
+        key = self._chart_key(self.result, self.overlay)
+        if key is None:
+            return None
+        if key != self._cache_key or self._cache_ansi is None:
+            ready = self._prepared.pop(key, None)
+            if ready is not None and ready[0] is self.result:
+                self._cache_ansi = ready[1]
+            else:
+                self._cache_ansi = self._draw(self.result, self.overlay, key)
             self._cache_key, self._cache_lines = key, self._cache_ansi.split("\n")
         return self._cache_ansi
 
