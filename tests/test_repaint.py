@@ -179,6 +179,16 @@ async def test_what_the_partial_repaints_leave_on_screen_is_what_a_full_repaint_
             assert app.export_screenshot() == shown, f"a stale row after {step!r}"
 
 
+async def raise_the_weight(pilot):
+    """Select the weight row, press → once and let the look-ahead run; returns the control."""
+    for _ in range(CONTROL_KEYS.index("weight_scale")):
+        await pilot.press("down")
+    await pilot.press("right")
+    await settle(pilot)
+    await pilot.pause()
+    return CONTROLS[CONTROL_KEYS.index("weight_scale")]
+
+
 async def test_after_a_press_the_next_step_is_drawn_ahead_and_the_next_press_only_shows_it(monkeypatch):
     """The look-ahead: once a weight press's frame is drawn, the next step each way is computed
     and its chart drawn; pressing on then draws no chart (and computes nothing) on the key's way."""
@@ -189,12 +199,7 @@ async def test_after_a_press_the_next_step_is_drawn_ahead_and_the_next_press_onl
         await settle(pilot)
         await app.workers.wait_for_complete()
         app._warm.update([app.config.activation])
-        for _ in range(CONTROL_KEYS.index("weight_scale")):
-            await pilot.press("down")
-        await pilot.press("right")
-        await settle(pilot)
-        await pilot.pause()
-        control = CONTROLS[CONTROL_KEYS.index("weight_scale")]
+        control = await raise_the_weight(pilot)
         up, down = control.step(app.config, +1), control.step(app.config, -1)
         assert app.runner.cache.get(up) is not None and app.runner.cache.get(down) is not None
         chart = app.query_one(ChartView)
@@ -214,11 +219,6 @@ async def test_no_look_ahead_for_a_sampled_network():
     app = GradApp(config=Config(depth=4, mode="sampled", width=8, batch=2))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        for _ in range(CONTROL_KEYS.index("weight_scale")):
-            await pilot.press("down")
-        await pilot.press("right")
-        await settle(pilot)
-        await pilot.pause()
-        control = CONTROLS[CONTROL_KEYS.index("weight_scale")]
+        control = await raise_the_weight(pilot)
         assert app.runner.cache.get(control.step(app.config, +1)) is None
         assert app.query_one(ChartView)._prepared == {}
