@@ -191,7 +191,8 @@ async def raise_the_weight(pilot):
 
 async def test_after_a_press_the_next_step_is_drawn_ahead_and_the_next_press_only_shows_it(monkeypatch):
     """The look-ahead: once a weight press's frame is drawn, the next step each way is computed
-    and its chart drawn; pressing on then draws no chart (and computes nothing) on the key's way."""
+    and its chart drawn; pressing on then draws no chart (and computes nothing) on the key's way,
+    and neither does a step back (the chart shown before is kept)."""
     import gradtui.render.bars as bars
 
     app = GradApp(config=Config(depth=16))
@@ -206,13 +207,27 @@ async def test_after_a_press_the_next_step_is_drawn_ahead_and_the_next_press_onl
         assert {key[0] for key in chart._prepared} >= {id(app.runner.cache.get(up))}
         drawn = []
         real = bars.render_chart
+
+        def fresh() -> str:  # the chart of what is shown, drawn now
+            return real(app.result, *chart.content_size, color=chart.color, ascii=chart.ascii,
+                        view=chart.view, theme=chart._cache_key[8])
+
         monkeypatch.setattr(bars, "render_chart", lambda *a, **kw: drawn.append(a) or real(*a, **kw))
         await pilot.press("right")
         assert app.config == up and app.result is app.runner.cache.get(up)
         # the key's own frame used the chart drawn ahead (what is drawn now is the next look-ahead)
         assert up not in [args[0].config for args in drawn]
-        assert chart._cache_ansi == real(app.result, *chart.content_size, color=chart.color,
-                                         ascii=chart.ascii, view=chart.view, theme=chart._cache_key[8])
+        assert chart._cache_ansi == fresh()
+        # the look-ahead then draws the step on; the step back is the chart shown before, kept
+        before = app.config
+        await settle(pilot)
+        await pilot.pause()
+        assert [args[0].config for args in drawn] == [control.step(before, +1)]
+        drawn.clear()
+        await pilot.press("left")
+        assert app.config == control.step(before, -1)
+        assert app.config not in [args[0].config for args in drawn]
+        assert chart._cache_ansi == fresh()
 
 
 async def test_no_look_ahead_for_a_sampled_network():
@@ -220,5 +235,7 @@ async def test_no_look_ahead_for_a_sampled_network():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         control = await raise_the_weight(pilot)
-        assert app.runner.cache.get(control.step(app.config, +1)) is None
-        assert app.query_one(ChartView)._prepared == {}
+        ahead = control.step(app.config, +1)
+        assert app.runner.cache.get(ahead) is None
+        kept = [shown[0].config for shown, _ in app.query_one(ChartView)._prepared.values()]
+        assert ahead not in kept  # only the chart shown before is kept

@@ -189,8 +189,12 @@ class ChartView(Widget):
         self._cache_key: tuple | None = None
         self._cache_ansi: str | None = None
         self._cache_lines: list[str] = []
-        #: charts drawn ahead (:meth:`prepare`), by what they depend on: (result, ANSI text)
-        self._prepared: dict[tuple, tuple[Result, str]] = {}
+        #: the result, overlay and pinned result the cached text shows (held: the ids in its key
+        #: stay theirs)
+        self._cache_shown: tuple = (None, None, None)
+        #: charts drawn ahead (:meth:`prepare`) and the last ones shown, by what they depend on:
+        #: ((result, overlay, pinned), ANSI text)
+        self._prepared: dict[tuple, tuple[tuple, str]] = {}
         self._lines = LineCache()
         #: a tour question waits for its answer: no bars
         self.answer_hidden = False
@@ -251,11 +255,15 @@ class ChartView(Widget):
 
     def prepare(self, result: Result) -> None:
         """Draw ``result``'s chart (without an overlay) as it would be shown now, and keep it for
-        when it is (the app's look-ahead: the next step of a held key)."""
+        when it is (the app's look-ahead: the next step of a held key). The charts shown last are
+        kept the same way, so a step back is ready too."""
         key = self._chart_key(result, None)
-        if key is None or key in self._prepared:
-            return
-        self._prepared[key] = (result, self._draw(result, None, key))  # held: its id stays its own
+        if key is not None and key not in self._prepared and key != self._cache_key:
+            self._keep(key, (result, None, self.pinned), self._draw(result, None, key))
+
+    def _keep(self, key: tuple, shown: tuple, ansi: str) -> None:
+        # the results are held with the text, so the ids in the key stay theirs
+        self._prepared[key] = (shown, ansi)
         while len(self._prepared) > 4:
             del self._prepared[next(iter(self._prepared))]
 
@@ -266,12 +274,16 @@ class ChartView(Widget):
         if key is None:
             return None
         if key != self._cache_key or self._cache_ansi is None:
+            if self._cache_key is not None and self._cache_ansi is not None:
+                self._keep(self._cache_key, self._cache_shown, self._cache_ansi)  # a step back: ready
+            shown = (self.result, self.overlay, self.pinned)
             ready = self._prepared.pop(key, None)
-            if ready is not None and ready[0] is self.result:
+            if ready is not None and all(a is b for a, b in zip(ready[0], shown)):
                 self._cache_ansi = ready[1]
             else:
                 self._cache_ansi = self._draw(self.result, self.overlay, key)
             self._cache_key, self._cache_lines = key, self._cache_ansi.split("\n")
+            self._cache_shown = shown
         return self._cache_ansi
 
     def render(self) -> Text:
