@@ -73,7 +73,8 @@ def test_a_layer_of_several_chunks_draws_each_from_its_own_generator_with_the_no
     assert flat.size == 4 * k
     for j in range(4):
         rng = weights._chunk_rng(11, 2, j)
-        np.testing.assert_array_equal(flat[j * k:(j + 1) * k], rng.standard_normal(k) * (1 / sqrt(width)) * sqrt(width))
+        np.testing.assert_array_equal(w.reshape(-1)[j * k:(j + 1) * k],
+                                      rng.standard_normal(k) * (1 / sqrt(width)))
     z, n = flat, flat.size
     assert abs(z.mean()) < 5 / sqrt(n)
     assert abs(z.var() - 1.0) < 5 * sqrt(2 / n)

@@ -10,8 +10,8 @@ draws each layer into one of three N×N buffers (no temporaries) ahead of the en
 overlaps the products, and the engine draws the remaining parts of a layer it would wait for; the
 last layers of the forward pass are kept, as many as ``room`` allows beside the buffers, and the
 backward pass uses them first and redraws only the rest. Every layer comes from its own
-generators (one a chunk of 2¹⁸ entries, see weights.draw_part), so streamed, kept and cached weights are
-bit-identical.
+generators (one a chunk of 2¹⁸ entries, see weights.draw_part), so streamed, kept and cached
+weights are bit-identical.
 """
 
 from __future__ import annotations

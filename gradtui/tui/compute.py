@@ -214,7 +214,8 @@ class ComputeChart:
         """A config computed on the UI thread (about a millisecond)."""
         if config.mode == "chain":
             return config.depth <= INLINE_MAX_DEPTH
-        return config.mode == "expected" and config.depth <= INLINE_MAX_DEPTH and config.activation in self._warm
+        return (config.mode == "expected" and config.depth <= INLINE_MAX_DEPTH
+                and config.activation in self._warm)
 
     @property
     def computes_started(self) -> int:
