@@ -17,6 +17,7 @@ from test_expected import MP_ACTS, mp_expect
 
 from gradtui.engine import ACTIVATIONS
 from gradtui.engine.expected import _moments, tables
+from gradtui.engine import meanfield_tables
 from gradtui.engine.meanfield_tables import HermiteTable
 
 _LO, _HI = math.log(1e-6), math.log(1e12)
@@ -92,3 +93,44 @@ def test_the_interpolant_is_exact_on_quintics_and_c2_at_the_knots():
     right = (table.scalar(k + 2 * eps) - 2 * table.scalar(k + eps) + table.scalar(k)) / eps**2
     assert left == pytest.approx(float(p.deriv(2)(k)), abs=1e-3)
     assert right == pytest.approx(float(p.deriv(2)(k)), abs=1e-3)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_the_shipped_tables_are_what_the_quadrature_gives(name):
+    """Each activation's mean-0 tables ship with the package (gradtui/engine/tables/NAME.npy);
+    they must be what the quadrature gives now: rebuild them with scripts/build_tables.py after a
+    change to the quadrature, an activation or the grid."""
+    shipped = meanfield_tables.shipped_values(name)
+    assert shipped is not None, f"{name}: no shipped table (python scripts/build_tables.py)"
+    np.testing.assert_allclose(shipped, meanfield_tables.node_values(name), rtol=1e-12, atol=1e-14,
+                               err_msg=f"{name}: stale shipped table (python scripts/build_tables.py)")
+
+
+def test_at_mean_0_the_tables_are_read_not_built(monkeypatch):
+    def no_build(*args):
+        raise AssertionError("built")
+
+    monkeypatch.setattr(meanfield_tables, "node_values", no_build)
+    read = meanfield_tables.tables.__wrapped__("tanh", 0.0)
+    assert read.log_d.scalar(0.3) == tables("tanh").log_d.scalar(0.3)
+    with pytest.raises(AssertionError, match="built"):  # any other mean is built
+        meanfield_tables.tables.__wrapped__("tanh", 0.25)
+
+
+@pytest.mark.parametrize("content", [None, b"not a table", "other grid", "other shape"])
+def test_a_missing_or_foreign_shipped_table_is_built_instead(tmp_path, monkeypatch, content):
+    rows = meanfield_tables.node_values("sigmoid")
+    path = tmp_path / "sigmoid.npy"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content == "other grid":
+        other = rows.copy()
+        other[0, 2] = 0.1  # another spacing
+        np.save(path, other)
+    elif content == "other shape":
+        np.save(path, rows[:, :-1])
+    monkeypatch.setattr(meanfield_tables, "SHIPPED", tmp_path)
+    assert meanfield_tables.shipped_values("sigmoid") is None
+    built = meanfield_tables.tables.__wrapped__("sigmoid", 0.0)
+    u = np.linspace(-20.0, 20.0, 41)
+    np.testing.assert_array_equal(built.log_v(u), tables("sigmoid").log_v(u))

@@ -7,6 +7,10 @@ C² and accurate to ~1e-13 in between (the cubic through values and slopes alone
 q ≈ 1). Below the grid the logs go on linearly in u; above it the exact large-q asymptotics of
 :mod:`~gradtui.engine.asymptotics` take over. Relu, leaky relu and linear at μ = 0 are exactly
 straight lines in u and keep the plain cubic and its lines throughout.
+
+The node values at mean 0 ship with the package (``tables/NAME.npy``, written by
+``scripts/build_tables.py``; a test fails while they differ from the quadrature), so the app's first
+chart reads them instead of spending 50–240 ms building them; other means are built on first use.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -168,13 +173,27 @@ def _log_curvature(x: np.ndarray, dx: np.ndarray, d2x: np.ndarray) -> np.ndarray
 _TINY = 1e-300
 
 
-@lru_cache(maxsize=None)
-def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
-    """Build (once per activation and pre-activation mean, ~1e3 values of q) the tables the
-    recursion reads."""
-    act = ACTIVATIONS[activation]
+#: the rows of :func:`node_values`: each table's values, slopes and curvatures at the nodes
+TABLE_ROWS = ("log_v", "log_d", "log_var", "mean_ratio")
+#: the grid a shipped table was built on, in its first row (a table of another grid is not used)
+_GRID = (_U_MIN, _U_MAX, _H, 1.0)
+#: the mean-0 tables of every activation, built by ``scripts/build_tables.py`` and shipped with the
+#: package: building one takes 50–240 ms of NumPy (1106 values of q × ~900 quadrature nodes), on the
+#: way to the app's first chart; reading it takes well under a millisecond
+SHIPPED = Path(__file__).with_name("tables")
+
+
+def _nodes() -> np.ndarray:
     n = int(round((_U_MAX - _U_MIN) / _H)) + 1
-    u = _U_MIN + _H * np.arange(n)
+    return _U_MIN + _H * np.arange(n)
+
+
+def node_values(activation: str, mean: float = 0.0) -> np.ndarray:
+    """By quadrature: ln V, ln D, ln Var f and M/√V of ``activation`` at every node in u, each
+    with its first and second derivative in u, as 12 rows (the order of :data:`TABLE_ROWS`, each
+    value, slope, curvature), under a first row naming the grid (:data:`_GRID`)."""
+    act = ACTIVATIONS[activation]
+    u = _nodes()
     mo = _moments(act, np.exp(u), mean)
     v, d, var, m = mo["v"], mo["d"], mo["var"], mo["m"]
     if mean != 0.0:
@@ -192,6 +211,46 @@ def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
     dratio = mo["dm"] / sqrt_v - 0.5 * ratio * lv
     # r = M·V^(-1/2): r'' = M''/√V − M'·V'/V^(3/2) − r·V''/(2V) + (3/4)·r·(V'/V)²
     d2ratio = (mo["d2m"] - mo["dm"] * lv) / sqrt_v - ratio * (0.5 * mo["d2v"] / v - 0.75 * lv * lv)
+    grid = np.zeros_like(u)
+    grid[: len(_GRID)] = _GRID
+    return np.stack([
+        grid,
+        np.log(v), lv, _log_curvature(v, mo["dv"], mo["d2v"]),
+        np.log(d), ld, _log_curvature(d, mo["dd"], mo["d2d"]),
+        log_var, dlog_var, d2log_var,
+        ratio, dratio, d2ratio,
+    ])
+
+
+def shipped_values(activation: str) -> np.ndarray | None:
+    """The shipped mean-0 :func:`node_values` of ``activation`` (None if it is missing, unreadable
+    or of another grid: the tables are then built)."""
+    try:
+        rows = np.load(SHIPPED / f"{activation}.npy", allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    n = _nodes().shape[0]
+    if rows.dtype != np.float64 or rows.shape != (1 + 3 * len(TABLE_ROWS), n):
+        return None
+    if tuple(rows[0, : len(_GRID)].tolist()) != _GRID:
+        return None
+    return rows
+
+
+@lru_cache(maxsize=None)
+def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
+    """The tables the recursion reads, once per activation and pre-activation mean: at mean 0
+    read from the package (:data:`SHIPPED`), at any other mean built from the quadrature."""
+    rows = shipped_values(activation) if mean == 0.0 else None
+    if rows is None:
+        rows = node_values(activation, mean)
+    return _assemble(activation, mean, rows)
+
+
+def _assemble(activation: str, mean: float, rows: np.ndarray) -> MeanFieldTables:
+    act = ACTIVATIONS[activation]
+    (lv_y, lv_d, lv_c), (ld_y, ld_d, ld_c), (var_y, var_d, var_c), (r_y, r_d, r_c) = (
+        rows[1 + 3 * k: 4 + 3 * k] for k in range(len(TABLE_ROWS)))
     # at q = 0 the pre-activation is exactly the mean: f(mean)², f'(mean)², no variance
     f0 = float(act.f(np.full(1, mean))[0])
     df0 = float(act.df(np.full(1, mean))[0])
@@ -202,24 +261,23 @@ def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
         curv: tuple[np.ndarray | None, ...] = (None,) * 4
         ups: tuple[Tail | None, ...] = (None,) * 4
     else:
-        curv = (_log_curvature(v, mo["dv"], mo["d2v"]), _log_curvature(d, mo["dd"], mo["d2d"]), d2log_var, d2ratio)
+        curv = (lv_c, ld_c, var_c, r_c)
         big_d, big_v, big_var, big_ratio = tails(activation, mean)  # q > 1e12: exact asymptotics
         ups = (big_v, big_d, big_var, big_ratio)
     return MeanFieldTables(
         activation,
-        HermiteTable(_U_MIN, _H, np.log(v), lv, y_zero=_ln(f0 * f0), upper=ups[0], d2y=curv[0]),
-        HermiteTable(_U_MIN, _H, np.log(d), ld, y_zero=_ln(df0 * df0), upper=ups[1], d2y=curv[1]),
-        HermiteTable(_U_MIN, _H, log_var, dlog_var, y_zero=NEG_INF, upper=ups[2], d2y=curv[2]),
+        HermiteTable(_U_MIN, _H, lv_y, lv_d, y_zero=_ln(f0 * f0), upper=ups[0], d2y=curv[0]),
+        HermiteTable(_U_MIN, _H, ld_y, ld_d, y_zero=_ln(df0 * df0), upper=ups[1], d2y=curv[1]),
+        HermiteTable(_U_MIN, _H, var_y, var_d, y_zero=NEG_INF, upper=ups[2], d2y=curv[2]),
         HermiteTable(
-            _U_MIN, _H, ratio, dratio, linear_tails=False,
+            _U_MIN, _H, r_y, r_d, linear_tails=False,
             y_zero=math.copysign(1.0, f0) if f0 != 0 else 0.0, upper=ups[3], d2y=curv[3],
         ),
     )
-
 
 
 def _ln(x: float) -> float:
     return math.log(x) if x > 0 else NEG_INF
 
 
-__all__ = ["HermiteTable", "MeanFieldTables", "tables"]
+__all__ = ["HermiteTable", "MeanFieldTables", "node_values", "shipped_values", "tables"]

@@ -1,0 +1,26 @@
+"""Rebuild the mean-field tables shipped with the package, run by hand after a change to the
+quadrature, the activations or the tables' grid: ``python scripts/build_tables.py``.
+
+The expected engine reads each activation's mean-0 tables from ``gradtui/engine/tables/NAME.npy``
+instead of building them (50–240 ms each) on the way to the app's first chart;
+tests/test_meanfield_tables.py fails while a shipped file differs from what the quadrature gives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradtui.engine.activations import ACTIVATIONS
+from gradtui.engine.meanfield_tables import SHIPPED, node_values
+
+
+def main() -> None:
+    SHIPPED.mkdir(exist_ok=True)
+    for name in sorted(ACTIVATIONS):
+        path = SHIPPED / f"{name}.npy"
+        np.save(path, node_values(name))
+        print(f"{path}: {path.stat().st_size / 1024:.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()
