@@ -1,3 +1,3 @@
-from gradtui.cli import main
+from gradtui.launch import main
 
 raise SystemExit(main())

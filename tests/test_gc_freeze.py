@@ -1,5 +1,7 @@
 """The interactive app moves its start-up objects out of the garbage collector's sight once warmed
-up (``run_app`` asks for it); apps made otherwise (tests, embedding) leave the collector alone."""
+up (``run_app`` asks for it); apps made otherwise (tests, embedding) leave the collector alone.
+The ``gradtui`` command starts with the collector off (gradtui/launch.py); the app asked to freeze
+switches it back on once its first chart is shown."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from tui_helpers import settle
 def _unfrozen():
     gc.unfreeze()
     yield
+    gc.enable()
     gc.unfreeze()
 
 
@@ -65,3 +68,70 @@ def test_run_app_asks_for_it(monkeypatch):
     monkeypatch.setattr(app_module, "run_in_terminal", fake_run)
     assert app_module.run_app(Config(depth=3)) == 0
     assert made["freeze"] is True
+
+
+def test_the_command_runs_with_the_collector_off_and_gives_it_back(monkeypatch):
+    from gradtui import cli, launch
+
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda: seen.append(gc.isenabled()) or 3)
+    assert launch.main() == 3
+    assert seen == [False] and gc.isenabled()
+
+    def fails():
+        raise SystemExit(2)
+
+    monkeypatch.setattr(cli, "main", fails)
+    with pytest.raises(SystemExit):
+        launch.main()
+    assert gc.isenabled()
+
+
+async def _until(pilot, condition, seconds: float) -> bool:
+    """Whether ``condition()`` holds within ``seconds`` (polled every 20 ms)."""
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return True
+        await pilot.pause(0.02)
+    return condition()
+
+
+def test_the_app_collects_again_once_its_first_chart_is_shown():
+    async def run() -> tuple[bool, bool, int]:
+        gc.disable()
+        app = GradApp(config=Config(depth=4), freeze_gc=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            off_before_the_chart = not gc.isenabled()
+            await _until(pilot, lambda: app.result is not None, 10.0)
+            on = await _until(pilot, gc.isenabled, 1.0)
+            return off_before_the_chart, on, gc.get_freeze_count()
+
+    off_before, on, frozen = asyncio.run(run())
+    assert off_before and on
+    assert frozen > 10_000  # what start-up made is out of the collector's sight
+
+
+def test_without_a_chart_the_app_collects_again_after_two_seconds(monkeypatch):
+    monkeypatch.setattr(GradApp, "_show", lambda self, outcome: None)
+
+    async def run() -> tuple[bool, bool]:
+        gc.disable()
+        app = GradApp(config=Config(depth=4), freeze_gc=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            early = await _until(pilot, gc.isenabled, 1.0)
+            later = await _until(pilot, gc.isenabled, 3.0)
+            return early, later
+
+    assert asyncio.run(run()) == (False, True)
+
+
+def test_an_app_not_asked_leaves_a_disabled_collector_off():
+    async def run() -> bool:
+        gc.disable()
+        app = GradApp(config=Config(depth=4))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _until(pilot, lambda: app.result is not None, 10.0)
+            await _until(pilot, gc.isenabled, 0.5)
+            return gc.isenabled()
+
+    assert asyncio.run(run()) is False

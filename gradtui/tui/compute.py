@@ -243,6 +243,15 @@ class ComputeChart:
             # held key, once every few dozen presses). Frozen, collections walk only what is new.
             gc.freeze()
 
+    def _collect_from_now(self) -> None:
+        """Switch the garbage collector back on, with what start-up made frozen out of its sight:
+        :mod:`gradtui.launch` has it off while the program starts, and an app asked to freeze it
+        (``run_app``) calls this once its first chart is on the screen (or two seconds after
+        mounting, whichever comes first)."""
+        if getattr(self, "_freeze_gc", False) and not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
     def _remember(self, outcome: Outcome) -> None:
         """Cache a finished outcome's results (superseded ones too: going back is then instant)."""
         for result in (outcome.result, outcome.overlay):
