@@ -117,12 +117,15 @@ def test_at_mean_0_the_tables_are_read_not_built(monkeypatch):
         meanfield_tables.tables.__wrapped__("tanh", 0.25)
 
 
-@pytest.mark.parametrize("content", [None, b"not a table", "other grid", "other shape"])
+@pytest.mark.parametrize("content", [None, b"", b"not a table", "truncated", "other grid", "other shape"])
 def test_a_missing_or_foreign_shipped_table_is_built_instead(tmp_path, monkeypatch, content):
     rows = meanfield_tables.node_values("sigmoid")
     path = tmp_path / "sigmoid.npy"
     if isinstance(content, bytes):
         path.write_bytes(content)
+    elif content == "truncated":
+        np.save(path, rows)
+        path.write_bytes(path.read_bytes()[:5000])
     elif content == "other grid":
         other = rows.copy()
         other[0, 2] = 0.1  # another spacing

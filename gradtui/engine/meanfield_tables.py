@@ -227,7 +227,7 @@ def shipped_values(activation: str) -> np.ndarray | None:
     or of another grid: the tables are then built)."""
     try:
         rows = np.load(SHIPPED / f"{activation}.npy", allow_pickle=False)
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):  # EOFError: an empty file
         return None
     n = _nodes().shape[0]
     if rows.dtype != np.float64 or rows.shape != (1 + 3 * len(TABLE_ROWS), n):
