@@ -148,13 +148,10 @@ def main() -> None:
                   f"{engine:>8.1f}  {verdict}")
 
     sys.path.insert(0, str(ROOT / "scripts"))
-    from cold_start import first_frames
+    from cold_start import interleaved
 
     runs = 3 if quick else 9
-    cold: dict[str, list] = {p: [] for p in pythons}
-    for _ in range(runs):  # interleaved, so a burst of load elsewhere hits every interpreter alike
-        for python in pythons:
-            cold[python] += first_frames([python, "-m", "gradtui"], 1)
+    cold = interleaved(list(pythons), runs)
     print(f"\ncold start (python -m gradtui, 80x24 pty), median of {runs}")
     for python in pythons:
         first = statistics.median(r[0] for r in cold[python])
