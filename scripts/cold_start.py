@@ -128,8 +128,8 @@ def summary(runs: list[tuple[float, float]]) -> tuple[float, float]:
 def interleaved(pythons: list[str], runs: int) -> dict[str, list[tuple[float, float]]]:
     """``runs`` cold starts of each interpreter's ``python -m gradtui``, one of each per round and
     the order reversed every other round, so neither a burst of load elsewhere nor the place in
-    the round (the one after another start finds the page cache and the CPU in another state)
-    favours one of them."""
+    the round favours one of them (two fixed-order runs of three versions, minutes apart, ranked
+    them in opposite orders)."""
     out: dict[str, list[tuple[float, float]]] = {p: [] for p in pythons}
     for i in range(runs):
         for python in (pythons if i % 2 == 0 else pythons[::-1]):
