@@ -1,9 +1,10 @@
-"""Rebuild the mean-field tables shipped with the package, run by hand after a change to the
-quadrature, the activations or the tables' grid: ``python scripts/build_tables.py``.
+"""Rebuild the tables shipped with the package, run by hand after a change to the quadrature, the
+activations, the tables' grid or the error function's fit: ``python scripts/build_tables.py``.
 
 The expected engine reads each activation's mean-0 tables from ``gradtui/engine/tables/NAME.npy``
-instead of building them (50–240 ms each) on the way to the app's first chart;
-tests/test_meanfield_tables.py fails while a shipped file differs from what the quadrature gives.
+instead of building them (50–240 ms each) on the way to the app's first chart, and the error
+function its fitted coefficients from ``tables/erfcx.npy`` (~50 ms to fit); tests/test_meanfield_tables.py
+and tests/test_special.py fail while a shipped file differs from what the code computes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradtui.engine.activations import ACTIVATIONS
+from gradtui.engine import special
 from gradtui.engine.meanfield_tables import SHIPPED, node_values
 
 
@@ -20,6 +22,8 @@ def main() -> None:
         path = SHIPPED / f"{name}.npy"
         np.save(path, node_values(name))
         print(f"{path}: {path.stat().st_size / 1024:.0f} KiB")
+    np.save(special.SHIPPED, special._fit_panels())
+    print(f"{special.SHIPPED}: {special.SHIPPED.stat().st_size / 1024:.0f} KiB")
 
 
 if __name__ == "__main__":
