@@ -12,18 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 from gradtui.engine.activations import ACTIVATIONS
-from gradtui.engine import special
-from gradtui.engine.meanfield_tables import SHIPPED, node_values
+from gradtui.engine import shipped, special
+from gradtui.engine.meanfield_tables import node_values
 
 
 def main() -> None:
-    SHIPPED.mkdir(exist_ok=True)
-    for name in sorted(ACTIVATIONS):
-        path = SHIPPED / f"{name}.npy"
-        np.save(path, node_values(name))
+    shipped.DIRECTORY.mkdir(exist_ok=True)
+    arrays = {name: lambda name=name: node_values(name) for name in sorted(ACTIVATIONS)}
+    arrays[special.SHIPPED_NAME] = special._fit_panels
+    for name, compute in arrays.items():
+        path = shipped.path(name)
+        np.save(path, compute())
         print(f"{path}: {path.stat().st_size / 1024:.0f} KiB")
-    np.save(special.SHIPPED, special._fit_panels())
-    print(f"{special.SHIPPED}: {special.SHIPPED.stat().st_size / 1024:.0f} KiB")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from test_expected import MP_ACTS, mp_expect
 
 from gradtui.engine import ACTIVATIONS
 from gradtui.engine.expected import _moments, tables
-from gradtui.engine import meanfield_tables
+from gradtui.engine import meanfield_tables, shipped
 from gradtui.engine.meanfield_tables import HermiteTable
 
 _LO, _HI = math.log(1e-6), math.log(1e12)
@@ -132,7 +132,7 @@ def test_a_missing_or_foreign_shipped_table_is_built_instead(tmp_path, monkeypat
         np.save(path, other)
     elif content == "other shape":
         np.save(path, rows[:, :-1])
-    monkeypatch.setattr(meanfield_tables, "SHIPPED", tmp_path)
+    monkeypatch.setattr(shipped, "DIRECTORY", tmp_path)
     assert meanfield_tables.shipped_values("sigmoid") is None
     built = meanfield_tables.tables.__wrapped__("sigmoid", 0.0)
     u = np.linspace(-20.0, 20.0, 41)

@@ -9,12 +9,12 @@ import math
 import numpy as np
 import pytest
 
-from gradtui.engine import special
+from gradtui.engine import shipped, special
 
 
 def test_the_shipped_coefficients_are_a_fresh_fit():
-    shipped = np.load(special.SHIPPED, allow_pickle=False)
-    np.testing.assert_allclose(shipped, special._fit_panels(), rtol=1e-13, atol=1e-15,
+    stored = np.load(shipped.path(special.SHIPPED_NAME), allow_pickle=False)
+    np.testing.assert_allclose(stored, special._fit_panels(), rtol=1e-13, atol=1e-15,
                                err_msg="stale tables/erfcx.npy (python scripts/build_tables.py)")
     assert special._coeffs().flags.c_contiguous
 
@@ -26,7 +26,7 @@ def test_a_missing_or_foreign_coefficient_file_is_fitted_instead(tmp_path, monke
         path.write_bytes(content)
     elif content == "other shape":
         np.save(path, special._fit_panels()[:, :-1])
-    monkeypatch.setattr(special, "SHIPPED", path)
+    monkeypatch.setattr(shipped, "DIRECTORY", tmp_path)
     fitted = special._coeffs.__wrapped__()
     np.testing.assert_array_equal(fitted, special._fit_panels())
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
+from . import shipped
 from .activations import ACTIVATIONS, Activation
 from .asymptotics import Tail, large_q, tails
 from .quadrature import gaussian_rule
@@ -177,10 +177,9 @@ _TINY = 1e-300
 TABLE_ROWS = ("log_v", "log_d", "log_var", "mean_ratio")
 #: the grid a shipped table was built on, in its first row (a table of another grid is not used)
 _GRID = (_U_MIN, _U_MAX, _H, 1.0)
-#: the mean-0 tables of every activation, built by ``scripts/build_tables.py`` and shipped with the
-#: package: building one takes 50–240 ms of NumPy (1106 values of q × ~900 quadrature nodes), on the
-#: way to the app's first chart; reading it takes well under a millisecond
-SHIPPED = Path(__file__).with_name("tables")
+#: the mean-0 tables of every activation are shipped (:mod:`~gradtui.engine.shipped`): building one
+#: takes 50–240 ms of NumPy (1106 values of q × ~900 quadrature nodes), on the way to the app's first
+#: chart; reading it takes well under a millisecond
 
 
 def _nodes() -> np.ndarray:
@@ -225,14 +224,8 @@ def node_values(activation: str, mean: float = 0.0) -> np.ndarray:
 def shipped_values(activation: str) -> np.ndarray | None:
     """The shipped mean-0 :func:`node_values` of ``activation`` (None if it is missing, unreadable
     or of another grid: the tables are then built)."""
-    try:
-        rows = np.load(SHIPPED / f"{activation}.npy", allow_pickle=False)
-    except (OSError, ValueError, EOFError):  # EOFError: an empty file
-        return None
-    n = _nodes().shape[0]
-    if rows.dtype != np.float64 or rows.shape != (1 + 3 * len(TABLE_ROWS), n):
-        return None
-    if tuple(rows[0, : len(_GRID)].tolist()) != _GRID:
+    rows = shipped.read(activation, (1 + 3 * len(TABLE_ROWS), _nodes().shape[0]))
+    if rows is None or tuple(rows[0, : len(_GRID)].tolist()) != _GRID:
         return None
     return rows
 
@@ -240,7 +233,7 @@ def shipped_values(activation: str) -> np.ndarray | None:
 @lru_cache(maxsize=None)
 def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
     """The tables the recursion reads, once per activation and pre-activation mean: at mean 0
-    read from the package (:data:`SHIPPED`), at any other mean built from the quadrature."""
+    read from the package (:func:`shipped_values`), at any other mean built from the quadrature."""
     rows = shipped_values(activation) if mean == 0.0 else None
     if rows is None:
         rows = node_values(activation, mean)

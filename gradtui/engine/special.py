@@ -3,20 +3,22 @@
 NumPy has no ``erf``. ``math.erf``/``math.erfc`` are exact to a few ulp but scalar, so we fit
 piecewise Chebyshev polynomials to the scaled complementary error function
 ``erfcx(x) = exp(x²)·erfc(x)`` (smooth and slowly varying on x ≥ 0) from ``math.erfc`` sampled at
-Chebyshev nodes, and evaluate them vectorised (the fit ships with the package, see :data:`SHIPPED`).
-Beyond the fitted range the standard asymptotic series is used. Relative accuracy, against
-``math.erf``/``math.erfc`` (tests/test_special.py): ~5e-16 for erf; for erfc ~1e-15 up to x ≈ 3,
-then growing as x²·ε, the rounding of x² inside exp(−x²) (1e-13 at x = 25) — in the far tail, where
-``1 - erf`` would lose every digit, it keeps all but the last three or four.
+Chebyshev nodes, and evaluate them vectorised (the fit ships with the package:
+:mod:`~gradtui.engine.shipped`). Beyond the fitted range the standard asymptotic series is used.
+Relative accuracy, against ``math.erf``/``math.erfc`` (tests/test_special.py): ~5e-16 for erf; for
+erfc ~1e-15 up to x ≈ 3, then growing as x²·ε, the rounding of x² inside exp(−x²) (1e-13 at
+x = 25) — in the far tail, where ``1 - erf`` would lose every digit, it keeps all but the last three
+or four.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from pathlib import Path
 
 import numpy as np
+
+from . import shipped
 
 _PANEL = 0.25  # width of each fitted panel in x
 _X_MAX = 26.0  # past this the asymptotic series of erfcx is exact to double precision
@@ -50,10 +52,10 @@ def _fit_panels() -> np.ndarray:
     return np.ascontiguousarray(coeffs.T)
 
 
-#: the fitted coefficients, shipped with the package (``scripts/build_tables.py`` writes them; a test
-#: fails while they differ from a fresh fit): fitting takes ~50 ms (1,456 values of math.erfc and
-#: 104 conversions), on the way to a gelu network's first chart
-SHIPPED = Path(__file__).with_name("tables") / "erfcx.npy"
+#: the fitted coefficients are shipped under this name (:mod:`~gradtui.engine.shipped`): fitting
+#: takes ~50 ms (1,456 values of math.erfc and 104 conversions), on the way to a gelu network's first
+#: chart
+SHIPPED_NAME = "erfcx"
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,13 +63,8 @@ def _coeffs() -> np.ndarray:
     """Shape (degree + 1, panels): monomial coefficients in t ∈ [-1, 1]. Read on first use (or,
     when the shipped file is missing or of another shape, fitted), so start-up pays nothing until
     gelu is evaluated."""
-    try:
-        coeffs = np.load(SHIPPED, allow_pickle=False)
-    except (OSError, ValueError, EOFError):
-        return _fit_panels()
-    if coeffs.dtype != np.float64 or coeffs.shape != (_DEGREE + 1, int(round(_X_MAX / _PANEL))):
-        return _fit_panels()
-    return np.ascontiguousarray(coeffs)
+    coeffs = shipped.read(SHIPPED_NAME, (_DEGREE + 1, int(round(_X_MAX / _PANEL))))
+    return _fit_panels() if coeffs is None else coeffs
 
 
 def erfcx(x: np.ndarray) -> np.ndarray:
