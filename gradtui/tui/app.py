@@ -7,7 +7,6 @@ cursor); results are derived from it by the engine, off the UI thread, latest re
 
 from __future__ import annotations
 
-import gc
 from typing import Callable
 
 from rich.text import Text
@@ -104,8 +103,8 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         side.border_title = "controls"
         side.border_subtitle = self._keys_hint()
         self._config_changed()
-        if self._freeze_gc and not gc.isenabled():  # in case no chart comes (gradtui.launch)
-            self.set_timer(2.0, self._collect_from_now)
+        if self._freeze_gc:  # start-up ends once warmed up (after the first chart), or by then
+            self.set_timer(2.0, self._end_start_up)
         if self.tour:
             self.action_tour(self.tour)
         elif self.comparison:
@@ -302,8 +301,6 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
     @repaints
     def _show(self, outcome: Outcome) -> None:
         """Display an outcome of the current config (the runner drops stale ones)."""
-        if self._freeze_gc and not gc.isenabled():  # the first chart: collect again once it is drawn
-            self.call_after_refresh(self._collect_from_now)
         if outcome.error is not None or outcome.result is None:
             self._update_chart_title()
             self._error(outcome.error or "no result")

@@ -237,18 +237,17 @@ class ComputeChart:
         from gradtui.engine import ACTIVATIONS
 
         self._warm.update(ACTIVATIONS)
-        if getattr(self, "_freeze_gc", False):
-            # Textual's widgets, styles and caches and the tables are ~70,000 objects that live as
-            # long as the app; a full collection walked them all in ~46 ms (a dropped frame under a
-            # held key, once every few dozen presses). Frozen, collections walk only what is new.
-            gc.freeze()
+        self._end_start_up()
 
-    def _collect_from_now(self) -> None:
-        """Switch the garbage collector back on, with what start-up made frozen out of its sight:
-        :mod:`gradtui.launch` has it off while the program starts, and an app asked to freeze it
-        (``run_app``) calls this once its first chart is on the screen (or two seconds after
-        mounting, whichever comes first)."""
-        if getattr(self, "_freeze_gc", False) and not gc.isenabled():
+    def _end_start_up(self) -> None:
+        """Start-up is over (warmed up, or two seconds after mounting if no chart came): in an app
+        asked to (``run_app``), what it made so far is frozen out of the garbage collector's sight,
+        and the collector, off while the program started (:mod:`gradtui.launch`), is switched on.
+        Textual's widgets, styles and caches and the tables are ~70,000 objects that live as long
+        as the app; a full collection walked them all in ~46 ms (a dropped frame under a held key,
+        once every few dozen presses). Frozen, collections walk only what is new. Once only."""
+        if getattr(self, "_freeze_gc", False) and not getattr(self, "_started_up", False):
+            self._started_up = True
             gc.freeze()
             gc.enable()
 
