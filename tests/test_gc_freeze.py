@@ -96,13 +96,22 @@ async def _until(pilot, condition, seconds: float) -> bool:
     return condition()
 
 
-def test_the_app_collects_again_once_warmed_up():
+def test_the_app_collects_again_once_warmed_up(monkeypatch):
+    during_warm_up = []
+    warm_up = GradApp._warm_up
+
+    def recording(self):
+        during_warm_up.append(gc.isenabled())
+        warm_up(self)
+
+    monkeypatch.setattr(GradApp, "_warm_up", recording)
+
     async def run() -> tuple[bool, bool, bool, int]:
         gc.disable()
         app = GradApp(config=Config(depth=4), freeze_gc=True)
         async with app.run_test(size=(80, 24)) as pilot:
-            off_at_first = not gc.isenabled()
             await _warmed_up(app, pilot)
+            off_at_first = during_warm_up == [False]  # off through the first chart and the warm-up
             on = gc.isenabled()
             frozen = gc.get_freeze_count()
             await pilot.press("right")
@@ -137,8 +146,7 @@ def test_an_app_not_asked_leaves_a_disabled_collector_off():
         gc.disable()
         app = GradApp(config=Config(depth=4))
         async with app.run_test(size=(80, 24)) as pilot:
-            await _until(pilot, lambda: app.result is not None, 10.0)
-            await _until(pilot, gc.isenabled, 0.5)
+            await _warmed_up(app, pilot)
             return gc.isenabled()
 
     assert asyncio.run(run()) is False
