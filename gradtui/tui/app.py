@@ -104,7 +104,7 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         side.border_subtitle = self._keys_hint()
         self._config_changed()
         if self._freeze_gc:  # start-up ends once warmed up (after the first chart), or by then
-            self.set_timer(2.0, self._end_start_up)
+            self.set_timer(self.START_UP_SECONDS, self._end_start_up)
         if self.tour:
             self.action_tour(self.tour)
         elif self.comparison:

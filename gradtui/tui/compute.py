@@ -111,6 +111,8 @@ class ComputeChart:
 
     #: the chart shows a provisional answer (:func:`provisional_config`); the exact one is coming
     provisional = False
+    #: start-up ends (:meth:`_end_start_up`) after this many seconds even if no chart has come
+    START_UP_SECONDS = 2.0
 
     def _request(self) -> None:
         """Ask the runner for the current config's result: cached, inline, or in a thread."""
@@ -240,9 +242,9 @@ class ComputeChart:
         self._end_start_up()
 
     def _end_start_up(self) -> None:
-        """Start-up is over (warmed up, or two seconds after mounting if no chart came): in an app
-        asked to (``run_app``), what it made so far is frozen out of the garbage collector's sight,
-        and the collector, off while the program started (:mod:`gradtui.launch`), is switched on.
+        """Start-up is over (warmed up, or ``START_UP_SECONDS`` after mounting if no chart came): in
+        an app asked to (``run_app``), what it made so far is frozen out of the garbage collector's
+        sight, and the collector, off while the program started (:mod:`gradtui.launch`), is on.
         Textual's widgets, styles and caches and the tables are ~70,000 objects that live as long
         as the app; a full collection walked them all in ~46 ms (a dropped frame under a held key,
         once every few dozen presses). Frozen, collections walk only what is new. Once only."""
