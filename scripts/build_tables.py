@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradtui.engine.activations import ACTIVATIONS
 from gradtui.engine import shipped, special
+from gradtui.engine.activations import ACTIVATIONS
 from gradtui.engine.meanfield_tables import node_values
 
 
