@@ -137,3 +137,17 @@ def test_a_missing_or_foreign_shipped_table_is_built_instead(tmp_path, monkeypat
     built = meanfield_tables.tables.__wrapped__("sigmoid", 0.0)
     u = np.linspace(-20.0, 20.0, 41)
     np.testing.assert_array_equal(built.log_v(u), tables("sigmoid").log_v(u))
+
+
+def test_tables_made_says_whether_asking_costs_nothing():
+    from gradtui.engine.config import Config
+    from gradtui.engine.expected import tables_ready
+
+    mean = 0.123456789  # on no control's grid: not made by another test
+    assert not meanfield_tables.tables_made("elu", mean)
+    assert not tables_ready(Config(activation="elu", bias_mean=mean))
+    meanfield_tables.tables("elu", mean)
+    assert meanfield_tables.tables_made("elu", mean)
+    assert tables_ready(Config(activation="elu", bias_mean=mean))
+    # layer norm subtracts the mean: its pre-activations are read at mean 0
+    assert tables_ready(Config(activation="elu", bias_mean=0.5, norm="layer")) == meanfield_tables.tables_made("elu")

@@ -239,3 +239,45 @@ async def test_no_look_ahead_for_a_sampled_network():
         assert app.runner.cache.get(ahead) is None
         kept = [shown[0].config for shown, _ in app.query_one(ChartView)._prepared.values()]
         assert ahead not in kept  # only the chart shown before is kept
+
+
+async def test_a_bias_mean_step_builds_its_tables_off_the_ui_thread(monkeypatch):
+    """A new bias mean needs new mean-field tables (50–240 ms): neither the press nor the look-ahead
+    builds them on the UI thread (the look-ahead did, stalling it for ~100–200 ms a step); the
+    look-ahead builds the next step's in a thread, and the press on finds it computed."""
+    import threading
+
+    from gradtui.engine import meanfield_tables
+
+    meanfield_tables.tables.cache_clear()  # so every mean below is new
+    meanfield_tables._MADE.clear()
+    built = []
+    real = meanfield_tables.node_values
+
+    def recording(activation, mean=0.0):
+        built.append((mean, threading.current_thread().name))
+        return real(activation, mean)
+
+    monkeypatch.setattr(meanfield_tables, "node_values", recording)
+    app = GradApp(config=Config(depth=16, activation="tanh"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(CONTROL_KEYS.index("bias_mean")):
+            await pilot.press("down")
+        control = CONTROLS[CONTROL_KEYS.index("bias_mean")]
+        await pilot.press("right")
+        await settle(pilot)
+        ahead = control.step(app.config, +1)
+        for _ in range(250):  # the look-ahead's thread
+            if app.runner.cache.get(ahead) is not None:
+                break
+            await pilot.pause(0.02)
+        assert app.runner.cache.get(ahead) is not None
+        started = app.runner.started["chart"]
+        await pilot.press("right")
+        assert app.config == ahead and app.result is app.runner.cache.get(ahead)
+        assert app.runner.started["chart"] == started  # shown from the cache, nothing computed
+        await settle(pilot)
+    assert built, "no table was built"
+    assert all(name != threading.main_thread().name for _, name in built), built
+    assert (ahead.bias_mean, "gradtui-ahead") in built

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import Config
-from .meanfield_tables import MeanFieldTables, _ln, _moments, tables  # noqa: F401 (_moments: tests)
+from .meanfield_tables import (  # noqa: F401 (_moments: tests)
+    MeanFieldTables, _ln, _moments, tables, tables_made,
+)
 from .norms import NORMALISATIONS
 from .quadrature import gaussian_expectation, gaussian_rule
 from .result import Result
@@ -87,6 +89,12 @@ def seen_mean(config: Config) -> float:
     """The mean of the pre-activations f sees: every unit's z has mean bias_mean (the weights have
     mean zero), and layer norm subtracts it."""
     return config.bias_mean if NORMALISATIONS[config.norm].identity else 0.0
+
+
+def tables_ready(config: Config) -> bool:
+    """Whether the tables ``config``'s expected-mode answer reads are made already, so computing it
+    takes about a millisecond (otherwise it first reads or builds them: see ``tables_made``)."""
+    return tables_made(config.activation, seen_mean(config))
 
 
 def input_log_moments(config: Config) -> tuple[float, float, float, float]:
@@ -225,6 +233,6 @@ def log10_grad_first_grid(
 
 __all__ = [
     "MeanFieldTables", "Trajectory", "compute_expected", "gaussian_expectation",
-    "gaussian_rule", "log10_grad_first_grid", "tables", "trajectory",
+    "gaussian_rule", "log10_grad_first_grid", "tables", "tables_ready", "trajectory",
 ]
 

@@ -230,6 +230,10 @@ def shipped_values(activation: str) -> np.ndarray | None:
     return rows
 
 
+#: the (activation, mean) keys :func:`tables` has made (it keeps every one)
+_MADE: set[tuple[str, float]] = set()
+
+
 @lru_cache(maxsize=None)
 def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
     """The tables the recursion reads, once per activation and pre-activation mean: at mean 0
@@ -237,7 +241,16 @@ def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
     rows = shipped_values(activation) if mean == 0.0 else None
     if rows is None:
         rows = node_values(activation, mean)
-    return _assemble(activation, mean, rows)
+    made = _assemble(activation, mean, rows)
+    _MADE.add((activation, float(mean)))
+    return made
+
+
+def tables_made(activation: str, mean: float = 0.0) -> bool:
+    """Whether :func:`tables` of ``activation`` at ``mean`` is made already, so asking for it costs
+    nothing (otherwise: ~3 ms to read the shipped ones at mean 0, 50–240 ms to build them at any
+    other mean)."""
+    return (activation, float(mean)) in _MADE
 
 
 def _assemble(activation: str, mean: float, rows: np.ndarray) -> MeanFieldTables:
@@ -273,4 +286,4 @@ def _ln(x: float) -> float:
     return math.log(x) if x > 0 else NEG_INF
 
 
-__all__ = ["HermiteTable", "MeanFieldTables", "node_values", "shipped_values", "tables"]
+__all__ = ["HermiteTable", "MeanFieldTables", "node_values", "shipped_values", "tables", "tables_made"]

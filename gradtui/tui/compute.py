@@ -14,6 +14,7 @@ from typing import Callable
 
 from gradtui.engine import Config, Result
 from gradtui.engine.config import compute_seconds
+from gradtui.engine.expected import tables_ready
 from gradtui.tui.budget import ask_first
 
 #: expected-mode configs up to this depth are computed on the UI thread once their activation's
@@ -210,14 +211,28 @@ class ComputeChart:
                 result = outcome.result
             if result is not None:
                 self.query_one("#chart").prepare(result)
+        elif (step != config and step.mode == "expected" and step.depth <= INLINE_MAX_DEPTH
+              and self.runner.cache.get(step) is None):
+            # its tables are not made (a new bias mean): build them and compute it in a thread, so
+            # the press finds it cached; its chart is drawn ahead when it comes, if still wanted
+            self.runner.submit("ahead", lambda ticket: run_job(Job(step)),
+                               lambda outcome: self._prepare_ahead(config, outcome),
+                               keep=self._remember)
         self.call_later(self._look_ahead, config, directions[1:])
 
+    def _prepare_ahead(self, config: Config, outcome: Outcome) -> None:
+        """A look-ahead step computed in a thread: its chart, drawn into the chart's cache while
+        ``config`` is still the one shown."""
+        if outcome.result is not None and config == self.config and len(self.screen_stack) <= 1:
+            self.query_one("#chart").prepare(outcome.result)
+
     def _inline(self, config: Config) -> bool:
-        """A config computed on the UI thread (about a millisecond)."""
+        """A config computed on the UI thread (about a millisecond): chain mode, and expected mode
+        once its tables are made (a bias mean not seen yet builds new ones, 50–240 ms: a thread)."""
         if config.mode == "chain":
             return config.depth <= INLINE_MAX_DEPTH
         return (config.mode == "expected" and config.depth <= INLINE_MAX_DEPTH
-                and config.activation in self._warm)
+                and config.activation in self._warm and tables_ready(config))
 
     @property
     def computes_started(self) -> int:
