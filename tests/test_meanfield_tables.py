@@ -111,10 +111,10 @@ def test_at_mean_0_the_tables_are_read_not_built(monkeypatch):
         raise AssertionError("built")
 
     monkeypatch.setattr(meanfield_tables, "node_values", no_build)
-    read = meanfield_tables.tables.__wrapped__("tanh", 0.0)
+    read = meanfield_tables._make("tanh", 0.0)
     assert read.log_d.scalar(0.3) == tables("tanh").log_d.scalar(0.3)
     with pytest.raises(AssertionError, match="built"):  # any other mean is built
-        meanfield_tables.tables.__wrapped__("tanh", 0.25)
+        meanfield_tables._make("tanh", 0.25)
 
 
 @pytest.mark.parametrize("content", [None, b"", b"not a table", "truncated", "other grid", "other shape"])
@@ -134,7 +134,7 @@ def test_a_missing_or_foreign_shipped_table_is_built_instead(tmp_path, monkeypat
         np.save(path, rows[:, :-1])
     monkeypatch.setattr(shipped, "DIRECTORY", tmp_path)
     assert meanfield_tables.shipped_values("sigmoid") is None
-    built = meanfield_tables.tables.__wrapped__("sigmoid", 0.0)
+    built = meanfield_tables._make("sigmoid", 0.0)
     u = np.linspace(-20.0, 20.0, 41)
     np.testing.assert_array_equal(built.log_v(u), tables("sigmoid").log_v(u))
 
@@ -151,3 +151,28 @@ def test_tables_made_says_whether_asking_costs_nothing():
     assert tables_ready(Config(activation="elu", bias_mean=mean))
     # layer norm subtracts the mean: its pre-activations are read at mean 0
     assert tables_ready(Config(activation="elu", bias_mean=0.5, norm="layer")) == meanfield_tables.tables_made("elu")
+
+
+def test_two_threads_asking_for_the_same_new_tables_build_them_once(monkeypatch):
+    """The look-ahead's thread and a key press's may ask for a new bias mean's tables together:
+    one builds them, the other waits and gets the same tables."""
+    import threading
+    import time
+
+    real, calls = meanfield_tables.node_values, []
+
+    def slow(activation, mean=0.0):
+        calls.append(mean)
+        time.sleep(0.2)  # both threads are inside tables() meanwhile
+        return real(activation, mean)
+
+    monkeypatch.setattr(meanfield_tables, "node_values", slow)
+    mean = 0.987654321  # on no control's grid: not made by another test
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(tables("relu", mean))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [mean]
+    assert len(got) == 2 and got[0] is got[1]

@@ -16,8 +16,8 @@ chart reads them instead of spending 50–240 ms building them; other means are 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -230,20 +230,36 @@ def shipped_values(activation: str) -> np.ndarray | None:
     return rows
 
 
-#: the (activation, mean) keys :func:`tables` has made (it keeps every one)
-_MADE: set[tuple[str, float]] = set()
+#: the tables made so far, by (activation, mean) (kept for the life of the process), and one lock
+#: per key being made, so that two threads asking for the same new tables (the look-ahead's and a
+#: key press's) build them once: the second waits for the first
+_MADE: dict[tuple[str, float], MeanFieldTables] = {}
+_MAKING: dict[tuple[str, float], threading.Lock] = {}
+_MAKING_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=None)
 def tables(activation: str, mean: float = 0.0) -> MeanFieldTables:
-    """The tables the recursion reads, once per activation and pre-activation mean: at mean 0
+    """The tables the recursion reads, made once per activation and pre-activation mean: at mean 0
     read from the package (:func:`shipped_values`), at any other mean built from the quadrature."""
+    key = (activation, float(mean))
+    made = _MADE.get(key)
+    if made is not None:
+        return made
+    with _MAKING_LOCK:
+        lock = _MAKING.setdefault(key, threading.Lock())
+    with lock:
+        made = _MADE.get(key)
+        if made is None:
+            made = _MADE[key] = _make(activation, mean)
+    return made
+
+
+def _make(activation: str, mean: float) -> MeanFieldTables:
+    """The tables of ``activation`` at ``mean``, made now (read or built; see :func:`tables`)."""
     rows = shipped_values(activation) if mean == 0.0 else None
     if rows is None:
         rows = node_values(activation, mean)
-    made = _assemble(activation, mean, rows)
-    _MADE.add((activation, float(mean)))
-    return made
+    return _assemble(activation, mean, rows)
 
 
 def tables_made(activation: str, mean: float = 0.0) -> bool:
