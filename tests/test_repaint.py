@@ -280,3 +280,68 @@ async def test_a_bias_mean_step_builds_its_tables_off_the_ui_thread(monkeypatch)
     assert built, "no table was built"
     assert all(name != threading.main_thread().name for _, name in built), built
     assert (ahead.bias_mean, "gradtui-ahead") in built
+
+
+async def test_a_held_weight_key_lays_the_screen_out_once_and_another_control_refits(monkeypatch):
+    """At 80 columns ``--weight-scale 1.189207115002721`` wraps the command line to two lines, and
+    weight ×1 fits on one: going to and fro, the line keeps its two lines (padded), so only the
+    first press lays the screen out and the chart keeps its height; selecting another control
+    gives the chart its row back."""
+    from textual.screen import Screen
+
+    from gradtui.tui.widgets import TextLine
+
+    layouts = Counter()
+    original = Screen._refresh_layout
+
+    def counted(self, *args, **kw):
+        layouts["screen"] += 1
+        return original(self, *args, **kw)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    app = GradApp(config=Config(depth=16))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(CONTROL_KEYS.index("weight_scale")):
+            await pilot.press("down")
+        await settle(pilot)
+        chart, command = app.query_one(ChartView), app.query_one("#command", TextLine)
+        height = chart.size.height
+        assert command.size.height == 1
+        layouts.clear()
+        heights, seen = [], []
+        for key in ["right", "left"] * 4:
+            await pilot.press(key)
+            await settle(pilot)
+            heights.append((chart.size.height, command.size.height))
+            seen.append(layouts["screen"])
+        assert app.config.weight_scale == 1.0
+        # only the first press lays the screen out (the command line grew to two lines)
+        assert seen[0] > 0 and set(seen) == {seen[0]}
+        assert set(heights) == {(height - 1, 2)}
+        assert app.export_screenshot()  # drawable
+        lines = command.render().plain.split("\n")  # type: ignore[union-attr]
+        assert lines[0].startswith("$ gradtui") and lines[1:] == [""]
+        await pilot.press("down")
+        await settle(pilot)
+        assert (chart.size.height, command.size.height) == (height, 1)
+
+
+async def test_the_first_step_after_another_change_fits_the_text_lines():
+    """Only repeated steps of one control hold the lines' height: after a preset's two-line note,
+    the first → shows the one-line status at its own height, with no blank line kept."""
+    from gradtui.tui.widgets import TextLine
+
+    app = GradApp(config=Config(depth=16))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")  # preset 2: its caption is the status line, two lines at 80×24
+        await settle(pilot)
+        status = app.query_one("#status", TextLine)
+        assert status.size.height == 2
+        for _ in range(CONTROL_KEYS.index("weight_scale")):
+            await pilot.press("down")
+        await pilot.press("right")
+        await settle(pilot)
+        assert status.render().plain.count("\n") == 0  # type: ignore[union-attr]
+        assert status.size.height == 1

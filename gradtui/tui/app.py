@@ -70,6 +70,8 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         self.message: Text | None = None
         self._message_is_error = False
         self._preset: str | None = None
+        #: the control whose value the last change stepped with ←/→ (None after any other change)
+        self._stepping: int | None = None
         #: activations whose expected-mode tables are built (computing them is then instant)
         self._warm: set[str] = set()
         self._warming = False
@@ -152,6 +154,12 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         self._request()
         self._update_chart_title()
 
+    def watch_selected(self) -> None:
+        # another control: text lines held at a taller height fit their text again (TextLine)
+        self._stepping = None
+        for line in self.query(TextLine):
+            line.refit()
+
     def watch_view(self) -> None:
         if self.view == "weight" and self.result is not None and not has_weight_grads(self.result):
             self._request()  # computed without the weight view's products: now they are shown
@@ -163,13 +171,17 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         self._update_status()
 
     @repaints
-    def _set(self, make: Callable[[], Config], note: str | Text | None = None) -> bool:
-        """Apply a new config, or keep the old one and say why not (never crash on a bad value)."""
+    def _set(self, make: Callable[[], Config], note: str | Text | None = None, *,
+             hold: bool = False) -> bool:
+        """Apply a new config, or keep the old one and say why not (never crash on a bad value).
+        ``hold``: a repeated ←/→ step of the selected control: the text lines keep their height."""
         try:
             new = make()
         except ValueError as error:
             self._error(str(error))
             return False
+        self._holding = hold  # until this change's text is shown (repaints)
+        self._stepping = None
         self._preset = None
         self._say(note)
         self.config = new
@@ -199,8 +211,11 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
             self._error(str(error))
             return
         self._last_direction = direction
+        # the second and later steps of one control keep the text lines' height (TextLine)
+        hold = self._stepping == self.selected
         # a dim setting still changes; say why the view does not follow it
-        self._set(lambda: new, inactive_reason(new, control.key))
+        if self._set(lambda: new, inactive_reason(new, control.key), hold=hold):
+            self._stepping = self.selected
 
     def action_mode(self) -> None:
         new, note = with_mode(self.config, cycle(self.config.mode, MODES, +1))

@@ -36,6 +36,7 @@ def repaints(method: F) -> F:
             self._repaint_depth -= 1
             if not self._repaint_depth:
                 self._flush_text()
+                self._holding = False
 
     return wrapper  # type: ignore[return-value]
 
@@ -45,6 +46,8 @@ class Repaint:
     clip, pinned, message, computing, provisional, ascii and glyphs)."""
 
     _repaint_depth = 0
+    #: the change being shown is a ←/→ step of the selected control: text lines keep their height
+    _holding = False
 
     def _deferred(self, what: str) -> bool:
         """Inside a change: mark ``what`` for its end and say so."""
@@ -86,7 +89,7 @@ class Repaint:
         except Exception:
             return
         text = status_text(self.message, self.result, self.config, self.view, self.clip, self.ascii)
-        status.set_text(text or Text(""))
+        status.set_text(text or Text(""), hold=self._holding)
         if status.display != bool(text):
             status.display = bool(text)
 
@@ -100,4 +103,4 @@ class Repaint:
             command = self.query_one("#command", TextLine)
         except Exception:
             return
-        command.set_text(Text.assemble(("$ ", "dim"), self._command()))
+        command.set_text(Text.assemble(("$ ", "dim"), self._command()), hold=self._holding)

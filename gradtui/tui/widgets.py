@@ -422,18 +422,48 @@ class TextLine(Static):
 
     ``Static.update`` lays the whole screen out again by default; on every arrow key that is most
     of a frame's cost, and for a one-line change of the same height it is not needed.
+
+    Text set with ``hold=True`` does not shrink the line: a held arrow key whose text wraps to one
+    line more, then one less (``--weight-scale 1.189207115002721`` at 80 columns), would lay the
+    screen out on every other press (~30 ms, and the chart a row taller, then shorter). The line
+    keeps its taller height, padded with blank lines, until text comes without ``hold``, its width
+    changes, or :meth:`refit` (the app calls it when another control is selected).
     """
 
-    def set_text(self, text: Text) -> None:
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown: tuple | None = None
+        self._text: Text | None = None
+        self._lines: int | None = None
+        self._width: int | None = None
+        self._padded = False
+
+    def set_text(self, text: Text, *, hold: bool = False) -> None:
         key = (text.plain, text.style, tuple(text.spans))
-        if key == getattr(self, "_shown", None):
+        if key == self._shown and (hold or not self._padded):
             return  # the same text: nothing to repaint
         self._shown = key
+        self._text = text
+        self._show(hold=hold)
+
+    def refit(self) -> None:
+        """Drop the padding of held text: the line's height fits its text again."""
+        if self._padded and self._text is not None:
+            self._show(hold=False)
+
+    def _show(self, *, hold: bool) -> None:
+        text = self._text
+        assert text is not None
         width = self.content_size.width
         lines = len(text.wrap(self.app.console, width)) if width > 0 else -1
-        same = lines == getattr(self, "_lines", None)
-        self._lines = lines
-        self.update(text, layout=not same)
+        held = self._lines
+        self._padded = False
+        if hold and width == self._width and held is not None and 0 < lines < held:
+            text = text.copy()
+            text.append("\n" * (held - lines))
+            lines, self._padded = held, True
+        self._lines, self._width = lines, width
+        self.update(text, layout=lines != held)
 
 
 class Verdict(TextLine):
