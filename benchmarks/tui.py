@@ -3,10 +3,10 @@
 1. Keypress → repainted frame, inside the app (headless ``run_test`` at 80×24): a key event is
    posted and the clock stops when the screen is next composited with the new result on it. Each
    press raises the weight scale one ×2^¼ step, so every press is a new config (never a cached
-   result). The waiting loop polls with a real 5 ms sleep: ``asyncio.sleep(0)`` would spin against
+   result), except in the "to and fro" row. The waiting loop polls with a real 5 ms sleep: ``asyncio.sleep(0)`` would spin against
    the app it measures (the paint is timestamped where it happens, so polling adds no latency).
    Rows: expected depth 16 (keypress → repainted frame; and again with the app's look-ahead off,
-   as for a press it did not foresee); sampled depth 200 width 256 and depth 1000
+   as for a press it did not foresee; and with → and ← in turn, one step to and fro); sampled depth 200 width 256 and depth 1000
    width 128 (keypress → first visible answer, provisional or not, and → the settled exact frame).
 2. Cold start to the first frame and to the first chart: ``python -m gradtui`` in an 80×24 pty
    (scripts/cold_start.py), median of 9.
@@ -33,6 +33,9 @@ ROWS = (
     # the same presses with the app's look-ahead (the next step drawn ahead) turned off: a press
     # nothing predicted, such as the first on another control
     ("expected d16 unforeseen", dict(depth=16), 21, 16.0, 16.0),
+    # → and ← in turn, weight ×1 ↔ ×1.19: at 80 columns the command line wraps to two lines and
+    # back, as when a lecturer rocks the arrow key (a screen layout a press, before the lines held)
+    ("expected d16 to and fro", dict(depth=16), 21, 16.0, 16.0),
     ("sampled d200 w256", dict(depth=200, mode="sampled", width=256), 9, 50.0, None),
     ("sampled d1000 w128", dict(depth=1000, mode="sampled", width=128), 5, 50.0, None),
 )
@@ -42,7 +45,7 @@ COLD_TARGET_S = 0.5
 POLL_S = 0.005
 
 
-async def keypress_latency(config, presses: int) -> list[dict]:
+async def keypress_latency(config, presses: int, keys: tuple[str, ...] = ("right",)) -> list[dict]:
     """Per press: ms to the first frame showing the new config's result (``first``), to the frame
     showing its exact, settled result (``settled``), and the engine's own ms for that config."""
     from textual import events
@@ -74,11 +77,11 @@ async def keypress_latency(config, presses: int) -> list[dict]:
         await pilot.pause(1.0)  # the background warm-up of activation tables
         await pilot.press(*["down"] * 3)  # select "weight"
         await pilot.pause(0.1)
-        for _ in range(presses):
+        for press in range(presses):
             painted.clear()
             target = app.config
             start = time.perf_counter()
-            app.post_message(events.Key("right", None))
+            app.post_message(events.Key(keys[press % len(keys)], None))
             while not (app.config != target and any(exact for _, exact in painted)):
                 await asyncio.sleep(POLL_S)
             settled = next(t for t, exact in painted if exact)
@@ -100,7 +103,8 @@ def worker(label: str, quick: bool) -> None:
         from gradtui.tui.app import GradApp
 
         GradApp._look_ahead = lambda self, *args: None  # (a version without it: harmless)
-    print(json.dumps(asyncio.run(keypress_latency(Config(**kw), min(presses, 3) if quick else presses))))
+    keys = ("right", "left") if label.endswith("to and fro") else ("right",)
+    print(json.dumps(asyncio.run(keypress_latency(Config(**kw), min(presses, 3) if quick else presses, keys))))
 
 
 def measure(python: str, label: str, quick: bool) -> list[dict]:
