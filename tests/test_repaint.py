@@ -69,6 +69,22 @@ def spies(monkeypatch):
     return counts
 
 
+@pytest.fixture
+def layouts(monkeypatch) -> Counter:
+    """``layouts["screen"]``: how many times the screen has been laid out (Screen._refresh_layout)."""
+    from textual.screen import Screen
+
+    counts: Counter = Counter()
+    original = Screen._refresh_layout
+
+    def counted(self, *args, **kw):
+        counts["screen"] += 1
+        return original(self, *args, **kw)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return counts
+
+
 def changed_rows(before: list[str], after: list[str]) -> int:
     assert len(before) == len(after)
     return sum(old != new for old, new in zip(before, after))
@@ -282,23 +298,13 @@ async def test_a_bias_mean_step_builds_its_tables_off_the_ui_thread(monkeypatch)
     assert (ahead.bias_mean, "gradtui-ahead") in built
 
 
-async def test_a_held_weight_key_lays_the_screen_out_once_and_another_control_refits(monkeypatch):
+async def test_a_held_weight_key_lays_the_screen_out_once_and_another_control_refits(layouts):
     """At 80 columns ``--weight-scale 1.189207115002721`` wraps the command line to two lines, and
     weight ×1 fits on one: going to and fro, the line keeps its two lines (padded), so only the
     first press lays the screen out and the chart keeps its height; selecting another control
     gives the chart its row back."""
-    from textual.screen import Screen
-
     from gradtui.tui.widgets import TextLine
 
-    layouts = Counter()
-    original = Screen._refresh_layout
-
-    def counted(self, *args, **kw):
-        layouts["screen"] += 1
-        return original(self, *args, **kw)
-
-    monkeypatch.setattr(Screen, "_refresh_layout", counted)
     app = GradApp(config=Config(depth=16))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -345,3 +351,28 @@ async def test_the_first_step_after_another_change_fits_the_text_lines():
         await settle(pilot)
         assert status.render().plain.count("\n") == 0  # type: ignore[union-attr]
         assert status.size.height == 1
+
+
+async def test_a_held_key_in_the_sampled_weight_view_keeps_the_readout_line(layouts):
+    """In the weight view of a sampled net the status line is the clip readout, which the
+    provisional (mean-field) bars have not (from depth 25 at width 256, batch 64 a press shows
+    them first): the line used to vanish at each press and come back with the network's bars, two
+    screen layouts a press. While the depth is stepped it stays, blank until the readout comes."""
+    from gradtui.tui.widgets import TextLine
+
+    app = GradApp(config=Config(mode="sampled", depth=16))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v", "v")
+        await settle(pilot)
+        assert app.view == "weight"
+        status = app.query_one("#status", TextLine)
+        assert status.display
+        seen = []
+        for _ in range(5):
+            await pilot.press("right")  # depth, the selected control
+            await settle(pilot)
+            assert status.display and "clip" in status.render().plain  # type: ignore[union-attr]
+            seen.append(layouts["screen"])
+        assert app.config.depth > 8
+        assert set(seen[1:]) == {seen[0]}, seen  # no layout after the first press

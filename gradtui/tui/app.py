@@ -70,8 +70,6 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         self.message: Text | None = None
         self._message_is_error = False
         self._preset: str | None = None
-        #: the control whose value the last change stepped with ←/→ (None after any other change)
-        self._stepping: int | None = None
         #: activations whose expected-mode tables are built (computing them is then instant)
         self._warm: set[str] = set()
         self._warming = False
@@ -155,18 +153,23 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         self._update_chart_title()
 
     def watch_selected(self) -> None:
-        # another control: text lines held at a taller height fit their text again (TextLine)
+        self._let_go()
+
+    def _let_go(self) -> None:
+        """No control is being stepped any more: the text lines fit their text again (TextLine)."""
         self._stepping = None
         for line in self.query(TextLine):
             line.refit()
 
     def watch_view(self) -> None:
+        self._let_go()
         if self.view == "weight" and self.result is not None and not has_weight_grads(self.result):
             self._request()  # computed without the weight view's products: now they are shown
         self._update_chart_title()
         self._update_status()
 
     def watch_clip(self) -> None:
+        self._let_go()
         self._update_chart_title()
         self._update_status()
 
@@ -174,14 +177,14 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
     def _set(self, make: Callable[[], Config], note: str | Text | None = None, *,
              hold: bool = False) -> bool:
         """Apply a new config, or keep the old one and say why not (never crash on a bad value).
-        ``hold``: a repeated ←/→ step of the selected control: the text lines keep their height."""
+        ``hold``: a repeated ←/→ step of the selected control (the text lines keep their height)."""
         try:
             new = make()
         except ValueError as error:
             self._error(str(error))
             return False
-        self._holding = hold  # until this change's text is shown (repaints)
-        self._stepping = None
+        if not hold:
+            self._let_go()
         self._preset = None
         self._say(note)
         self.config = new
@@ -335,7 +338,7 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
             words = verdict(self.result, ascii=self.ascii)
         except Exception as error:  # keep going without words rather than crash
             words = f"{self.result.regime.upper()} (verdict failed: {error})"
-        self.query_one(Verdict).show(self.result.regime, words)
+        self.query_one(Verdict).show(self.result.regime, words, hold=self._stepping is not None)
         self._update_status()
         self._update_chart_title()
         if self.result.config == self.config and self._inline(self.config):

@@ -36,7 +36,6 @@ def repaints(method: F) -> F:
             self._repaint_depth -= 1
             if not self._repaint_depth:
                 self._flush_text()
-                self._holding = False
 
     return wrapper  # type: ignore[return-value]
 
@@ -46,8 +45,9 @@ class Repaint:
     clip, pinned, message, computing, provisional, ascii and glyphs)."""
 
     _repaint_depth = 0
-    #: the change being shown is a ←/→ step of the selected control: text lines keep their height
-    _holding = False
+    #: the control whose value the last change stepped with ←/→, None after any other change or
+    #: selection: while one control is stepped, the text lines keep their height (TextLine)
+    _stepping: int | None = None
 
     def _deferred(self, what: str) -> bool:
         """Inside a change: mark ``what`` for its end and say so."""
@@ -89,9 +89,12 @@ class Repaint:
         except Exception:
             return
         text = status_text(self.message, self.result, self.config, self.view, self.clip, self.ascii)
-        status.set_text(text or Text(""), hold=self._holding)
-        if status.display != bool(text):
-            status.display = bool(text)
+        hold = self._stepping is not None
+        # while a control is stepped the line stays, blank while its readout is being computed
+        shown = bool(text) or (hold and status.display)
+        status.set_text(text or Text(""), hold=hold)
+        if status.display != shown:
+            status.display = shown
 
     def _command(self) -> str:
         return command_line(self.config)
@@ -103,4 +106,5 @@ class Repaint:
             command = self.query_one("#command", TextLine)
         except Exception:
             return
-        command.set_text(Text.assemble(("$ ", "dim"), self._command()), hold=self._holding)
+        line = Text.assemble(("$ ", "dim"), self._command())
+        command.set_text(line, hold=self._stepping is not None)

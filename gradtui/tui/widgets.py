@@ -427,7 +427,8 @@ class TextLine(Static):
     line more, then one less (``--weight-scale 1.189207115002721`` at 80 columns), would lay the
     screen out on every other press (~30 ms, and the chart a row taller, then shorter). The line
     keeps its taller height, padded with blank lines, until text comes without ``hold``, its width
-    changes, or :meth:`refit` (the app calls it when another control is selected).
+    changes, or :meth:`refit` (the app calls it when the stepping ends: another control, view or
+    change).
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -473,11 +474,11 @@ class Verdict(TextLine):
         super().__init__("", id=id)
         self.ascii = ascii
 
-    def show(self, regime: str, words: str) -> None:
+    def show(self, regime: str, words: str, *, hold: bool = False) -> None:
         glyph = glyphs(self.ascii).regime.get(regime, "?")
         for name in REGIMES:
             self.set_class(name == regime, f"-{name}")
-        self.set_text(Text(f"{glyph} {words}"))
+        self.set_text(Text(f"{glyph} {words}"), hold=hold)
 
 
 class TooSmall(Static):
