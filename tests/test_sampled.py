@@ -422,3 +422,36 @@ def test_finite_differences_hold_with_input_and_bias_means(activation):
     for l in range(config.depth + 1):
         fd = fd_gradient(lambda e: ref_loss(net, weights, l, e), (2, 5), step, five)
         assert bp.log10_grad_norm[l] == pytest.approx(math.log10(np.linalg.norm(fd)), abs=4e-7), l
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("kw", [
+    dict(),
+    dict(bias_mean=-1.0, bias_std=0.5),  # most units dead
+    dict(bias_mean=3.0),  # almost none
+    dict(residual=True, norm="layer"),
+    dict(norm="batch", batch=16),
+    dict(depth=3, width=2, batch=1),
+])
+def test_two_level_derivatives_count_dead_and_saturated_units_as_comparing_them_does(
+        activation, kw, monkeypatch):
+    """relu's f' is 0 or 1 and leaky relu's 0.01 or 1: the engine counts the low ones from Σf'²
+    (df_levels); the fractions must be exactly those of comparing every entry, as for any other
+    activation, and nothing else may change."""
+    import dataclasses
+
+    c = Config(mode="sampled", depth=12, width=64, batch=32, activation=activation, init="he_normal",
+               seed=5).replace(**kw)
+    levels = compute(c)
+    assert ACTIVATIONS[activation].df_levels is not None
+    monkeypatch.setitem(ACTIVATIONS, activation,
+                        dataclasses.replace(ACTIVATIONS[activation], df_levels=None))
+    S.clear_cache()
+    compared = compute(c)
+    assert np.array_equal(levels.dead_frac, compared.dead_frac)
+    assert np.array_equal(levels.saturated_frac, compared.saturated_frac)
+    assert levels.to_json() == compared.to_json()
+    if activation == "relu" and kw.get("bias_mean", 0.0) < 0:
+        assert levels.dead_frac.min() > 0.5
+    if activation == "leaky_relu":
+        assert not levels.dead_frac.any() and not levels.saturated_frac.any()  # 0.01 ≥ 1e-3

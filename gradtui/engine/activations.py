@@ -31,6 +31,10 @@ class Activation:
     log_df: Callable[[Array], Array] | None = None
     #: lim f(z)/z as z → +∞ and as z → −∞ (0 for a bounded side): the chain's tails beyond 1e300
     slopes: tuple[float, float] = (0.0, 0.0)
+    #: the only two values f' takes, (low, high) — relu's (0, 1): the sampled engine then counts
+    #: the units at the low value from Σf'² alone instead of comparing every entry (None: f' takes
+    #: many values)
+    df_levels: tuple[float, float] | None = None
 
     def log_abs_df(self, z: Array) -> Array:
         """ln|f'(z)| (−inf where f' is exactly 0); in the tails a number where f' underflows."""
@@ -235,8 +239,10 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("sigmoid", _sigmoid, _dsigmoid, "logistic 1/(1+e^-z); f' ≤ 1/4",
                    log_df=_log_dsigmoid),
         Activation("tanh", _tanh, _dtanh, "tanh z; f'(0) = 1, saturates", log_df=_log_dtanh),
-        Activation("relu", _relu, _drelu, "max(0, z)", kinks=(0.0,), can_die=True, slopes=(1.0, 0.0)),
-        Activation("leaky_relu", _leaky, _dleaky, "max(0.01z, z)", kinks=(0.0,), slopes=(1.0, _LEAK)),
+        Activation("relu", _relu, _drelu, "max(0, z)", kinks=(0.0,), can_die=True, slopes=(1.0, 0.0),
+                   df_levels=(0.0, 1.0)),
+        Activation("leaky_relu", _leaky, _dleaky, "max(0.01z, z)", kinks=(0.0,), slopes=(1.0, _LEAK),
+                   df_levels=(_LEAK, 1.0)),
         Activation("elu", _elu, _delu, "z, or e^z - 1 below 0 (α = 1)", kinks=(0.0,),
                    log_df=_log_delu, slopes=(1.0, 0.0)),
         Activation("gelu", _gelu, _dgelu, "z·Φ(z), exact erf form", log_df=_log_dgelu,

@@ -138,6 +138,20 @@ def _never() -> bool:
     return False
 
 
+def _count_low(ss: float, n: int, levels: tuple[float, float] | None) -> int | None:
+    """How many of n entries, each either ``levels[0]`` or ``levels[1]``, are the low one, from
+    their sum of squares ss (exact for relu's 0/1: the sum of whole numbers below 2⁵³ is); None
+    when f' has no two levels or ss is not such a sum (then the entries are counted)."""
+    if levels is None:
+        return None
+    low, high = levels
+    highs = (ss - low * low * n) / (high * high - low * low)
+    count = round(highs)
+    if not (0 <= count <= n and abs(highs - count) < 1e-3):
+        return None
+    return n - count
+
+
 def _backprop(net: Network, ws: Carver, src: CallWeights, weight_grads: bool,
               cancel: Callable[[], bool]) -> Backprop:
     c = net.config
@@ -146,6 +160,7 @@ def _backprop(net: Network, ws: Carver, src: CallWeights, weight_grads: bool,
     layer, norm = p.layer, p.layer.norm
     s = net.scale
     thr = SATURATION * max_derivative(net.activation.name)
+    levels = net.activation.df_levels
     nan = math.nan
 
     weight_gain = np.zeros(L)
@@ -175,12 +190,18 @@ def _backprop(net: Network, ws: Carver, src: CallWeights, weight_grads: bool,
             norm_gain[l] = norm.gain(st)
         d_ok = True
         if d is not None:
-            msd = float(np.vdot(d, d)) / d.size
-            d_ok = math.isfinite(msd)
-            deriv_gain[l] = math.sqrt(msd)
-            sat = np.count_nonzero(d < thr)
+            ss = float(np.vdot(d, d))
+            d_ok = math.isfinite(ss)
+            deriv_gain[l] = math.sqrt(ss / d.size)
+            low = _count_low(ss, d.size, levels) if d_ok else None
+            if low is None:
+                sat = np.count_nonzero(d < thr)
+                dead = np.count_nonzero(d == 0.0) if sat else 0
+            else:  # f' is low or high: the low ones are saturated if below thr, dead if 0
+                sat = low if levels[0] < thr else 0
+                dead = low if levels[0] == 0.0 else 0
             saturated_frac[l] = sat / d.size
-            dead_frac[l] = np.count_nonzero(d == 0.0) / d.size if sat else 0.0
+            dead_frac[l] = dead / d.size
         lstd, log2_rms, finite = log10_std(hn, p.w1)
         if not (finite and d_ok and (st is None or np.isfinite(st).all())):
             top = l
