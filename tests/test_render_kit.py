@@ -33,6 +33,30 @@ def test_only_the_plot_driver_imports_plotext():
     assert importers == ["render/plot.py"]
 
 
+def test_plotext_is_imported_without_its_documentation_and_self_tests():
+    """The plot driver keeps plotext's docs and its unittest runner out of the start-up (placeholders
+    while plotext imports, gone afterwards); the chart still draws, and an explicit import later
+    gets the real modules."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "import gradtui.render.plot as P\n"
+        "skipped = sorted(m for m in P._SKIPPED if m in sys.modules)\n"
+        "unittest = 'unittest' in sys.modules\n"
+        "from gradtui.engine import Config, compute\n"
+        "from gradtui.render.bars import render_chart\n"
+        "chart = render_chart(compute(Config(depth=8)), 60, 16, color=False)\n"
+        "import plotext._tests.run as run, plotext._doc.doc as doc\n"
+        "real = [run.test.__module__, type(doc.docs).__name__, P.plt.test.__name__]\n"
+        "print(json.dumps([skipped, unittest, len(chart) > 0, real]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [[], False, True, ["plotext._tests.run", "docs_output", "test"]]
+
+
 def test_the_drawing_kit_imports_no_textual_and_nothing_of_the_tui():
     for path in (ROOT / "render").glob("*.py"):
         bad = {m for m in _imported(path) if m.split(".")[0] == "textual" or m.startswith("gradtui.tui")}

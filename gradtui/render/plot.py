@@ -14,25 +14,45 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 
+def _later(module: str, name: str):
+    """A stand-in for ``module.name`` (a function) that imports the real one when called."""
+
+    def stand_in(*args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    stand_in.__name__ = stand_in.__qualname__ = name
+    return stand_in
+
+
+#: plotext modules its import runs and gradtui never uses, with what plotext takes from each: the
+#: interactive documentation (``plotext.doc``, over half of plotext's own import time) and the
+#: self-test runner (``plotext.test``, which imports the standard library's unittest, ~6 ms)
+_SKIPPED = {"plotext._doc.doc": {"docs": None},
+            "plotext._tests.run": {"test": _later("plotext._tests.run", "test")}}
+
+
 def _import_plotext():
-    """plotext, without building its interactive documentation (``plotext.doc``): that is over
-    half of plotext's import time, on the way to the app's first chart, and gradtui never reads
-    it. A placeholder stands in while plotext imports; an explicit import later gets the real one."""
-    name = "plotext._doc.doc"
-    placeholder = None
-    if "plotext" not in sys.modules and name not in sys.modules:
-        placeholder = sys.modules[name] = types.ModuleType(name)
-        placeholder.docs = None  # type: ignore[attr-defined]
+    """plotext, without the modules in :data:`_SKIPPED`, on the way to the app's first chart.
+    Placeholders stand in while plotext imports; an explicit import later gets the real ones."""
+    placeholders = {}
+    if "plotext" not in sys.modules:
+        for name, attributes in _SKIPPED.items():
+            if name not in sys.modules:
+                placeholder = placeholders[name] = sys.modules[name] = types.ModuleType(name)
+                placeholder.__dict__.update(attributes)
     try:
         import plotext
     except Exception:  # a plotext whose insides differ: import it as it is
         for key in [k for k in sys.modules if k == "plotext" or k.startswith("plotext.")]:
             del sys.modules[key]
-        placeholder = None
+        placeholders = {}
         import plotext
     finally:
-        if placeholder is not None and sys.modules.get(name) is placeholder:
-            del sys.modules[name]
+        for name, placeholder in placeholders.items():
+            if sys.modules.get(name) is placeholder:
+                del sys.modules[name]
     return plotext
 
 
