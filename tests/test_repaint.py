@@ -376,3 +376,28 @@ async def test_a_held_key_in_the_sampled_weight_view_keeps_the_readout_line(layo
             seen.append(layouts["screen"])
         assert app.config.depth > 8
         assert set(seen[1:]) == {seen[0]}, seen  # no layout after the first press
+
+
+async def test_cycling_the_norm_holds_the_verdicts_height(layouts):
+    """At 120×40 the verdict takes one line or two as the norm cycles (none, layer, RMS, batch):
+    while the norm is stepped it never shrinks, so after the first press the screen is laid out
+    only once, when it grows."""
+    from gradtui.tui.widgets import Verdict
+
+    app = GradApp(config=Config(depth=16, activation="tanh"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(CONTROL_KEYS.index("norm")):
+            await pilot.press("down")
+        await settle(pilot)
+        verdict, seen, heights = app.query_one(Verdict), [layouts["screen"]], []
+        for key in ["right"] * 4 + ["left"] * 4:
+            await pilot.press(key)
+            await settle(pilot)
+            seen.append(layouts["screen"])
+            heights.append(verdict.size.height)
+        assert app.config.norm == "none"
+        assert heights == sorted(heights) and set(heights) == {1, 2}, heights
+        # after the first press (which fits every line), laid out only at the press that grew it
+        grew = heights.index(2)
+        assert seen[grew + 1] > seen[grew] and len(set(seen[1:])) == 2, (seen, heights)
