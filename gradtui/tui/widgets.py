@@ -73,6 +73,10 @@ class ControlPanel(Widget):
         self._lines = LineCache()
         self._rows_key: tuple | None = None
         self._rows_made: list[Text] = []
+        #: the rows last made, by (index, value, selected, dim), for the styles and width of
+        #: ``_row_styles``: a change remakes only the rows whose key changed
+        self._made: dict[tuple, Text] = {}
+        self._row_styles: tuple | None = None
 
     class Selected(Message):
         """A control row was clicked, or the wheel moved the selection over the panel."""
@@ -142,7 +146,6 @@ class ControlPanel(Widget):
         return self._rows_made
 
     def _make_rows(self) -> list[Text]:
-        g = self.glyphs
         label_style = self.get_component_rich_style("control-panel--label")
         dim_style = self.get_component_rich_style("control-panel--dim")
         selected_style = self.get_component_rich_style("control-panel--selected")
@@ -151,19 +154,32 @@ class ControlPanel(Widget):
         # more rows than fit: a window that keeps the selected row in view
         rows = self.content_size.height or len(CONTROLS)
         top = self._top(rows)
+        styles = (label_style, dim_style, selected_style, width)
+        if styles != self._row_styles:  # a new size or theme: no row made before is shown again
+            self._row_styles, self._made = styles, {}
+        made = {}
         for i, control in list(enumerate(CONTROLS))[top:top + rows]:
-            label = control.ascii_label if self.ascii else control.label
-            value = control.show(self.config, self.ascii)
-            marker = g.marker if i == self.selected else " "
-            line = Text.assemble(f"{marker} ", (f"{label:<11}", label_style), value)
-            if self._inactive(control.key):
-                line.stylize(dim_style, 13)
-            line.truncate(width, overflow="ellipsis")
-            if i == self.selected:
-                line.pad_right(width - line.cell_len)
-                line.stylize(selected_style)
-            lines.append(line)
+            key = (i, control.show(self.config, self.ascii), i == self.selected,
+                   self._inactive(control.key))
+            line = self._made.get(key)
+            if line is None:
+                line = self._make_row(control, *key[1:], styles)
+            lines.append(made.setdefault(key, line))
+        self._made = made  # the rows shown now: a keypress remakes only the row that changed
         return lines
+
+    def _make_row(self, control, value: str, selected: bool, inactive: bool, styles) -> Text:
+        label_style, dim_style, selected_style, width = styles
+        label = control.ascii_label if self.ascii else control.label
+        marker = self.glyphs.marker if selected else " "
+        line = Text.assemble(f"{marker} ", (f"{label:<11}", label_style), value)
+        if inactive:
+            line.stylize(dim_style, 13)
+        line.truncate(width, overflow="ellipsis")
+        if selected:
+            line.pad_right(width - line.cell_len)
+            line.stylize(selected_style)
+        return line
 
     def _inactive(self, key: str) -> bool:
         """Settings that do not change the current view are drawn dim (still changeable)."""
@@ -456,7 +472,12 @@ class TextLine(Static):
         text = self._text
         assert text is not None
         width = self.content_size.width
-        lines = len(text.wrap(self.app.console, width)) if width > 0 else -1
+        if width <= 0:
+            lines = -1
+        elif "\n" not in text.plain and text.cell_len <= width:
+            lines = 1  # what wrapping it would find, without wrapping it
+        else:
+            lines = len(text.wrap(self.app.console, width))
         held = self._lines
         self._padded = False
         if hold and width == self._width and held is not None and 0 < lines < held:
