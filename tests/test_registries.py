@@ -89,6 +89,38 @@ def test_tanh_series_near_zero_is_within_one_ulp_and_the_same_however_it_is_reac
         assert all(by_value[a] == b or (a == 0.0) for a, b in zip(zz[near].tolist(), f[near].tolist()))
 
 
+def test_tanh_kernel_takes_the_series_block_by_block_and_allocates_nothing_of_the_arrays_size():
+    """Across blocks of kernels.BLOCK entries that differ (most entries near zero, few, none, a
+    short last block), contiguous or not, the fused tanh gives the registry's values bit for bit;
+    and on contiguous arrays it allocates less than a tenth of one array (the memory budget counts
+    only the workspace: a whole-array mask and gather used to cost one array more)."""
+    import tracemalloc
+
+    from gradtui.engine.kernels import BLOCK, f_and_df_into
+
+    rng = np.random.default_rng(5)
+    far = lambda n: rng.uniform(0.3, 30.0, n) * rng.choice([-1, 1], n)  # noqa: E731
+    near = lambda n: rng.uniform(-0.25, 0.25, n)  # noqa: E731
+    blocks = [rng.permutation(np.concatenate([near(BLOCK - 900), far(900)])),
+              rng.permutation(np.concatenate([near(700), far(BLOCK - 700)])),
+              far(BLOCK), rng.permutation(np.concatenate([near(300), far(204)]))]
+    z = np.concatenate(blocks).reshape(8, -1)
+    tanh = ACTIVATIONS["tanh"]
+    for zz in (z, np.asfortranarray(z), z[:, ::2]):
+        f, d, w1, w2 = (np.empty_like(zz) for _ in range(4))
+        f_and_df_into(tanh, zz, f, d, w1, w2)
+        np.testing.assert_array_equal(f, tanh.f(zz))
+        np.testing.assert_array_equal(d, tanh.df(zz))
+    f, d, w1, w2 = (np.empty_like(z) for _ in range(4))
+    tracemalloc.start()
+    try:
+        f_and_df_into(tanh, z, f, d, w1, w2)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < z.nbytes / 10, peak
+
+
 @pytest.mark.parametrize("name", sorted(INITS))
 def test_init_sigma_w2_matches_table(name):
     init = INITS[name]

@@ -53,13 +53,31 @@ def _tanh_into(z, f, d, w1, w2) -> None:
     np.multiply(q, q, out=q)
     np.multiply(u, 4.0, out=d)
     np.divide(d, q, out=d)  # sech² z = 4u/(1 + u)², exact in the tails where 1 - tanh² rounds to 0
-    _tanh_near_zero(z, f, np.greater(u, TANH_NEAR_U), w1, w2)  # w1, w2 are free from here
+    _tanh_near_zero(z, f, u, w2)  # w2 is free from here, u once its mask is taken
 
 
-def _tanh_near_zero(z, f, near, x, out) -> None:
-    """f ← the series tanh where ``near`` (|z| < 1/4): of the gathered entries where few are, of
-    the whole array and a masked copy where most are (the narrowing forward signal of a deep plain
-    tanh net: no gather and scatter). The same values either way (see ``tanh_near_zero``)."""
+def _tanh_near_zero(z, f, u, w) -> None:
+    """f ← the series tanh where u = e^{-2|z|} > TANH_NEAR_U (|z| < 1/4), with u and w as scratch
+    of z's shape. Contiguous arrays larger than :data:`BLOCK` entries go block by block, so
+    nothing of z's size is allocated (the memory budget counts the workspace only)."""
+    if z.size <= BLOCK or not (z.flags.c_contiguous and f.flags.c_contiguous
+                               and u.flags.c_contiguous and w.flags.c_contiguous):
+        _series_where(z, f, np.greater(u, TANH_NEAR_U), u, w)
+        return
+    zf, ff, uf, wf = (a.reshape(-1) for a in (z, f, u, w))
+    mask = np.empty(BLOCK, dtype=bool)
+    for i in range(0, zf.size, BLOCK):
+        j = slice(i, i + BLOCK)
+        ub = uf[j]
+        near = np.greater(ub, TANH_NEAR_U, out=mask[: ub.size])
+        _series_where(zf[j], ff[j], near, wf[j], ub)  # ub is free once its mask is taken
+
+
+def _series_where(z, f, near, x, out) -> None:
+    """f ← the series tanh where ``near``, with x and out as scratch of z's shape: of the whole
+    array and a masked copy where most entries are near zero (the narrowing forward signal of a
+    deep plain tanh net: no gather and scatter), of the gathered entries where few are. The same
+    values either way (see ``tanh_near_zero``: only multiplications and additions, entry by entry)."""
     count = np.count_nonzero(near)
     if not count:
         return
