@@ -202,9 +202,9 @@ class Config:
             raise ConfigError(field, reason, "range")
         if self.mode == "sampled":
             arrays = activation_arrays(self.activation, self.norm)
-            need = sampled_peak_bytes(self.depth, self.width, self.batch, self.tied, arrays)
+            need = sampled_peak_bytes(self.depth, self.width, self.batch, self.tied, arrays, self.norm)
             if need > MEMORY_BUDGET:
-                w = max_affordable_width(self.depth, self.batch, self.tied, arrays)
+                w = max_affordable_width(self.depth, self.batch, self.tied, arrays, self.norm)
                 raise ConfigError(
                     "width",
                     f"{self.width} at depth {self.depth} and batch {self.batch} needs "
@@ -291,32 +291,46 @@ def activation_arrays(activation: str, norm: str) -> int:
     return (1 if activation == "linear" else 2) + (not NORMALISATIONS[norm].identity)
 
 
+#: what the sampled engine holds beyond the arrays counted here: BLAS's packing buffers, the
+#: weight stream's thread and malloc's rounding (~10 MiB measured at depth 10, width 3745, batch 1024)
+RUNTIME_BYTES = 16 << 20
+
+
+def network_bytes(width: int, batch: int, norm: str = "none") -> int:
+    """The drawn network's inputs x (B×N, kept beside their copy in the workspace) and readout
+    (one r, or one per sample under batch norm)."""
+    return 8 * width * (batch + (batch if NORMALISATIONS[norm].couples_batch else 1))
+
+
 def sampled_peak_bytes(depth: int, width: int, batch: int, tied: bool = False,
-                       arrays: int = _ACTIVATION_ARRAYS) -> int:
+                       arrays: int = _ACTIVATION_ARRAYS, norm: str = "none") -> int:
     """Bytes the sampled engine holds at its peak, beyond the interpreter and NumPy (float64):
 
-        held = S ≤ min(512 MiB, budget − A), S = L·N² (N² tied), A = arrays·L·B·N + 4·B·N + 2·L·N
-        peak = max(2·S, A + S + N²)   if held   (the stack is drawn, then scaled, before the run)
-               A + 3·N²               else      (each layer drawn, scaled and packed in turn)
+        held = S ≤ min(512 MiB, budget − A), S = L·N² (N² tied),
+        A = arrays·L·B·N + 4·B·N + 2·L·N + X + R, X = B·N + r (the inputs, the readout)
+        peak = max(2·S + X + R, A + S + N²)   if held   (the stack is drawn, then scaled, before the run)
+               A + 3·N²                       else      (each layer drawn, scaled and packed in turn)
     and a streamed pass keeps as many of its top layers as the budget allows beyond that
-    (gradtui.engine.call_weights), so it then holds up to the whole budget.
+    (gradtui.engine.call_weights), so it then holds up to the whole budget. R is
+    :data:`RUNTIME_BYTES`.
     """
+    own = network_bytes(width, batch, norm) + RUNTIME_BYTES
     # the biases: the (L, N) base draw and its scaled copy
-    act = 8 * (arrays * depth * width * batch + _SCRATCH_ARRAYS * width * batch + 2 * depth * width)
+    act = 8 * (arrays * depth * width * batch + _SCRATCH_ARRAYS * width * batch + 2 * depth * width) + own
     stack = (1 if tied else depth) * width * width * 8
     if stack <= min(_WEIGHT_HOLD_BYTES, MEMORY_BUDGET - act):
-        return max(2 * stack, act + stack + _HELD_WEIGHT_ARRAYS * 8 * width * width)
+        return max(2 * stack + own, act + stack + _HELD_WEIGHT_ARRAYS * 8 * width * width)
     streamed = act + _LAYER_WEIGHT_ARRAYS * 8 * width * width
     return max(streamed, min(MEMORY_BUDGET, act + (2 + depth) * 8 * width * width))
 
 
 def max_affordable_width(depth: int, batch: int, tied: bool = False,
-                         arrays: int = _ACTIVATION_ARRAYS) -> int:
+                         arrays: int = _ACTIVATION_ARRAYS, norm: str = "none") -> int:
     """The largest width whose sampled network fits the memory budget (0 if none does)."""
     lo, hi = 0, MAX_WIDTH
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if sampled_peak_bytes(depth, mid, batch, tied, arrays) <= MEMORY_BUDGET:
+        if sampled_peak_bytes(depth, mid, batch, tied, arrays, norm) <= MEMORY_BUDGET:
             lo = mid
         else:
             hi = mid - 1

@@ -44,7 +44,7 @@ from typing import Callable
 
 import numpy as np
 
-from .config import Config
+from .config import RUNTIME_BYTES, Config
 from .kernels import FUSED, f_and_df_into, max_derivative
 from .layer import HOMOGENEOUS, Layer
 from .lognorm import LOG10_2, log10_outer_norm, log10_std, lognorm
@@ -98,8 +98,9 @@ def backprop(net: Network, weight_grads: bool = True,
     size = workspace_size(net.config)
     buf = take_workspace(size)
     # what the pass may hold in weights: the budget less the workspace, the cached stacks and the
-    # network's own arrays (inputs, readout, biases), so a streamed pass's kept layers stay inside it
-    own = sum(a.nbytes for a in (net.x, net.readout, net.bias) if a is not None)
+    # network's own arrays (inputs, readout, biases) and what BLAS and the stream's thread hold,
+    # so a streamed pass's kept layers stay inside it
+    own = sum(a.nbytes for a in (net.x, net.readout, net.bias) if a is not None) + RUNTIME_BYTES
     src = CallWeights(net, TOTAL_BYTES - 8 * max(size, buf.size) - cache_info()["bytes"] - own)
     try:
         with np.errstate(all="ignore"):

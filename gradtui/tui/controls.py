@@ -70,7 +70,7 @@ def with_mode(config: Config, mode: str) -> tuple[Config, str | None]:
         notes.append(f"depth clamped to {MAX_DEPTH[mode]} (the {mode} limit)")
     if mode == "sampled":
         depth = changes.get("depth", config.depth)
-        affordable = max_affordable_width(depth, config.batch)
+        affordable = max_affordable_width(depth, config.batch, norm=config.norm)
         if config.width > affordable:
             fits = [w for w in WIDTHS if w <= affordable]
             changes["width"] = fits[-1] if fits else max(2, affordable)
