@@ -1,5 +1,5 @@
 """Engine benchmarks: ``python benchmarks/engine.py [section ...]`` (sampled, new_weights, uncached,
-peak_rss, expected, expected_batchnorm; all by default).
+peak_rss, slowest, expected, expected_batchnorm; all by default).
 
 Each section prints its timings; ``main()`` runs every section that exists. Times are the minimum of
 several repeats (the least disturbed run) in the same process.
@@ -241,8 +241,8 @@ def bench_peak_rss() -> list[dict]:
     rows = []
     for act, norm in (("tanh", "none"), ("tanh", "layer"), ("linear", "none")):
         arrays = activation_arrays(act, norm)
-        n = min(n_max, max_affordable_width(d, b, False, arrays))
-        estimate = sampled_peak_bytes(d, n, b, False, arrays) / 2**20
+        n = min(n_max, max_affordable_width(d, b, False, arrays, norm))
+        estimate = sampled_peak_bytes(d, n, b, False, arrays, norm) / 2**20
         script = _RSS_SCRIPT.format(root=root, d=d, n=n, b=b, act=act, norm=norm)
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                              check=True).stdout.split()
@@ -253,6 +253,76 @@ def bench_peak_rss() -> list[dict]:
         print(f"  {act} norm {norm:5s} width {n}: engine {engine:6.0f} MiB, estimate "
               f"{estimate:6.0f} MiB (peak {peak:.0f} MiB with {base:.0f} MiB of import): "
               f"{_verdict(engine, estimate)} / {_verdict(engine * 2**20, MEMORY_BUDGET)}")
+    return rows
+
+
+#: the most an accepted setting should take (the compute budget's promise), seconds
+SLOWEST_TARGET_S = 10.0
+
+
+def slowest_candidates() -> list[Config]:
+    """The sampled settings the budgets accept that should take longest (tanh, Xavier): every
+    corner of depth × width × batch the memory budget accepts and the compute budget lets through,
+    and at each corner of depth × batch (and batch 64) the largest width both budgets accept."""
+    from gradtui.engine.config import (
+        LIMITS, ConfigError, activation_arrays, budget_refusal, compute_seconds, max_affordable_width,
+    )
+    from gradtui.engine.cost import largest_fitting
+
+    depth_max = int(LIMITS["depth"].upper("sampled"))
+    widths = (int(LIMITS["width"].low), int(LIMITS["width"].upper("sampled")))
+    batches = (int(LIMITS["batch"].low), 64, int(LIMITS["batch"].upper("sampled")))
+    out: dict[tuple, Config] = {}
+    for depth in (1, depth_max):
+        for batch in batches:
+            memory = min(widths[1], max_affordable_width(depth, batch, False, activation_arrays("tanh", "none")))
+            base = Config(mode="sampled", depth=depth, width=widths[0], batch=batch, activation="tanh")
+            widest = largest_fitting(lambda w: compute_seconds(base, width=w), widths[0], memory)
+            for width in {*widths, *([widest] if widest else [])}:
+                try:
+                    config = base.replace(width=width)
+                except ConfigError:
+                    continue  # refused by the memory budget
+                if budget_refusal(config) is None:
+                    out[(depth, width, batch)] = config
+    return sorted(out.values(), key=compute_seconds)
+
+
+def bench_slowest() -> list[dict]:
+    """Each of :func:`slowest_candidates` computed once from scratch (weights drawn), beside the
+    cost model's estimate; then how long it takes to refuse a setting past the memory budget and
+    the widest one it allows there, which is past the compute budget."""
+    from gradtui.engine.config import (
+        ConfigError, activation_arrays, budget_refusal, compute_seconds, max_affordable_width,
+    )
+
+    _header(f"the slowest accepted settings, from scratch (target ≤ {SLOWEST_TARGET_S:g} s each)")
+    rows = []
+    for config in slowest_candidates():
+        sampled.clear_cache()
+        t0 = time.perf_counter()
+        sampled.compute_sampled(config)
+        t = time.perf_counter() - t0
+        estimate = compute_seconds(config)
+        shape = (config.depth, config.width, config.batch)
+        rows.append({"shape": shape, "seconds": t, "estimate_s": estimate})
+        print(f"  {str(shape):>18} {t:7.2f} s (estimated {estimate:6.2f} s): "
+              f"{_verdict(t, SLOWEST_TARGET_S)}")
+    sampled.clear_cache()
+    # depth 2000, width 4096, batch 5: past the memory budget; its largest affordable width: past
+    # the compute budget (each refusal names what would fit)
+    t0 = time.perf_counter()
+    try:
+        Config(mode="sampled", depth=2000, width=4096, batch=5, activation="tanh")
+        memory = None
+    except ConfigError as error:
+        memory = error
+    width = max_affordable_width(2000, 5, False, activation_arrays("tanh", "none"))
+    refusal = budget_refusal(Config(mode="sampled", depth=2000, width=width, batch=5, activation="tanh"))
+    t_refuse = time.perf_counter() - t0
+    print(f"  both refused in {t_refuse * 1e3:.1f} ms: {memory}; {refusal}")
+    rows.append({"refusal_s": t_refuse, "refused_shape": (2000, width, 5), "refusal": str(refusal),
+                 "memory_refusal": str(memory)})
     return rows
 
 
@@ -308,8 +378,8 @@ def bench_expected_batchnorm(repeats: int = 21) -> list[dict]:
 
 
 def main() -> None:
-    names = sys.argv[1:] or ["sampled", "new_weights", "uncached", "peak_rss", "expected",
-                             "expected_batchnorm"]
+    names = sys.argv[1:] or ["sampled", "new_weights", "uncached", "peak_rss", "slowest",
+                             "expected", "expected_batchnorm"]
     sections = [globals()[f"bench_{name}"] for name in names]
     for i, section in enumerate(sections):
         if i:

@@ -8,7 +8,11 @@
    Rows: expected depth 16 (keypress → repainted frame; and again with the app's look-ahead off,
    as for a press it did not foresee; and with → and ← in turn, one step to and fro); sampled depth 200 width 256 and depth 1000
    width 128 (keypress → first visible answer, provisional or not, and → the settled exact frame).
-2. Cold start to the first frame and to the first chart: ``python -m gradtui`` in an 80×24 pty
+2. Where one press's time goes (``breakdown``): the same presses with the look-ahead off, each
+   part timed where it runs — gradtui's handler (of which the engine, the status line, the command
+   line), Textual's compositor (of which every widget's ``render_lines``, of which plotext drawing
+   the chart) — and counted: status-line updates, fixed-point solves and widgets re-rendered.
+3. Cold start to the first frame and to the first chart: ``python -m gradtui`` in an 80×24 pty
    (scripts/cold_start.py), median of 9.
 
 Each ``--python`` interpreter (its own installed gradtui, e.g. a venv of the previous version) is
@@ -94,10 +98,139 @@ async def keypress_latency(config, presses: int, keys: tuple[str, ...] = ("right
     return rows
 
 
+#: (part, "module:Class.method" timed where it runs) of one press, in the order printed; an
+#: indented part runs inside the one above it
+PARTS = (
+    ("gradtui's handler (config, engine, text)", "gradtui.tui.app:GradApp.action_change"),
+    ("  the engine", "gradtui.engine:compute"),
+    ("  the status line", "gradtui.tui.repaint:Repaint._update_status"),
+    ("  the command line", "gradtui.tui.repaint:Repaint._update_command"),
+    ("Textual's compositor (whole frame)", "textual.screen:Screen._compositor_refresh"),
+    ("Textual's screen layout", "textual.screen:Screen._refresh_layout"),
+    ("  every widget's render", "textual.widget:Widget.render_lines"),
+    ("    the chart (plotext)", "gradtui.tui.widgets:ChartView._draw"),
+)
+#: calls counted per press
+COUNTED = (("status texts made", "gradtui.tui.repaint:status_text"),
+           ("fixed-point solves (theory_summary)", "gradtui.engine.theory:theory_summary"))
+
+
+def _timed_parts(parts, counted):
+    """Wrap each named function to add its wall time (outermost call only) and its calls up;
+    returns (seconds by part, calls by name, widgets rendered)."""
+    import importlib
+
+    seconds = {part: 0.0 for part, _ in parts}
+    calls = {name: 0 for name, _ in counted}
+    rendered: set[str] = set()
+    wrapped: dict[str, object] = {}
+
+    def wrap(target: str, on_call) -> None:
+        module_name, attr = target.split(":")
+        owner = importlib.import_module(module_name)
+        *path, name = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        original = wrapped.get(target) or getattr(owner, name)
+        wrapped[target] = original
+        depth = [0]
+
+        def timed(*args, **kwargs):
+            on_call(args)
+            depth[0] += 1
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if not depth[0]:
+                    on_time(target, time.perf_counter() - start)
+
+        setattr(owner, name, timed)
+
+    by_target: dict[str, list[str]] = {}
+    for part, target in parts:
+        by_target.setdefault(target, []).append(part)
+
+    def on_time(target: str, elapsed: float) -> None:
+        for part in by_target.get(target, ()):
+            seconds[part] += elapsed
+
+    for target in {t for _, t in parts} | {t for _, t in counted}:
+        names = [name for name, t in counted if t == target]
+
+        def on_call(args, names=names, target=target) -> None:
+            for name in names:
+                calls[name] += 1
+            if target.endswith("Widget.render_lines") and args:
+                rendered.add(type(args[0]).__name__ + (f"#{args[0].id}" if args[0].id else ""))
+
+        wrap(target, on_call)
+    return seconds, calls, rendered
+
+
+async def press_breakdown(config, presses: int) -> dict:
+    """Per press (the weight stepped, the look-ahead off): ms in each of :data:`PARTS`, calls of
+    :data:`COUNTED`, widgets re-rendered, and the press → frame median."""
+    from textual import events
+
+    from gradtui.tui.app import GradApp
+
+    GradApp._look_ahead = lambda self, *args: None
+    app = GradApp(config=config, freeze_gc=True)
+    painted: list[float] = []
+    display = app._display
+
+    def timed_display(screen, renderable) -> None:
+        display(screen, renderable)
+        painted.append(time.perf_counter())
+
+    app._display = timed_display  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not app.settled:
+            await asyncio.sleep(POLL_S)
+        await app.workers.wait_for_complete()
+        await pilot.pause(1.0)
+        await pilot.press(*["down"] * 3)
+        await pilot.pause(0.1)
+        seconds, calls, rendered = _timed_parts(PARTS, COUNTED)
+        latencies, widgets = [], []
+        for _ in range(presses):
+            painted.clear()
+            rendered.clear()
+            target = app.config
+            start = time.perf_counter()
+            app.post_message(events.Key("right", None))
+            while not (app.config != target and painted and app.settled):
+                await asyncio.sleep(POLL_S)
+            latencies.append((painted[0] - start) * 1e3)
+            await pilot.pause(0.05)
+            widgets.append(sorted(rendered))
+        total = len(app.screen.query("*")) + 1  # and the screen
+    return {"presses": presses, "first": statistics.median(latencies),
+            "ms": {part: s / presses * 1e3 for part, s in seconds.items()},
+            "calls": {name: n / presses for name, n in calls.items()},
+            "widgets": widgets, "widgets_total": total}
+
+
+def print_breakdown(b: dict) -> None:
+    print(f"\nwhere a press goes (weight stepped, look-ahead off; mean of {b['presses']} presses, "
+          f"press -> frame median {b['first']:.1f} ms)")
+    for part, ms in b["ms"].items():
+        print(f"  {part:<44}{ms:7.2f} ms")
+    for name, n in b["calls"].items():
+        print(f"  {name:<44}{n:7.2f} a press")
+    common = statistics.mode(tuple(w) for w in b["widgets"])
+    print(f"  widgets re-rendered: {len(common)} of {b['widgets_total']} ({', '.join(common)})")
+
+
 def worker(label: str, quick: bool) -> None:
     """Measure one row in this interpreter and print its presses as JSON (one line)."""
     from gradtui.engine import Config
 
+    if label == "breakdown":
+        print(json.dumps(asyncio.run(press_breakdown(Config(depth=16), 5 if quick else 21))))
+        return
     _, kw, presses, _, _ = next(row for row in ROWS if row[0] == label)
     if label.endswith("unforeseen"):
         from gradtui.tui.app import GradApp
@@ -119,6 +252,44 @@ def _target(value: float, target: float | None) -> str:
     return f"{'ok' if value <= target else 'MISSED'} (<= {target:g})"
 
 
+def summary(rows: list[dict]) -> dict:
+    """Medians of one row's presses (ms): first frame, slowest first frame, settled, engine."""
+    return {"presses": len(rows), "first": statistics.median(r["first"] for r in rows),
+            "worst": max(r["first"] for r in rows),
+            "settled": statistics.median(r["settled"] for r in rows),
+            "engine": statistics.median(r["engine"] for r in rows)}
+
+
+def keypress_rows(pythons: list[str], quick: bool = False) -> dict[str, dict[str, dict]]:
+    """Every row of :data:`ROWS` for each interpreter, row by row and every interpreter in turn
+    (so they meet the same load): ``{python: {label: summary}}``."""
+    results: dict[str, dict[str, dict]] = {p: {} for p in pythons}
+    for label, *_ in ROWS:
+        for python in pythons:
+            results[python][label] = summary(measure(python, label, quick))
+    return results
+
+
+def breakdown(python: str = sys.executable, quick: bool = False) -> dict:
+    return measure(python, "breakdown", quick)
+
+
+def cold_starts(pythons: list[str], runs: int, bare: bool = False) -> dict[str, dict]:
+    """Median seconds to the first frame and to the chart, per interpreter (and, with ``bare``,
+    for scripts/cold_start.py's bare Textual app under the first interpreter, as ``"bare"``),
+    runs interleaved."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from cold_start import BARE_APP, interleaved_commands
+
+    commands = {p: [p, "-m", "gradtui"] for p in pythons}
+    if bare:
+        commands["bare"] = [pythons[0], "-c", BARE_APP]
+    cold = interleaved_commands(commands, runs)
+    return {p: {"runs": runs, "first": statistics.median(r[0] for r in cold[p]),
+                "chart": statistics.median(r[1] for r in cold[p]),
+                "fastest": min(r[1] for r in cold[p])} for p in commands}
+
+
 def main() -> None:
     args = sys.argv[1:]
     quick = "--quick" in args
@@ -129,39 +300,29 @@ def main() -> None:
     pythons = [sys.executable, *others]
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"80x24 headless, weight x2^(1/4) per press, median ms (worst: the slowest press)")
-    # row by row, every interpreter in turn, so they meet the same load
-    results = {p: {} for p in pythons}
-    for label, *_ in ROWS:
-        for python in pythons:
-            results[python][label] = measure(python, label, quick)
+    results = keypress_rows(pythons, quick)
     print(f"{'row':<24}{'interpreter':<34}{'presses':>8}{'first':>8}{'worst':>8}{'settled':>9}{'engine':>8}  target")
     for label, _, _, first_target, settled_target in ROWS:
         for python in pythons:
-            rows = results[python][label]
-            first = statistics.median(r["first"] for r in rows)
-            worst = max(r["first"] for r in rows)
-            settled = statistics.median(r["settled"] for r in rows)
-            engine = statistics.median(r["engine"] for r in rows)
+            r = results[python][label]
             if settled_target is None:
-                ratio = settled / engine if engine > 0 else float("inf")
-                verdict = (f"first {_target(first, first_target)}; settled/engine {ratio:.2f}x "
+                ratio = r["settled"] / r["engine"] if r["engine"] > 0 else float("inf")
+                verdict = (f"first {_target(r['first'], first_target)}; settled/engine {ratio:.2f}x "
                            f"{'ok' if ratio <= SETTLED_RATIO else 'MISSED'} (<= {SETTLED_RATIO}x)")
             else:
-                verdict = _target(first, first_target)
-            print(f"{label:<24}{python[-33:]:<34}{len(rows):>8}{first:>8.1f}{worst:>8.1f}{settled:>9.1f}"
-                  f"{engine:>8.1f}  {verdict}")
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from cold_start import interleaved
+                verdict = _target(r["first"], first_target)
+            print(f"{label:<24}{python[-33:]:<34}{r['presses']:>8}{r['first']:>8.1f}{r['worst']:>8.1f}"
+                  f"{r['settled']:>9.1f}{r['engine']:>8.1f}  {verdict}")
+    print_breakdown(breakdown(quick=quick))
 
     runs = 3 if quick else 9
-    cold = interleaved(list(pythons), runs)
-    print(f"\ncold start (python -m gradtui, 80x24 pty), median of {runs}")
-    for python in pythons:
-        first = statistics.median(r[0] for r in cold[python])
-        chart = statistics.median(r[1] for r in cold[python])
-        print(f"  {python[-40:]:<42} first frame {first:.3f} s, chart drawn {chart:.3f} s  "
-              f"{'ok' if chart <= COLD_TARGET_S else 'MISSED'} (<= {COLD_TARGET_S} s with the chart)")
+    cold = cold_starts(pythons, runs, bare=True)
+    print(f"\ncold start (python -m gradtui, 80x24 pty), median of {runs}; 'bare': a bare Textual "
+          f"app importing NumPy and plotext")
+    for python in cold:
+        c = cold[python]
+        print(f"  {python[-40:]:<42} first frame {c['first']:.3f} s, chart drawn {c['chart']:.3f} s  "
+              f"{'ok' if c['chart'] <= COLD_TARGET_S else 'MISSED'} (<= {COLD_TARGET_S} s with the chart)")
     print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

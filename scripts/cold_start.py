@@ -125,16 +125,43 @@ def summary(runs: list[tuple[float, float]]) -> tuple[float, float]:
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
-def interleaved(pythons: list[str], runs: int) -> dict[str, list[tuple[float, float]]]:
-    """``runs`` cold starts of each interpreter's ``python -m gradtui``, one of each per round and
-    the order reversed every other round, so neither a burst of load elsewhere nor the place in
-    the round favours one of them (two fixed-order runs of three versions, minutes apart, ranked
-    them in opposite orders)."""
-    out: dict[str, list[tuple[float, float]]] = {p: [] for p in pythons}
+#: the floor under gradtui's start: a bare Textual app that imports NumPy and plotext (as gradtui
+#: does, without plotext's docs and self-test runner: the whole of plotext takes ~0.3 s more) and
+#: shows the two words the clock waits for, with a Footer as gradtui has
+BARE_APP = """
+import numpy
+import gradtui.render.plot
+from textual.app import App
+from textual.widgets import Footer, Static
+
+
+class Bare(App):
+    BINDINGS = [("q", "quit", "Quit")]
+
+    def compose(self):
+        yield Static("controls STABLE")
+        yield Footer()
+
+
+Bare().run()
+"""
+
+
+def interleaved_commands(commands: dict[str, list[str]], runs: int) -> dict[str, list[tuple[float, float]]]:
+    """``runs`` cold starts of each command, one of each per round and the order reversed every
+    other round, so neither a burst of load elsewhere nor the place in the round favours one of
+    them (two fixed-order runs of three versions, minutes apart, ranked them in opposite orders)."""
+    out: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
+    labels = list(commands)
     for i in range(runs):
-        for python in (pythons if i % 2 == 0 else pythons[::-1]):
-            out[python] += first_frames([python, "-m", "gradtui"], 1)
+        for label in (labels if i % 2 == 0 else labels[::-1]):
+            out[label] += first_frames(commands[label], 1)
     return out
+
+
+def interleaved(pythons: list[str], runs: int) -> dict[str, list[tuple[float, float]]]:
+    """:func:`interleaved_commands` of each interpreter's ``python -m gradtui``."""
+    return interleaved_commands({p: [p, "-m", "gradtui"] for p in pythons}, runs)
 
 
 def main(argv: list[str] | None = None) -> None:
