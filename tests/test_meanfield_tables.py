@@ -106,6 +106,38 @@ def test_the_shipped_tables_are_what_the_quadrature_gives(name):
                                err_msg=f"{name}: stale shipped table (python scripts/build_tables.py)")
 
 
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_the_shipped_large_q_constants_are_what_the_integrals_give(name):
+    """The mean-0 constants of each activation's large-q asymptotics ship too
+    (tables/NAME.large_q.npy, read instead of ~35 ms of integrals on the way to the first chart):
+    they must be what the integrals give now, exact zeros included (they decide ``homogeneous``)."""
+    from gradtui.engine import asymptotics
+
+    got = asymptotics.shipped_large_q(name)
+    assert got is not None, f"{name}: no shipped constants (python scripts/build_tables.py)"
+    want = asymptotics.integrated_large_q(name)
+    np.testing.assert_allclose(asymptotics.large_q_values(got), asymptotics.large_q_values(want),
+                               rtol=1e-12, atol=1e-15, err_msg=f"{name}: stale (scripts/build_tables.py)")
+    assert got.homogeneous == want.homogeneous and got.unbounded == want.unbounded
+    assert asymptotics.large_q(name) == got
+    assert asymptotics.large_q(name, 0.25) == asymptotics.integrated_large_q(name, 0.25)
+
+
+def test_missing_large_q_constants_are_integrated_instead(tmp_path, monkeypatch):
+    from gradtui.engine import asymptotics
+
+    (tmp_path / "tanh.large_q.npy").write_bytes(b"not an array")
+    np.save(tmp_path / "relu.large_q.npy", np.zeros(asymptotics.LARGE_Q_VALUES + 1))
+    monkeypatch.setattr(shipped, "DIRECTORY", tmp_path)
+    for name in ("tanh", "relu", "sigmoid"):  # foreign, of another shape, missing
+        assert asymptotics.shipped_large_q(name) is None
+    asymptotics.large_q.cache_clear()
+    try:
+        assert asymptotics.large_q("tanh") == asymptotics.integrated_large_q("tanh")
+    finally:
+        asymptotics.large_q.cache_clear()
+
+
 def test_at_mean_0_the_tables_are_read_not_built(monkeypatch):
     def no_build(*args):
         raise AssertionError("built")

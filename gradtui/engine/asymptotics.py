@@ -28,7 +28,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import shipped
 from .activations import ACTIVATIONS, Activation
+from .quadrature import gauss_legendre
 from .special import ndtr, npdf
 
 _SQRT2 = math.sqrt(2.0)
@@ -37,7 +39,8 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 _REACH = 90.0
 #: where the line's offset is read off: every registered remainder is exactly 0 in floats there
 _FAR = 1e3
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(24)
+#: Gauss–Legendre points per 0.25-wide panel of the remainders
+_GL_POINTS = 24
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,9 @@ def _remainder_moments(g, kinks) -> tuple[float, float, float]:
     """∫ z^j g(z) dz for j = 0, 1, 2 by 24-point Gauss–Legendre on 0.25-wide panels (split at kinks)."""
     ends = np.unique(np.concatenate([np.arange(-_REACH, _REACH + 0.125, 0.25), np.asarray(kinks, float)]))
     a, b = ends[:-1, None], ends[1:, None]
-    z = 0.5 * (a + b) + 0.5 * (b - a) * _GL_X
-    w = 0.5 * (b - a) * _GL_W
+    gl_x, gl_w = gauss_legendre(_GL_POINTS)
+    z = 0.5 * (a + b) + 0.5 * (b - a) * gl_x
+    w = 0.5 * (b - a) * gl_w
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         gz = w * g(z)
     return float(np.sum(gz)), float(np.sum(gz * z)), float(np.sum(gz * z * z))
@@ -75,7 +79,41 @@ def _remainder_moments(g, kinks) -> tuple[float, float, float]:
 
 @lru_cache(maxsize=None)
 def large_q(activation: str, mean: float = 0.0) -> LargeQ:
-    """The constants of the asymptotics for one activation and pre-activation mean."""
+    """The constants of the asymptotics for one activation and pre-activation mean: at mean 0 read
+    from the package (:func:`shipped_large_q`; integrating them takes ~35 ms, on the way to the
+    app's first chart), at any other mean integrated now."""
+    if mean == 0.0:
+        shipped_q = shipped_large_q(activation)
+        if shipped_q is not None:
+            return shipped_q
+    return integrated_large_q(activation, mean)
+
+
+#: how many numbers :func:`large_q_values` gives
+LARGE_Q_VALUES = 13
+
+
+def large_q_values(q: LargeQ) -> np.ndarray:
+    """k±, c±, then the remainder moments of f'², f² and f: what ``scripts/build_tables.py`` ships."""
+    return np.array([*q.k, *q.c, *q.rd, *q.rv, *q.rm], dtype=float)
+
+
+def shipped_name(activation: str) -> str:
+    return f"{activation}.large_q"
+
+
+def shipped_large_q(activation: str) -> LargeQ | None:
+    """The shipped mean-0 :class:`LargeQ` of ``activation``, None if its file is missing or foreign."""
+    values = shipped.read(shipped_name(activation), (LARGE_Q_VALUES,))
+    if values is None:
+        return None
+    v = [float(x) for x in values]
+    return LargeQ((v[0], v[1]), (v[2], v[3]), (v[4], v[5], v[6]), (v[7], v[8], v[9]),
+                  (v[10], v[11], v[12]), 0.0)
+
+
+def integrated_large_q(activation: str, mean: float = 0.0) -> LargeQ:
+    """:func:`large_q` by integrating the remainders now."""
     act: Activation = ACTIVATIONS[activation]
     k = (float(act.slopes[0]), float(act.slopes[1]))
     c = (float(act.f(np.array([_FAR]))[0]) - k[0] * _FAR, float(act.f(np.array([-_FAR]))[0]) + k[1] * _FAR)
@@ -262,4 +300,5 @@ def tails(activation: str, mean: float = 0.0) -> tuple[Tail, Tail, Tail, Tail]:
     return Tail(lq, 0), Tail(lq, 1), Tail(lq, 2), Tail(lq, 3)
 
 
-__all__ = ["LargeQ", "Tail", "large_q", "moments", "moments_scalar", "tails"]
+__all__ = ["LargeQ", "Tail", "integrated_large_q", "large_q", "large_q_values", "moments",
+           "moments_scalar", "shipped_large_q", "tails"]

@@ -10,11 +10,23 @@ such as relu's and saturating ones such as tanh's at large q are integrated to ~
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Callable, Sequence
 
 import numpy as np
 
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(20)
+
+@cache
+def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n-point Gauss–Legendre nodes and weights on [-1, 1], made at first use (numpy.polynomial
+    costs ~10 ms to import, and the first chart needs no rule: its tables are shipped)."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    x.flags.writeable = w.flags.writeable = False
+    return x, w
+
+
+#: the rule's points per panel
+_GL_POINTS = 20
 #: panel ends in units of the Gaussian's standard deviation (the integrand's mass)
 _STD_BREAKS = np.array([0.0, 0.125, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.5, 9.0, 11.0, 13.5])
 #: panel ends in z (where activations bend or saturate), kept only inside 13.5 std
@@ -37,10 +49,11 @@ def gaussian_rule(q: np.ndarray, kinks: Sequence[float] = (), mean: float = 0.0)
     ends.sort(axis=1)
     a, b = ends[:, :-1], ends[:, 1:]
     half = 0.5 * (b - a)
-    z = (0.5 * (b + a))[..., None] + half[..., None] * _GL_X
+    gl_x, gl_w = gauss_legendre(_GL_POINTS)
+    z = (0.5 * (b + a))[..., None] + half[..., None] * gl_x
     with np.errstate(under="ignore"):
         dens = np.exp(-0.5 * z * z / q[:, None, None]) / np.sqrt(2.0 * math.pi * q)[:, None, None]
-    w = half[..., None] * _GL_W * dens
+    w = half[..., None] * gl_w * dens
     n = q.shape[0]
     z = z.reshape(n, -1)
     w = w.reshape(n, -1)
@@ -59,11 +72,12 @@ def _shifted_rule(q: np.ndarray, kinks: Sequence[float], mean: float) -> tuple[n
     ends = np.sort(np.concatenate([std_ends, act_ends], axis=1), axis=1)
     a, b = ends[:, :-1], ends[:, 1:]
     half = 0.5 * (b - a)
-    y = (0.5 * (b + a))[..., None] + half[..., None] * _GL_X
+    gl_x, gl_w = gauss_legendre(_GL_POINTS)
+    y = (0.5 * (b + a))[..., None] + half[..., None] * gl_x
     with np.errstate(under="ignore"):
         dens = np.exp(-0.5 * y * y / q[:, None, None]) / np.sqrt(2.0 * math.pi * q)[:, None, None]
     n = q.shape[0]
-    return (mean + y).reshape(n, -1), (half[..., None] * _GL_W * dens).reshape(n, -1)
+    return (mean + y).reshape(n, -1), (half[..., None] * gl_w * dens).reshape(n, -1)
 
 
 def gaussian_expectation(g: Callable[[np.ndarray], np.ndarray], q, kinks: Sequence[float] = (0.0,),
