@@ -76,12 +76,14 @@ class _Net:
 @dataclass
 class _Cache:
     """What the backward pass needs: the layer inputs h_{l-1}, the (normalised) pre-activations and
-    the normalisation's statistics."""
+    the normalisation's statistics, or without a normalisation f'(z) itself instead of z (made with
+    f in one fused pass; the backward needs nothing else of z)."""
 
     inputs: list[np.ndarray]
-    zhat: list[np.ndarray]
+    zhat: list[np.ndarray | None]
     stats: list[np.ndarray | None]
     out: np.ndarray
+    df: list[np.ndarray | None]
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
@@ -128,23 +130,33 @@ def _checker(cancel: Callable[[], bool] | None) -> Callable[[], None]:
 def _forward(net: _Net, x: np.ndarray, check: Callable[[], None] = lambda: None) -> _Cache:
     step = net.step
     h = x
-    inputs, zhat, stats = [], [], []
+    inputs, zhat, stats, dfs = [], [], [], []
+    # without a normalisation f and f' come from one fused pass (bit for bit act.f and act.df)
+    fused = step.norm.identity and not step.linear
+    work = (np.empty_like(x), np.empty_like(x)) if fused else None
     for layer in range(net.config.depth):
         check()
         i = net.index(layer)
         z = step.pre_activation(h, net.W[i], bias=net.b[i])
         inputs.append(h)
-        h, _, st = step.forward(h, z)
-        zhat.append(z)
+        if fused:
+            h, d, st = step.forward(h, z, d_out=np.empty_like(z), work=work)
+            zhat.append(None)
+        else:
+            h, d, st = step.forward(h, z)
+            zhat.append(z)
+        dfs.append(d)
         stats.append(st)
-    return _Cache(inputs, zhat, stats, h)
+    return _Cache(inputs, zhat, stats, h, dfs)
 
 
 def _backward_layer(net: _Net, cache: _Cache, layer: int, g_h: np.ndarray, need_prev: bool = True):
     """Given ∂loss/∂h_l, return (∂loss/∂z_l before norm, ∂loss/∂h_{l-1} or None)."""
     step = net.step
-    zh = cache.zhat[layer]
-    g = step.backward(g_h, step.activation.df(zh), zh, cache.stats[layer])
+    zh, d = cache.zhat[layer], cache.df[layer]
+    if d is None:
+        d = step.activation.df(zh)
+    g = step.backward(g_h, d, zh, cache.stats[layer])
     if not need_prev:
         return g, None
     return g, step.backward_input(g, g_h, net.W[net.index(layer)])
