@@ -9,9 +9,9 @@
    as for a press it did not foresee; and with → and ← in turn, one step to and fro); sampled depth 200 width 256 and depth 1000
    width 128 (keypress → first visible answer, provisional or not, and → the settled exact frame).
 2. Where one press's time goes (``breakdown``): the same presses with the look-ahead off, each
-   part timed where it runs — gradtui's handler (of which the engine, the status line, the command
-   line), Textual's compositor (of which every widget's ``render_lines``, of which plotext drawing
-   the chart) — and counted: status-line updates, fixed-point solves and widgets re-rendered.
+   part timed where it runs — gradtui's handler (of which the engine, plotext drawing the chart, the
+   status line, the command line), Textual's compositor and screen layouts (of which every widget's
+   ``render_lines``) — and counted: status texts made, fixed-point solves, widgets re-rendered.
 3. Cold start to the first frame and to the first chart: ``python -m gradtui`` in an 80×24 pty
    (scripts/cold_start.py), median of 9.
 
@@ -103,12 +103,12 @@ async def keypress_latency(config, presses: int, keys: tuple[str, ...] = ("right
 PARTS = (
     ("gradtui's handler (config, engine, text)", "gradtui.tui.app:GradApp.action_change"),
     ("  the engine", "gradtui.engine:compute"),
+    ("  the chart (plotext)", "gradtui.tui.widgets:ChartView._draw"),
     ("  the status line", "gradtui.tui.repaint:Repaint._update_status"),
     ("  the command line", "gradtui.tui.repaint:Repaint._update_command"),
     ("Textual's compositor (whole frame)", "textual.screen:Screen._compositor_refresh"),
-    ("Textual's screen layout", "textual.screen:Screen._refresh_layout"),
-    ("  every widget's render", "textual.widget:Widget.render_lines"),
-    ("    the chart (plotext)", "gradtui.tui.widgets:ChartView._draw"),
+    ("Textual's screen layouts", "textual.screen:Screen._refresh_layout"),
+    ("  every widget's render (inside those two)", "textual.widget:Widget.render_lines"),
 )
 #: calls counted per press
 COUNTED = (("status texts made", "gradtui.tui.repaint:status_text"),
