@@ -123,7 +123,6 @@ def _timed_parts(parts, counted):
     seconds = {part: 0.0 for part, _ in parts}
     calls = {name: 0 for name, _ in counted}
     rendered: set[str] = set()
-    wrapped: dict[str, object] = {}
 
     def wrap(target: str, on_call) -> None:
         module_name, attr = target.split(":")
@@ -131,8 +130,7 @@ def _timed_parts(parts, counted):
         *path, name = attr.split(".")
         for part in path:
             owner = getattr(owner, part)
-        original = wrapped.get(target) or getattr(owner, name)
-        wrapped[target] = original
+        original = getattr(owner, name)
         depth = [0]
 
         def timed(*args, **kwargs):
