@@ -154,6 +154,44 @@ async def test_e_is_typed_in_the_command_palette(tmp_path, monkeypatch):
         await pilot.press("escape")
 
 
+def test_the_text_fields_the_e_key_checks_are_textuals_input_and_text_area():
+    """key_is_free finds Input and TextArea by their modules, so as not to import them: those
+    must be where Textual defines its public classes."""
+    import importlib
+
+    import textual.widgets
+
+    from gradtui.tui.export import _TEXT_FIELDS
+
+    for module, name in _TEXT_FIELDS:
+        assert getattr(importlib.import_module(module), name) is getattr(textual.widgets, name)
+
+
+def test_the_first_frame_does_not_import_the_text_area():
+    """The footer asks whether ``e`` is free for its first frame; that check imported TextArea and
+    its documents (~20 ms after the first frame, before the footer's keys showed)."""
+    import subprocess
+    import sys
+
+    script = """
+import asyncio, sys
+from gradtui.tui.app import GradApp
+from gradtui.tui.export import key_is_free
+
+async def main():
+    app = GradApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not app.settled:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        print("textual.widgets._text_area" in sys.modules, key_is_free(app))
+
+asyncio.run(main())
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
 def test_export_from_ascii_app_is_ascii_text(tmp_path, monkeypatch):
     """--ascii: the picture's text is ASCII too."""
     import asyncio

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from textual.app import App
-from textual.widgets import Input, TextArea
 
 from gradtui.engine import Config
 
@@ -130,12 +130,27 @@ def exporter_of(app: App) -> Exporter:
     return exporter
 
 
+#: Textual's text fields, by the module that defines each: a widget can only be one once its
+#: module is loaded, so the check imports neither (TextArea and its documents cost ~20 ms, and the
+#: footer asks this for its first frame)
+_TEXT_FIELDS = (("textual.widgets._input", "Input"), ("textual.widgets._text_area", "TextArea"))
+
+
+def _text_field(widget) -> bool:
+    """Is ``widget`` an Input or a TextArea (where ``e`` is typed, not bound)?"""
+    for module, name in _TEXT_FIELDS:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(widget, getattr(loaded, name)):
+            return True
+    return False
+
+
 def key_is_free(app: App) -> bool:
     """May the app-level ``e`` export here? Not while text is typed (the command palette's input),
     nor on a screen or widget that binds ``e`` itself: the key is theirs there."""
     screen = app.screen
     focused = screen.focused
-    if isinstance(focused, (Input, TextArea)):
+    if _text_field(focused):
         return False
     nodes = list(focused.ancestors_with_self) if focused is not None else [screen]
     for node in nodes:
