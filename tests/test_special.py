@@ -13,8 +13,15 @@ from gradtui.engine import shipped, special
 
 
 def test_the_shipped_coefficients_are_a_fresh_fit():
+    """The shipped polynomials are the ones a fit makes now. Compared by their values on each
+    panel, not coefficient by coefficient: the least-squares fit and the change to monomials move
+    the coefficients by up to 2e-13 between machines (NumPy's and LAPACK's AVX2 and AVX-512 paths),
+    while the values they give agree to ~1e-15."""
     stored = np.load(shipped.path(special.SHIPPED_NAME), allow_pickle=False)
-    np.testing.assert_allclose(stored, special._fit_panels(), rtol=1e-13, atol=1e-15,
+    fresh = special._fit_panels()
+    assert stored.shape == fresh.shape
+    powers = np.vander(np.linspace(-1.0, 1.0, 101), stored.shape[0], increasing=True)
+    np.testing.assert_allclose(powers @ stored, powers @ fresh, rtol=1e-14, atol=0,
                                err_msg="stale tables/erfcx.npy (python scripts/build_tables.py)")
     assert special._coeffs().flags.c_contiguous
 
