@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.text import Text
 
-from gradtui.engine import Config, Result
+from gradtui.engine import Config, Result, compute
 from gradtui.render.bars import render_chart
 from gradtui.render.glyphs import ASCII as ALL_ASCII
 from gradtui.render.glyphs import UNICODE as ALL_UNICODE
@@ -504,3 +504,28 @@ def test_bars_aggregate_layers_as_defined(values, extra, group):
     n = len(values) + extra  # a shorter (pinned) result leaves the last groups unknown
     np.testing.assert_array_equal(aggregate(np.array(values), n, group),
                                   _aggregate_by_definition(values, n, group))
+
+
+@pytest.mark.parametrize("label_w, line, want", [
+    (5, "           1    4", "layer      1    4"),  # as wide as "layer": right-aligned to the y labels
+    (6, "           1", " layer     1"),
+    (4, "        1    4", "layer   1    4"),  # "1e-1": into the first tick label's blank lead-in
+    (4, "     1", "     1"),  # no space would be left before "1"
+    (4, "      1", "layer 1"),
+    (3, "   1", "   1"),
+    (5, "    1", "    1"),  # the y labels' width is not blank
+])
+def test_the_x_axis_says_layer_where_its_start_is_blank(label_w, line, want):
+    from gradtui.render.bars_layout import with_axis_title
+
+    assert with_axis_title(line, label_w) == want
+
+
+@pytest.mark.parametrize("size", [(49, 20), (88, 30)])  # the chart's content at 80x24 and 120x40
+def test_tanh_at_its_fixed_point_labels_the_x_axis(size):
+    """Its y labels are 4 wide ("1e-1"): the axis said nothing before, where "layer" fits."""
+    r = compute(Config(depth=16, activation="tanh"))
+    lines = plain(render_chart(r, *size, color=True)).split("\n")
+    axis = next(i for i, line in enumerate(lines) if "└" in line)
+    assert max(len(s) for s in re.findall(r"^ *(\S+)┤", "\n".join(lines), re.M)) == 4
+    assert lines[axis + 1].startswith("layer ")

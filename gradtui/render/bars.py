@@ -31,7 +31,9 @@ import numpy as np
 
 from gradtui.engine.result import OVERFLOW, STABLE, Result, regime_of
 
-from .bars_layout import Bars, Canvas, YAxis, aggregate, bar_layout, view_values, x_ticks, y_axis
+from .bars_layout import (
+    Bars, Canvas, YAxis, aggregate, bar_layout, view_values, with_axis_title, x_ticks, y_axis,
+)
 from .bars_legend import aggregation_texts, legend_items, pick_legend, pick_title, title_texts
 from .glyphs import BarGlyphs, glyphs
 from .numbers import decade_label
@@ -320,6 +322,4 @@ def _framed(p: _Painter, frame: list[str], width: int, label_w: int, cursor_bar:
     if cursor_bar is not None:
         at = left + p.bars.centre(cursor_bar)
         axis_line = axis_line[:at] + sgr(p.g.pointer, p.style("cursor", True)) + axis_line[at + 1:]
-    if label_w >= 5 and label_line[:label_w].strip() == "":
-        label_line = "layer".rjust(label_w) + label_line[label_w:]
-    return lines + [axis_line, label_line]
+    return lines + [axis_line, with_axis_title(label_line, label_w)]

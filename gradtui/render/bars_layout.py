@@ -211,6 +211,17 @@ class Canvas:
         return runs(self.cells[r], color)
 
 
+def with_axis_title(label_line: str, label_w: int) -> str:
+    """The x axis's tick-label line with "layer" in its blank start, right-aligned to the y
+    labels' width (``label_w``) when that is 5 or more; with narrower y labels ("1e-1") it takes
+    the first tick label's blank lead-in too, if a space is left before that label."""
+    width = max(label_w, 5)
+    lead = len(label_line) - len(label_line.lstrip(" "))
+    if lead >= width + (label_w < 5):
+        return "layer".rjust(width) + label_line[width:]
+    return label_line
+
+
 def x_ticks(n: int, bars: Bars, columns: int, cursor: int | None) -> tuple[list[int], list[str]]:
     """Layer numbers under the bars, thinned so labels never touch; 1, L and the cursor first."""
     group = bars.group

@@ -25,7 +25,7 @@ import numpy as np
 
 from gradtui.engine.result import regime_of
 
-from .bars_layout import Canvas, aggregate, bar_layout, x_ticks, y_axis
+from .bars_layout import Canvas, aggregate, bar_layout, with_axis_title, x_ticks, y_axis
 from .glyphs import glyphs
 from .numbers import decade_label
 from .palette import BAR_COLOR, SGR
@@ -135,10 +135,7 @@ def _chart(items, width: int, height: int, *, color: bool, ascii: bool, selected
     left = width - columns
     out = [sgr(title.rstrip(), BAR_COLOR["title"], color) + " " * (len(title) - len(title.rstrip()))]
     out += [frame[r][:left] + canvas.line(r, color) for r in range(rows)]
-    label_line = frame[rows + 1]
-    if label_w >= 5 and label_line[:label_w].strip() == "":
-        label_line = "layer".rjust(label_w) + label_line[label_w:]
-    out += [frame[rows], label_line]
+    out += [frame[rows], with_axis_title(frame[rows + 1], label_w)]
     legend = pick([
         f"digit: a setting's bar top, coloured by regime  {g.join} 0.1 and 10: vanishing below, "
         f"exploding above  {g.ref} 1",
