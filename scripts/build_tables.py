@@ -23,7 +23,7 @@ def main() -> None:
     for name in sorted(ACTIVATIONS):
         arrays[asymptotics.shipped_name(name)] = lambda name=name: asymptotics.large_q_values(
             asymptotics.integrated_large_q(name))
-    arrays[special.SHIPPED_NAME] = special._fit_panels
+    arrays[special.SHIPPED_NAME] = special.fit_coefficients
     for name, compute in arrays.items():
         path = shipped.path(name)
         np.save(path, compute())

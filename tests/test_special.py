@@ -18,7 +18,7 @@ def test_the_shipped_coefficients_are_a_fresh_fit():
     the coefficients by up to 2e-13 between machines (NumPy's and LAPACK's AVX2 and AVX-512 paths),
     while the values they give agree to ~1e-15."""
     stored = np.load(shipped.path(special.SHIPPED_NAME), allow_pickle=False)
-    fresh = special._fit_panels()
+    fresh = special.fit_coefficients()
     assert stored.shape == fresh.shape
     powers = np.vander(np.linspace(-1.0, 1.0, 101), stored.shape[0], increasing=True)
     np.testing.assert_allclose(powers @ stored, powers @ fresh, rtol=1e-14, atol=0,
@@ -32,10 +32,10 @@ def test_a_missing_or_foreign_coefficient_file_is_fitted_instead(tmp_path, monke
     if isinstance(content, bytes):
         path.write_bytes(content)
     elif content == "other shape":
-        np.save(path, special._fit_panels()[:, :-1])
+        np.save(path, special.fit_coefficients()[:, :-1])
     monkeypatch.setattr(shipped, "DIRECTORY", tmp_path)
     fitted = special._coeffs.__wrapped__()
-    np.testing.assert_array_equal(fitted, special._fit_panels())
+    np.testing.assert_array_equal(fitted, special.fit_coefficients())
 
 
 _X = np.concatenate([np.linspace(-6.0, 6.0, 4001), np.geomspace(1e-300, 0.5, 400),

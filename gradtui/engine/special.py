@@ -37,7 +37,10 @@ def _erfcx_scalar(x: float) -> float:
     return total / (x * math.sqrt(math.pi))
 
 
-def _fit_panels() -> np.ndarray:
+def fit_coefficients() -> np.ndarray:
+    """erfcx's polynomials, fitted now: one of degree :data:`_DEGREE` per panel of width
+    :data:`_PANEL` on [0, :data:`_X_MAX`), through Chebyshev nodes, as (degree + 1, panels) monomial
+    coefficients in the panel's t ∈ [-1, 1] (what ``scripts/build_tables.py`` ships)."""
     n_panels = int(round(_X_MAX / _PANEL))
     k = np.arange(_DEGREE + 1)
     nodes = np.cos(np.pi * (k + 0.5) / (_DEGREE + 1))  # Chebyshev nodes on [-1, 1]
@@ -64,7 +67,7 @@ def _coeffs() -> np.ndarray:
     when the shipped file is missing or of another shape, fitted), so start-up pays nothing until
     gelu is evaluated."""
     coeffs = shipped.read(SHIPPED_NAME, (_DEGREE + 1, int(round(_X_MAX / _PANEL))))
-    return _fit_panels() if coeffs is None else coeffs
+    return fit_coefficients() if coeffs is None else coeffs
 
 
 def erfcx(x: np.ndarray) -> np.ndarray:
