@@ -72,6 +72,10 @@ SAMPLED = [
     dict(depth=200, width=256, batch=64, norm="layer"),
     dict(depth=200, width=256, batch=64, norm="batch"),
     dict(depth=1000, width=16, batch=2),
+    # the element-wise-bound corner, in tanh and in the activations that cost more an element
+    dict(depth=2000, width=32, batch=1024), dict(depth=2000, width=32, batch=1024, activation="gelu"),
+    dict(depth=1000, width=32, batch=1024, activation="elu"),
+    dict(depth=1000, width=32, batch=1024, activation="silu"),
 ]
 SPECTRUM = [dict(depth=50, width=256), dict(depth=100, width=128), dict(depth=200, width=64),
             dict(depth=30, width=256, init="orthogonal"),
@@ -86,8 +90,9 @@ TRAIN = [(dict(depth=10, width=128), dict(steps=50, batch=64)),
 
 
 def run_sampled(kw):
-    c = Config(mode="sampled", activation="tanh", **kw)
-    est = cost.sampled_estimate(c.depth, c.width, c.batch, tied=c.tied, family=_family(c), norm=c.norm)
+    c = Config(mode="sampled", **{"activation": "tanh", **kw})
+    est = cost.sampled_estimate(c.depth, c.width, c.batch, tied=c.tied, family=_family(c), norm=c.norm,
+                                activation=c.activation)
 
     def once():
         clear_cache()

@@ -260,10 +260,15 @@ def bench_peak_rss() -> list[dict]:
 SLOWEST_TARGET_S = 10.0
 
 
+#: tanh, the activation the cost model is fitted on, and gelu, the one that costs most an element
+SLOWEST_ACTIVATIONS = ("tanh", "gelu")
+
+
 def slowest_candidates() -> list[Config]:
-    """The sampled settings the budgets accept that should take longest (tanh, Xavier): every
-    corner of depth × width × batch the memory budget accepts and the compute budget lets through,
-    and at each corner of depth × batch (and batch 64) the largest width both budgets accept."""
+    """The sampled settings the budgets accept that should take longest (Xavier; each of
+    :data:`SLOWEST_ACTIVATIONS`): every corner of depth × width × batch the memory budget accepts
+    and the compute budget lets through, and at each corner of depth × batch (and batch 64) the
+    largest width both budgets accept."""
     from gradtui.engine.config import (
         LIMITS, ConfigError, activation_arrays, budget_refusal, compute_seconds, max_affordable_width,
     )
@@ -273,18 +278,20 @@ def slowest_candidates() -> list[Config]:
     widths = (int(LIMITS["width"].low), int(LIMITS["width"].upper("sampled")))
     batches = (int(LIMITS["batch"].low), 64, int(LIMITS["batch"].upper("sampled")))
     out: dict[tuple, Config] = {}
-    for depth in (1, depth_max):
-        for batch in batches:
-            memory = min(widths[1], max_affordable_width(depth, batch, False, activation_arrays("tanh", "none")))
-            base = Config(mode="sampled", depth=depth, width=widths[0], batch=batch, activation="tanh")
-            widest = largest_fitting(lambda w: compute_seconds(base, width=w), widths[0], memory)
-            for width in {*widths, *([widest] if widest else [])}:
-                try:
-                    config = base.replace(width=width)
-                except ConfigError:
-                    continue  # refused by the memory budget
-                if budget_refusal(config) is None:
-                    out[(depth, width, batch)] = config
+    for act in SLOWEST_ACTIVATIONS:
+        for depth in (1, depth_max):
+            for batch in batches:
+                memory = min(widths[1], max_affordable_width(depth, batch, False,
+                                                             activation_arrays(act, "none")))
+                base = Config(mode="sampled", depth=depth, width=widths[0], batch=batch, activation=act)
+                widest = largest_fitting(lambda w: compute_seconds(base, width=w), widths[0], memory)
+                for width in {*widths, *([widest] if widest else [])}:
+                    try:
+                        config = base.replace(width=width)
+                    except ConfigError:
+                        continue  # refused by the memory budget
+                    if budget_refusal(config) is None:
+                        out[(act, depth, width, batch)] = config
     return sorted(out.values(), key=compute_seconds)
 
 
@@ -305,8 +312,9 @@ def bench_slowest() -> list[dict]:
         t = time.perf_counter() - t0
         estimate = compute_seconds(config)
         shape = (config.depth, config.width, config.batch)
-        rows.append({"shape": shape, "seconds": t, "estimate_s": estimate})
-        print(f"  {str(shape):>18} {t:7.2f} s (estimated {estimate:6.2f} s): "
+        rows.append({"shape": shape, "activation": config.activation, "seconds": t,
+                     "estimate_s": estimate})
+        print(f"  {config.activation:>5} {str(shape):>18} {t:7.2f} s (estimated {estimate:6.2f} s): "
               f"{_verdict(t, SLOWEST_TARGET_S)}")
     sampled.clear_cache()
     # depth 2000, width 4096, batch 5: past the memory budget; its largest affordable width: past

@@ -66,7 +66,7 @@ ROWS = (
     ("peak RSS above the import at depth 10, batch 1024, the largest accepted width (tanh / layer "
      "norm / linear)", "within the estimate and the 1 GiB budget"),
     ("the slowest accepted settings (corners of depth × width × batch and the widest each budget "
-     "accepts), from scratch; refusing one past the budget", "≤ 10 s each"),
+     "accepts, tanh and gelu), from scratch; refusing one past the budget", "≤ 10 s each"),
     ("expected engine, depth 16 / 1000 / 10,000 (sigmoid, plain)", "depth 1000 < 2 ms"),
     ("phase map 60×40 at depth 50 (tanh / relu / gelu, median)", "< 300 ms"),
     ("Jacobian spectrum at width 256 (linear orthogonal d16 / tanh d50 / relu d200, median)", "—"),
@@ -177,7 +177,8 @@ def measured(r: dict) -> list[tuple[str, str]]:
     runs = [x for x in r["slowest"] if "shape" in x]
     refusal = next(x for x in r["slowest"] if "refusal_s" in x)
     slow = sorted(runs, key=lambda x: -x["seconds"])[:3]
-    out.append(("; ".join(f"{x['shape']} {x['seconds']:.1f} s (estimated {x['estimate_s']:.1f} s)"
+    out.append(("; ".join(f"{x.get('activation', 'tanh')} {x['shape']} {x['seconds']:.1f} s "
+                          f"(estimated {x['estimate_s']:.1f} s)"
                           for x in slow)
                 + f"; {len(runs)} settings in all; (2000, 4096, 5) and (2000, {refusal['refused_shape'][1]}, 5) "
                   f"refused in {refusal['refusal_s'] * 1e3:.1f} ms", _met(all(x["seconds"] <= engine.SLOWEST_TARGET_S

@@ -353,7 +353,7 @@ def compute_seconds(config: Config, *, spectrum: bool = False, depth: int | None
     family = INITS[config.init].family
     if config.mode == "sampled":
         seconds = cost.sampled_estimate(L, N, config.batch, tied=config.tied, family=family,
-                                        norm=config.norm).seconds
+                                        norm=config.norm, activation=config.activation).seconds
     else:
         seconds = cost.expected_estimate(L).seconds
     if spectrum:

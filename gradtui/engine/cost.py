@@ -8,8 +8,8 @@ cheap enough to run on every key press:
   backward pass), plus an ``N³`` QR per layer for the orthogonal init;
 - **matrix products**: ``4·L·N²·B`` flops forward + backward, and the two ``B×B`` Gram products of
   the weight-gradient norm (``4·L·B²·N``, or the direct ``2·L·N²·B`` when that is less);
-- **element-wise passes** over ``L·B·N`` (f, f', the rescale, a normalisation's extra passes) and a
-  fixed Python cost per layer;
+- **element-wise passes** over ``L·B·N`` (f, f', the rescale, a normalisation's and a costly
+  activation's extra passes) and a fixed Python cost per layer;
 - **the spectrum**: per layer a ``W·Q`` product, a QR and the triangular update, ~``6·n³`` flops at
   the capped width ``n``, plus the draws at that width;
 - **training**: per step a forward and a backward with the weight gradient (``6·L·B·N²`` flops)
@@ -61,6 +61,12 @@ HOLD_BYTES = 512 << 20
 #: element-wise passes per activation element of a sampled layer, and a normalisation's extra ones
 _PASSES = 12
 _NORM_PASSES = {"none": 0, "layer": 8, "rms": 6, "batch": 10}
+#: an activation's extra passes over tanh's, which the constants were fitted on: the most each
+#: took per element beyond tanh at (2000, 32, 1024), (2000, 64, 512) and (1000, 32, 1024), from
+#: scratch, side by side (2026-12-03, AVX-512 machine: gelu 30-50 ns an element more, its erfc
+#: polynomials; elu up to 44 ns, expm1 and its branches; silu and softplus 15 ns), in units of the
+#: "elem" constant (1.4 ns). The others took no longer than tanh.
+_ACTIVATION_PASSES = {"gelu": 36, "elu": 32, "silu": 11, "softplus": 10}
 #: passes over the weights per training step: SGD (gradient, step, two norms, update), Adam
 _TRAIN_PASSES = {"sgd": 6, "adam": 16}
 
@@ -95,7 +101,7 @@ def _held(layers: int, width: int) -> bool:
 
 
 def sampled_estimate(depth: int, width: int, batch: int, *, tied: bool = False,
-                     family: str = "normal", norm: str = "none") -> Estimate:
+                     family: str = "normal", norm: str = "none", activation: str = "tanh") -> Estimate:
     """One sampled-engine call at these shapes, its weights drawn from scratch."""
     L, N, B = depth, width, batch
     drawn = 1 if tied else L
@@ -105,7 +111,8 @@ def sampled_estimate(depth: int, width: int, batch: int, *, tied: bool = False,
         "draw": draws,
         "flop": 4.0 * L * N * N * B + gram,
         "qr": qr,
-        "elem": float(L * B * N * (_PASSES + _NORM_PASSES.get(norm, 8))),
+        "elem": float(L * B * N * (_PASSES + _NORM_PASSES.get(norm, 8)
+                                   + _ACTIVATION_PASSES.get(activation, 0))),
         "layer": float(L),
     })
 
