@@ -86,7 +86,11 @@ TRAIN = [(dict(depth=10, width=128), dict(steps=50, batch=64)),
          (dict(depth=10, width=256), dict(steps=20, batch=64, optimizer="adam")),
          (dict(depth=50, width=128, tied=True), dict(steps=20, batch=32, tied=True)),
          (dict(depth=10, width=256, init="orthogonal"), dict(steps=5, batch=8)),
-         (dict(depth=200, width=64), dict(steps=20, batch=16))]
+         (dict(depth=200, width=64), dict(steps=20, batch=16)),
+         # element-bound, in relu and in the activations that cost more an element
+         (dict(depth=50, width=64), dict(steps=50, batch=256)),
+         (dict(depth=50, width=64, activation="gelu", init="xavier_normal"), dict(steps=50, batch=256)),
+         (dict(depth=50, width=64, activation="tanh", init="xavier_normal"), dict(steps=50, batch=256))]
 
 
 def run_sampled(kw):
@@ -114,7 +118,7 @@ def run_train(pair):
     kw, tkw = pair
     c, tc = Config(**{"activation": "relu", "init": "he_normal", **kw}), TrainConfig(**tkw)
     est = cost.train_estimate(c.depth, c.width, tc.batch, tc.steps, optimizer=tc.optimizer,
-                              tied=tc.tied, family=_family(c))
+                              tied=tc.tied, family=_family(c), activation=c.activation)
     return est, best(lambda: train(c, tc), 1)
 
 

@@ -4,6 +4,7 @@ consistent, and the CLI refuses an over-budget setting with one line naming what
 from __future__ import annotations
 
 import re
+import types
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -61,6 +62,33 @@ def test_activations_that_cost_more_an_element_are_estimated_to():
     config = Config(mode="sampled", depth=2000, width=32, batch=1024, activation="gelu")
     assert compute_seconds(config) == pytest.approx(gelu.seconds)
     assert compute_seconds(config.replace(activation="tanh")) == pytest.approx(tanh.seconds)
+
+
+def test_training_counts_its_activation_too():
+    """Training's constants were fitted on relu; gelu took 2.8x relu's time and tanh 1.7x in
+    element-bound runs (50 steps at (50, 64, 256)): their extra passes are counted, and the
+    training screen's check passes the config's activation."""
+    from gradtui.engine.train_config import TrainConfig
+    from gradtui.tui import budget
+
+    shape = (50, 64, 256, 50)
+    relu = cost.train_estimate(*shape).seconds
+    assert cost.train_estimate(*shape, activation="relu").seconds == relu
+    assert cost.train_estimate(*shape, activation="linear").seconds == relu
+    tanh, gelu = (cost.train_estimate(*shape, activation=a).seconds for a in ("tanh", "gelu"))
+    assert relu < tanh < gelu
+    assert gelu >= 2.0 * relu
+    # the training screen asks first for a gelu run whose relu twin it lets through
+    steps = next(k for k in range(50, 5000, 50)
+                 if cost.train_estimate(50, 64, 256, k, activation="gelu").seconds > cost.COMPUTE_BUDGET)
+    assert cost.train_estimate(50, 64, 256, steps).seconds <= cost.COMPUTE_BUDGET
+    tc = TrainConfig(steps=steps, batch=256)
+    for act, asks in (("relu", False), ("gelu", True)):
+        screen, said = types.SimpleNamespace(), []
+        screen._say = said.append
+        config = Config(mode="sampled", depth=50, width=64, activation=act)
+        assert budget.train_over_budget(screen, config, tc, lambda: None) is asks, act
+        assert bool(said) is asks and (not asks or "enter to run" in said[0])
 
 
 def test_expected_and_chain_are_never_refused():

@@ -69,6 +69,12 @@ _NORM_PASSES = {"none": 0, "layer": 8, "rms": 6, "batch": 10}
 _ACTIVATION_PASSES = {"gelu": 36, "elu": 32, "silu": 11, "softplus": 10}
 #: passes over the weights per training step: SGD (gradient, step, two norms, update), Adam
 _TRAIN_PASSES = {"sgd": 6, "adam": 16}
+#: training's extra passes per activation element over relu's, which its constants were fitted on:
+#: the most each took per element beyond relu in 50-step runs at (50, 64, 256) and 30-step runs at
+#: (100, 32, 512), side by side (2026-12-03, AVX-512 machine: gelu 13 ns, softplus 8, tanh and elu
+#: 5, silu and sigmoid 2, leaky relu 1), in units of training's "elem" constant (2.1 ns)
+_TRAIN_ACTIVATION_PASSES = {"gelu": 7, "softplus": 4, "tanh": 3, "elu": 3, "silu": 1, "sigmoid": 1,
+                            "leaky_relu": 1}
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,7 @@ def spectrum_estimate(depth: int, width: int, *, family: str = "normal") -> Esti
 
 
 def train_estimate(depth: int, width: int, batch: int, steps: int, *, optimizer: str = "sgd",
-                   tied: bool = False, family: str = "normal") -> Estimate:
+                   tied: bool = False, family: str = "normal", activation: str = "relu") -> Estimate:
     """A training run of ``steps`` updates (steps + 1 forward passes)."""
     L, N, B, K = depth, width, batch, steps
     weights = N * N * (1 if tied else L)
@@ -139,7 +145,8 @@ def train_estimate(depth: int, width: int, batch: int, steps: int, *, optimizer:
         "draw": draws,
         "flop": (K + 1) * 2.0 * L * N * N * B + K * 4.0 * L * N * N * B,
         "qr": qr,
-        "elem": float(passes + (3 * K + 1) * L * B * N),
+        "elem": float(passes
+                      + (3 * K + 1) * L * B * N * (1 + _TRAIN_ACTIVATION_PASSES.get(activation, 0))),
         "layer": float((2 * K + 1) * L),
     })
 

@@ -104,7 +104,8 @@ def train_over_budget(screen: Any, config: Any, tc: Any, retry: Callable[[], Non
     except ValueError:  # refused outright: the run says why (memory before time)
         return False
     seconds = train_estimate(config.depth, config.width, tc.batch, tc.steps, optimizer=tc.optimizer,
-                             tied=tc.tied, family=INITS[config.init].family).seconds
+                             tied=tc.tied, family=INITS[config.init].family,
+                             activation=config.activation).seconds
     say = _say_on(screen)
     return ask_first(screen, (config, tc), seconds, retry, say, getattr(screen, "ascii", False),
                      again_confirms=True)
