@@ -47,17 +47,17 @@ def test_tied_weights_and_held_stacks_cost_less_to_draw():
 
 def test_activations_that_cost_more_an_element_are_estimated_to():
     """gelu took 2.2x tanh's time at the element-wise-bound corner (2000, 32, 1024), from scratch
-    (4.7 against 2.2 s, AVX-512 machine), which the model, fitted on tanh, predicted at 2.3 s for
+    (4.95 against 2.24 s, AVX-512 machine), which the model, fitted on tanh, predicted at 2.3 s for
     both: each activation's extra passes are counted, and the config's activation is the one used."""
     shape = (2000, 32, 1024)
     tanh = cost.sampled_estimate(*shape)
     assert cost.sampled_estimate(*shape, activation="tanh") == tanh
-    for act in ("relu", "sigmoid", "linear"):  # no dearer than tanh an element (measured)
+    for act in ("relu", "sigmoid", "linear", "elu"):  # no dearer than tanh an element (measured)
         assert cost.sampled_estimate(*shape, activation=act).seconds == tanh.seconds
     gelu = cost.sampled_estimate(*shape, activation="gelu")
-    assert 1.9 * tanh.seconds <= gelu.seconds <= 2.6 * tanh.seconds
+    assert 2.0 * tanh.seconds <= gelu.seconds <= 2.8 * tanh.seconds
     assert gelu.work["elem"] - tanh.work["elem"] == 2000 * 32 * 1024 * cost._ACTIVATION_PASSES["gelu"]
-    for act in ("elu", "silu", "softplus"):
+    for act in ("silu", "softplus"):
         assert cost.sampled_estimate(*shape, activation=act).seconds > tanh.seconds
     config = Config(mode="sampled", depth=2000, width=32, batch=1024, activation="gelu")
     assert compute_seconds(config) == pytest.approx(gelu.seconds)

@@ -62,11 +62,11 @@ HOLD_BYTES = 512 << 20
 _PASSES = 12
 _NORM_PASSES = {"none": 0, "layer": 8, "rms": 6, "batch": 10}
 #: an activation's extra passes over tanh's, which the constants were fitted on: the most each
-#: took per element beyond tanh at (2000, 32, 1024), (2000, 64, 512) and (1000, 32, 1024), from
-#: scratch, side by side (2026-12-03, AVX-512 machine: gelu 30-50 ns an element more, its erfc
-#: polynomials; elu up to 44 ns, expm1 and its branches; silu and softplus 15 ns), in units of the
-#: "elem" constant (1.4 ns). The others took no longer than tanh.
-_ACTIVATION_PASSES = {"gelu": 36, "elu": 32, "silu": 11, "softplus": 10}
+#: took per element beyond tanh at (2000, 32, 1024), (1000, 32, 1024) and (2000, 64, 512), from
+#: scratch, side by side after a warm-up run (2026-12-03, AVX-512 machine: gelu 33-53 ns an element
+#: more, its erfc polynomials; softplus 7-9 ns; silu up to 3 ns), in units of the "elem" constant
+#: (1.4 ns). The others took less than tanh.
+_ACTIVATION_PASSES = {"gelu": 38, "softplus": 7, "silu": 3}
 #: passes over the weights per training step: SGD (gradient, step, two norms, update), Adam
 _TRAIN_PASSES = {"sgd": 6, "adam": 16}
 #: training's extra passes per activation element over relu's, which its constants were fitted on:
