@@ -125,7 +125,8 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
             row = {"shape": (depth, width, batch), "activation": act, "residual": res,
                    "engine_s": t_e, "no_weight_grads_s": t_nw, "float32_s": t_f32, "torch_s": t_t,
                    "matmuls_s": t_mm, "vs_torch": t_e / t_t, "vs_matmuls": t_e / t_mm,
-                   "no_weight_grads_vs_matmuls": t_nw / t_mm, "max_log10_diff": diff}
+                   "no_weight_grads_vs_matmuls": t_nw / t_mm, "torch_vs_matmuls": t_t / t_mm,
+                   "max_log10_diff": diff}
             rows.append(row)
             print(f"{str((depth, width, batch)):>16} {act:>4} {'res' if res else 'no':>4} "
                   f"{t_e * 1e3:8.2f} {t_nw * 1e3:8.2f} {t_f32 * 1e3:8.2f} {t_t * 1e3:8.2f} "
@@ -135,7 +136,9 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
     for key, target, label in (("vs_torch", TORCH_TARGET, "engine ÷ torch autograd"),
                                ("vs_matmuls", MATMUL_TARGET, "engine ÷ bare matmuls"),
                                ("no_weight_grads_vs_matmuls", MATMUL_TARGET,
-                                "engine without ∇W ÷ bare matmuls")):
+                                "engine without ∇W ÷ bare matmuls"),
+                               ("torch_vs_matmuls", MATMUL_TARGET,
+                                "torch autograd ÷ the same bare matmuls")):
         vals = [r[key] for r in rows if math.isfinite(r[key])]
         if vals:
             med = statistics.median(vals)
@@ -180,22 +183,70 @@ def bench_new_weights(repeats: int = 5) -> list[dict]:
     return rows
 
 
+def _counting_draws():
+    """A context manager counting the weight entries streamed passes draw (``.entries``)."""
+    import contextlib
+
+    from gradtui.engine import call_weights
+
+    class Counter(contextlib.ContextDecorator):
+        entries = 0
+
+        def __enter__(self):
+            self._draw = draw = call_weights.draw_part
+
+            def counted(seed, family, width, layer, out, start, stop):
+                self.entries += stop - start
+                return draw(seed, family, width, layer, out, start, stop)
+
+            call_weights.draw_part = counted
+            return self
+
+        def __exit__(self, *exc):
+            call_weights.draw_part = self._draw
+            return False
+
+    return Counter()
+
+
 def bench_uncached(repeats: int = 2) -> list[dict]:
-    """Weight stacks too big for the cache ÷ the bare matmuls of the same shapes (one thread)."""
+    """Weight stacks too big for the cache ÷ the bare matmuls of the same shapes (one thread).
+
+    Beside each, what no streaming could beat on this machine, measured in the same run: the same
+    pass with one tied matrix (nothing drawn; the bare matmuls reuse one matrix as well), the
+    normals the streamed pass draws (counted during the run) drawn on one core, and the time two
+    cores would take if they shared both perfectly: max(pass, (pass + draws) / 2)."""
+    from gradtui.engine.weights import layer_base_weight
+
     _header(f"weight stack too big for the cache, min of {repeats}")
     rows = []
     for depth, width, batch in UNCACHED_SHAPES:
         config = Config(mode="sampled", depth=depth, width=width, batch=batch, activation="tanh")
         sampled.clear_cache()
-        t_e = best_of(lambda: sampled.compute_sampled(config), repeats)
+        with _counting_draws() as counter:
+            t_e = best_of(lambda: sampled.compute_sampled(config), repeats)
+        layers_drawn = counter.entries / repeats / (width * width)
         assert not sampled.network(config).held
         w = np.random.default_rng(0).standard_normal((width, width)) / math.sqrt(width)
         t_mm = best_of(bare_matmuls((w, depth), batch), repeats)
+        tied = config.replace(tied=True)
+        sampled.compute_sampled(tied)  # draws and caches its one matrix
+        t_tied = best_of(lambda: sampled.compute_sampled(tied), repeats)
+        buf = np.empty((width, width))
+        t_layer = best_of(lambda: layer_base_weight(config.seed, "normal", width, 1, out=buf), 3)
+        t_draws = t_layer * layers_drawn
+        floor = max(t_tied, (t_tied + t_draws) / 2)
         rows.append({"shape": (depth, width, batch), "engine_s": t_e, "matmuls_s": t_mm,
-                     "ratio": t_e / t_mm})
+                     "ratio": t_e / t_mm, "layers_drawn": layers_drawn, "tied_s": t_tied,
+                     "draws_s": t_draws, "normal_ns": t_layer / (width * width) * 1e9,
+                     "floor_s": floor, "floor_ratio": floor / t_mm})
         print(f"  {str((depth, width, batch)):>16} engine {t_e:7.3f} s, bare matmuls {t_mm:7.3f} s: "
               f"{t_e / t_mm:5.2f}× (target ≤ {UNCACHED_TARGET:g}×): "
               f"{_verdict(t_e / t_mm, UNCACHED_TARGET)}")
+        print(f"  {'':>16} floor: the pass with one tied matrix {t_tied:.3f} s ({t_tied / t_mm:.2f}×), "
+              f"its {layers_drawn:,.0f} layer draws on one core {t_draws:.3f} s "
+              f"({rows[-1]['normal_ns']:.1f} ns a normal), both shared by two cores "
+              f"{floor:.3f} s: {floor / t_mm:.2f}×")
         sampled.clear_cache()
     return rows
 

@@ -155,7 +155,10 @@ def measured(r: dict) -> list[tuple[str, str]]:
                 if finite else "not measured (no torch)"))
     full, no_w = [x["vs_matmuls"] for x in s], [x["no_weight_grads_vs_matmuls"] for x in s]
     with_ok, without_ok = (statistics.median(v) <= engine.MATMUL_TARGET for v in (full, no_w))
-    out.append((f"{_range(full)} / {_range(no_w)}", _met(with_ok) if with_ok == without_ok
+    torch_mm = [x.get("torch_vs_matmuls", math.nan) for x in s]
+    beside = (f"; PyTorch autograd ÷ the same bare matmuls {_range(torch_mm)}"
+              if any(math.isfinite(v) for v in torch_mm) else "")
+    out.append((f"{_range(full)} / {_range(no_w)}{beside}", _met(with_ok) if with_ok == without_ok
                 else "met without them, **missed** with them" if without_ok else "**missed**"))
     nw = r["new_weights"]
     worst = max(nw, key=lambda x: x["ratio"])
@@ -164,7 +167,13 @@ def measured(r: dict) -> list[tuple[str, str]]:
                 _met(statistics.median(x["ratio"] for x in nw) <= engine.NEW_WEIGHTS_TARGET)))
     un = r["uncached"]
     out.append((" / ".join(f"{x['ratio']:.2f}×" for x in un) + " ("
-                + " / ".join(f"{x['engine_s']:.2f}" for x in un) + " s)",
+                + " / ".join(f"{x['engine_s']:.2f}" for x in un) + " s); the floor, both cores "
+                "sharing perfectly the pass with nothing drawn (one tied matrix: "
+                + " / ".join(f"{x['tied_s'] / x['matmuls_s']:.2f}×" for x in un)
+                + ") and its "
+                + " / ".join(f"{x['layers_drawn']:,.0f}" for x in un) + " layer draws ("
+                + " / ".join(f"{x['normal_ns']:.1f}" for x in un) + " ns a normal): "
+                + " / ".join(f"{x['floor_ratio']:.2f}×" for x in un),
                 _met(all(x["ratio"] <= engine.UNCACHED_TARGET for x in un))))
     from gradtui.engine.config import MEMORY_BUDGET
 
