@@ -1,5 +1,5 @@
 """Engine benchmarks: ``python benchmarks/engine.py [section ...]`` (sampled, new_weights, uncached,
-peak_rss, slowest, expected, expected_batchnorm; all by default).
+peak_rss, slowest, generators, expected, expected_batchnorm; all by default).
 
 Each section prints its timings; ``main()`` runs every section that exists. Times are the minimum of
 several repeats (the least disturbed run) in the same process.
@@ -90,7 +90,9 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
     Columns: the engine with every output (as --json), without the weight-gradient products (the
     TUI when the weight view is not shown) and, where offered, float32 products; torch autograd on
     the same float64 network (one thread; skipped without torch); bare matmuls. Ratios use the full
-    engine unless named.
+    engine unless named. For tanh also the same config at width 2, batch 1: what the engine's NumPy
+    and Python calls cost apart from the arithmetic: the part of its time that only fewer calls,
+    not faster arithmetic, can cut.
     """
     try:
         from torch_compare import max_log10_difference, torch_backprop
@@ -99,7 +101,7 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
     kw = _keywords()
     _header(f"sampled engine, cached weights, min of {repeats}")
     print(f"{'shape (L,N,B)':>16} {'act':>4} {'skip':>4} {'engine':>8} {'no ∇W':>8} {'f32':>8} "
-          f"{'torch':>8} {'matmul':>8} {'÷torch':>7} {'÷mm':>6} {'÷mm noW':>7} {'|Δlog|':>8}")
+          f"{'torch':>8} {'matmul':>8} {'calls':>7} {'÷torch':>7} {'÷mm':>6} {'÷mm noW':>7} {'|Δlog|':>8}")
     rows = []
     for depth, width, batch in SAMPLED_SHAPES:
         for act, res in VARIANTS:
@@ -117,6 +119,11 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
                 t_f32 = best_of(lambda: sampled.compute_sampled(config, weight_grads=False,
                                                                 precision="float32"), repeats)
             t_mm = best_of(bare_matmuls([net.base_weight(l) for l in range(depth)], batch), repeats)
+            t_calls = math.nan
+            if act == "tanh":  # the same calls on arrays of two entries (tanh nets never die out)
+                tiny = config.replace(width=2, batch=1)
+                sampled.compute_sampled(tiny)
+                t_calls = best_of(lambda: sampled.compute_sampled(tiny), repeats)
             t_t = diff = math.nan
             if torch_backprop is not None:
                 run = torch_backprop(net)
@@ -126,24 +133,27 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
                    "engine_s": t_e, "no_weight_grads_s": t_nw, "float32_s": t_f32, "torch_s": t_t,
                    "matmuls_s": t_mm, "vs_torch": t_e / t_t, "vs_matmuls": t_e / t_mm,
                    "no_weight_grads_vs_matmuls": t_nw / t_mm, "torch_vs_matmuls": t_t / t_mm,
-                   "max_log10_diff": diff}
+                   "calls_s": t_calls, "calls_floor": (t_mm + t_calls) / t_mm, "max_log10_diff": diff}
             rows.append(row)
             print(f"{str((depth, width, batch)):>16} {act:>4} {'res' if res else 'no':>4} "
                   f"{t_e * 1e3:8.2f} {t_nw * 1e3:8.2f} {t_f32 * 1e3:8.2f} {t_t * 1e3:8.2f} "
-                  f"{t_mm * 1e3:8.2f} {row['vs_torch']:7.2f} {row['vs_matmuls']:6.2f} "
+                  f"{t_mm * 1e3:8.2f} {t_calls * 1e3:7.2f} {row['vs_torch']:7.2f} {row['vs_matmuls']:6.2f} "
                   f"{row['no_weight_grads_vs_matmuls']:7.2f} {diff:8.1e}")
         sampled.clear_cache()
     for key, target, label in (("vs_torch", TORCH_TARGET, "engine ÷ torch autograd"),
                                ("vs_matmuls", MATMUL_TARGET, "engine ÷ bare matmuls"),
                                ("no_weight_grads_vs_matmuls", MATMUL_TARGET,
                                 "engine without ∇W ÷ bare matmuls"),
-                               ("torch_vs_matmuls", MATMUL_TARGET,
-                                "torch autograd ÷ the same bare matmuls")):
+                               ("torch_vs_matmuls", None,
+                                "beside them, torch autograd ÷ the same bare matmuls"),
+                               ("calls_floor", None,
+                                "and (bare matmuls + tanh's calls at width 2, batch 1) "
+                                "÷ bare matmuls")):
         vals = [r[key] for r in rows if math.isfinite(r[key])]
         if vals:
             med = statistics.median(vals)
-            print(f"  {label}: {min(vals):.2f}–{max(vals):.2f}×, median {med:.2f}× "
-                  f"(target ≤ {target:g}×): {_verdict(med, target)}")
+            verdict = "" if target is None else f" (target ≤ {target:g}×): {_verdict(med, target)}"
+            print(f"  {label}: {min(vals):.2f}–{max(vals):.2f}×, median {med:.2f}×{verdict}")
     if "precision" in kw:
         vals = [r["float32_s"] / r["no_weight_grads_s"] for r in rows]
         print(f"  float32 ÷ float64 (both without ∇W): median {statistics.median(vals):.2f}×")
@@ -385,6 +395,36 @@ def bench_slowest() -> list[dict]:
     return rows
 
 
+def bench_generators(repeats: int = 7) -> list[dict]:
+    """One layer's normal draws as the engine makes them (a chunk of 2¹⁸ entries at a time, each
+    chunk's generator seeded through its own SeedSequence) with NumPy's PCG64 and SFC64 bit
+    generators side by side; the engine draws with ``weights._rng``'s."""
+    from gradtui.engine import weights
+
+    def draw(bit_generator, width: int, out: np.ndarray) -> None:
+        flat, chunk = out.reshape(-1), weights._CHUNK
+        for a in range(0, flat.size, chunk):
+            key = (1, 3) if a == 0 else (1, 3, a // chunk)
+            rng = np.random.Generator(bit_generator(np.random.SeedSequence(0, spawn_key=key)))
+            rng.standard_normal(out=flat[a:a + chunk])
+
+    _header(f"weight draws, ns a normal, min of {repeats}; the engine's: "
+            f"{type(weights._rng(0, 1).bit_generator).__name__}")
+    rows = []
+    for width in (256, 1024, 4096):
+        out = np.empty((width, width))
+        layers = max(1, (1 << 22) // (width * width))
+        ns = {}
+        for name in ("PCG64", "SFC64"):
+            bg = getattr(np.random, name)
+            t = best_of(lambda: [draw(bg, width, out) for _ in range(layers)], repeats)
+            ns[name] = t / layers / (width * width) * 1e9
+        rows.append({"width": width, **ns})
+        print(f"  width {width:5d}: PCG64 {ns['PCG64']:5.2f} ns, SFC64 {ns['SFC64']:5.2f} ns "
+              f"({ns['SFC64'] / ns['PCG64']:.2f}×)")
+    return rows
+
+
 def bench_expected(repeats: int = 21) -> list[dict]:
     """Expected-mode recompute (tables already built, as after the first frame) at three depths."""
     from gradtui.engine import Config, compute
@@ -437,7 +477,7 @@ def bench_expected_batchnorm(repeats: int = 21) -> list[dict]:
 
 
 def main() -> None:
-    names = sys.argv[1:] or ["sampled", "new_weights", "uncached", "peak_rss", "slowest",
+    names = sys.argv[1:] or ["sampled", "new_weights", "uncached", "peak_rss", "slowest", "generators",
                              "expected", "expected_batchnorm"]
     sections = [globals()[f"bench_{name}"] for name in names]
     for i, section in enumerate(sections):

@@ -158,6 +158,10 @@ def measured(r: dict) -> list[tuple[str, str]]:
     torch_mm = [x.get("torch_vs_matmuls", math.nan) for x in s]
     beside = (f"; PyTorch autograd ÷ the same bare matmuls {_range(torch_mm)}"
               if any(math.isfinite(v) for v in torch_mm) else "")
+    calls = [x.get("calls_floor", math.nan) for x in s]
+    if any(math.isfinite(v) for v in calls):
+        beside += (f"; the matmuls plus tanh's calls alone (the engine at width 2, batch 1) "
+                   f"÷ the matmuls {_range(calls)}")
     out.append((f"{_range(full)} / {_range(no_w)}{beside}", _met(with_ok) if with_ok == without_ok
                 else "met without them, **missed** with them" if without_ok else "**missed**"))
     nw = r["new_weights"]
