@@ -7,6 +7,7 @@ several repeats (the least disturbed run) in the same process.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import statistics
@@ -193,30 +194,22 @@ def bench_new_weights(repeats: int = 5) -> list[dict]:
     return rows
 
 
+@contextlib.contextmanager
 def _counting_draws():
-    """A context manager counting the weight entries streamed passes draw (``.entries``)."""
-    import contextlib
-
+    """Counts the weight entries streamed passes draw meanwhile (``counter[0]``)."""
     from gradtui.engine import call_weights
 
-    class Counter(contextlib.ContextDecorator):
-        entries = 0
+    draw, counter = call_weights.draw_part, [0]
 
-        def __enter__(self):
-            self._draw = draw = call_weights.draw_part
+    def counted(seed, family, width, layer, out, start, stop):
+        counter[0] += stop - start
+        return draw(seed, family, width, layer, out, start, stop)
 
-            def counted(seed, family, width, layer, out, start, stop):
-                self.entries += stop - start
-                return draw(seed, family, width, layer, out, start, stop)
-
-            call_weights.draw_part = counted
-            return self
-
-        def __exit__(self, *exc):
-            call_weights.draw_part = self._draw
-            return False
-
-    return Counter()
+    call_weights.draw_part = counted
+    try:
+        yield counter
+    finally:
+        call_weights.draw_part = draw
 
 
 def bench_uncached(repeats: int = 2) -> list[dict]:
@@ -235,7 +228,7 @@ def bench_uncached(repeats: int = 2) -> list[dict]:
         sampled.clear_cache()
         with _counting_draws() as counter:
             t_e = best_of(lambda: sampled.compute_sampled(config), repeats)
-        layers_drawn = counter.entries / repeats / (width * width)
+        layers_drawn = counter[0] / repeats / (width * width)
         assert not sampled.network(config).held
         w = np.random.default_rng(0).standard_normal((width, width)) / math.sqrt(width)
         t_mm = best_of(bare_matmuls((w, depth), batch), repeats)
@@ -396,32 +389,32 @@ def bench_slowest() -> list[dict]:
 
 
 def bench_generators(repeats: int = 7) -> list[dict]:
-    """One layer's normal draws as the engine makes them (a chunk of 2¹⁸ entries at a time, each
-    chunk's generator seeded through its own SeedSequence) with NumPy's PCG64 and SFC64 bit
-    generators side by side; the engine draws with ``weights._rng``'s."""
+    """One layer's normal draws by ``weights.layer_base_weight`` (a chunk of 2¹⁸ entries at a time,
+    each chunk's generator seeded through its own SeedSequence) on NumPy's PCG64 and SFC64 bit
+    generators side by side; the engine's own is the one ``weights._rng`` builds."""
     from gradtui.engine import weights
 
-    def draw(bit_generator, width: int, out: np.ndarray) -> None:
-        flat, chunk = out.reshape(-1), weights._CHUNK
-        for a in range(0, flat.size, chunk):
-            key = (1, 3) if a == 0 else (1, 3, a // chunk)
-            rng = np.random.Generator(bit_generator(np.random.SeedSequence(0, spawn_key=key)))
-            rng.standard_normal(out=flat[a:a + chunk])
-
+    own = weights._rng
     _header(f"weight draws, ns a normal, min of {repeats}; the engine's: "
-            f"{type(weights._rng(0, 1).bit_generator).__name__}")
+            f"{type(own(0, 1).bit_generator).__name__}")
     rows = []
-    for width in (256, 1024, 4096):
-        out = np.empty((width, width))
-        layers = max(1, (1 << 22) // (width * width))
-        ns = {}
-        for name in ("PCG64", "SFC64"):
-            bg = getattr(np.random, name)
-            t = best_of(lambda: [draw(bg, width, out) for _ in range(layers)], repeats)
-            ns[name] = t / layers / (width * width) * 1e9
-        rows.append({"width": width, **ns})
-        print(f"  width {width:5d}: PCG64 {ns['PCG64']:5.2f} ns, SFC64 {ns['SFC64']:5.2f} ns "
-              f"({ns['SFC64'] / ns['PCG64']:.2f}×)")
+    try:
+        for width in (256, 1024, 4096):
+            out = np.empty((width, width))
+            layers = max(1, (1 << 22) // (width * width))
+            ns = {}
+            for name in ("PCG64", "SFC64"):
+                bit_generator = getattr(np.random, name)
+                weights._rng = lambda seed, *key, bg=bit_generator: np.random.Generator(
+                    bg(np.random.SeedSequence(seed, spawn_key=key)))
+                t = best_of(lambda: [weights.layer_base_weight(0, "normal", width, l, out=out)
+                                     for l in range(layers)], repeats)
+                ns[name] = t / layers / (width * width) * 1e9
+            rows.append({"width": width, **ns})
+            print(f"  width {width:5d}: PCG64 {ns['PCG64']:5.2f} ns, SFC64 {ns['SFC64']:5.2f} ns "
+                  f"({ns['SFC64'] / ns['PCG64']:.2f}×)")
+    finally:
+        weights._rng = own
     return rows
 
 

@@ -44,7 +44,7 @@ COMPUTE_BUDGET = 10.0
 # (the refit under that load predicted some draw-bound settings at 0.5× their time, too optimistic
 # for a budget). Drawn beside the engine's own thread, the draws now overlap the products, so
 # draw-bound settings take less than predicted. Later on 2026-12-03 the draws moved to SFC64 bits,
-# 0.81-0.84x PCG64's time a normal side by side (AVX-512 machine); "draw" was kept at PCG64's
+# 0.81-0.85x PCG64's time a normal side by side (AVX-512 machine); "draw" was kept at PCG64's
 # figure, so the budget errs further toward asking on draw-bound settings.
 # Refitted on 2026-12-02 on an AVX2 machine (no AVX-512, up to half its time stolen by the host):
 # the sampled "flop" and "layer" and the spectrum's "layer" there are 2.4×, 2.5× and 2.7× the

@@ -36,7 +36,7 @@ _STREAM_WEIGHTS, _STREAM_INPUT, _STREAM_READOUT, _STREAM_BIAS, _STREAM_BIAS_UNIF
 
 # -- random draws ------------------------------------------------------------------------------
 def _rng(seed: int, *key: int) -> np.random.Generator:
-    # SFC64, NumPy's fastest bit generator: 0.81-0.84x PCG64's time a normal drawn as the engine
+    # SFC64, NumPy's fastest bit generator: 0.81-0.85x PCG64's time a normal drawn as the engine
     # draws them (`python benchmarks/engine.py generators`, side by side); each stream is seeded
     # through its own SeedSequence (seed, key), as default_rng would seed PCG64
     return np.random.Generator(np.random.SFC64(np.random.SeedSequence(seed, spawn_key=key)))
