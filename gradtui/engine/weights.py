@@ -1,12 +1,12 @@
 """The sampled engine's drawn network: inputs, readout, biases and weights, with the weight cache.
 
 Weights are unit-gain base draws (normal and uniform entries by NumPy's generator on its SFC64
-bits, a chunk at a time; orthogonal ones by ``inits.base_draw``), one generator per layer derived from the seed
-(so a deeper network starts with the shallower one's layers, and a layer is the same whatever the
-depth), scaled by √σ_w²·weight_scale at use (the matmul output is scaled, the draw never is). The base
-stack of a (seed, width, family) is cached (at most two stacks, at most 512 MiB together, and only
-while stack + activations stay within 1 GiB); otherwise each layer's weights are redrawn from its own
-generator, so cached and regenerated networks give bit-identical results.
+bits, a chunk at a time; orthogonal ones by ``inits.base_draw``), one generator per layer derived
+from the seed (so a deeper network starts with the shallower one's layers, and a layer is the same
+whatever the depth), scaled by √σ_w²·weight_scale at use (the matmul output is scaled, the draw
+never is). The base stack of a (seed, width, family) is cached (at most two stacks, at most 512 MiB
+together, and only while stack + activations stay within 1 GiB); otherwise each layer's weights are
+redrawn from its own generator, so cached and regenerated networks give bit-identical results.
 """
 
 from __future__ import annotations
