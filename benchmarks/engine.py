@@ -1,5 +1,5 @@
 """Engine benchmarks: ``python benchmarks/engine.py [section ...]`` (sampled, new_weights, uncached,
-peak_rss, slowest, generators, expected, expected_batchnorm; all by default).
+peak_rss, slowest, generators, tanh_kernel, expected, expected_batchnorm; all by default).
 
 Each section prints its timings; ``main()`` runs every section that exists. Times are the minimum of
 several repeats (the least disturbed run) in the same process.
@@ -388,6 +388,17 @@ def bench_slowest() -> list[dict]:
     return rows
 
 
+@contextlib.contextmanager
+def swapped(module, name: str, value):
+    """``module.name`` is ``value`` inside the block (a variant of the engine, timed beside its own)."""
+    own = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, own)
+
+
 def bench_generators(repeats: int = 7) -> list[dict]:
     """One layer's normal draws by ``weights.layer_base_weight`` (a chunk of 2¹⁸ entries at a time,
     each chunk's generator seeded through its own SeedSequence) on NumPy's PCG64 and SFC64 bit
@@ -398,23 +409,48 @@ def bench_generators(repeats: int = 7) -> list[dict]:
     _header(f"weight draws, ns a normal, min of {repeats}; the engine's: "
             f"{type(own(0, 1).bit_generator).__name__}")
     rows = []
-    try:
-        for width in (256, 1024, 4096):
-            out = np.empty((width, width))
-            layers = max(1, (1 << 22) // (width * width))
-            ns = {}
-            for name in ("PCG64", "SFC64"):
-                bit_generator = getattr(np.random, name)
-                weights._rng = lambda seed, *key, bg=bit_generator: np.random.Generator(
-                    bg(np.random.SeedSequence(seed, spawn_key=key)))
+    for width in (256, 1024, 4096):
+        out = np.empty((width, width))
+        layers = max(1, (1 << 22) // (width * width))
+        ns = {}
+        for name in ("PCG64", "SFC64"):
+            bit_generator = getattr(np.random, name)
+            rng = lambda seed, *key, bg=bit_generator: np.random.Generator(  # noqa: E731
+                bg(np.random.SeedSequence(seed, spawn_key=key)))
+            with swapped(weights, "_rng", rng):
                 t = best_of(lambda: [weights.layer_base_weight(0, "normal", width, l, out=out)
                                      for l in range(layers)], repeats)
-                ns[name] = t / layers / (width * width) * 1e9
-            rows.append({"width": width, **ns})
-            print(f"  width {width:5d}: PCG64 {ns['PCG64']:5.2f} ns, SFC64 {ns['SFC64']:5.2f} ns "
-                  f"({ns['SFC64'] / ns['PCG64']:.2f}×)")
-    finally:
-        weights._rng = own
+            ns[name] = t / layers / (width * width) * 1e9
+        rows.append({"width": width, **ns})
+        print(f"  width {width:5d}: PCG64 {ns['PCG64']:5.2f} ns, SFC64 {ns['SFC64']:5.2f} ns "
+              f"({ns['SFC64'] / ns['PCG64']:.2f}×)")
+    return rows
+
+
+def bench_tanh_kernel(repeats: int = 7) -> list[dict]:
+    """The fused tanh kernel (f and f' of a (64, 256) batch, written into (L, B, N) stores as the
+    engine writes them) both ways, side by side: np.tanh, which the engine takes where NumPy runs
+    its AVX-512 loop (``activations.native_tanh``), and the one-exponential form with its series
+    near 0. The pre-activations' spread decides how many entries the series takes."""
+    from gradtui.engine import activations, kernels
+
+    _header(f"fused tanh kernel at (64, 256), µs a call, min of {repeats}; this CPU takes np.tanh: "
+          f"{activations.native_tanh()}")
+    rng = np.random.default_rng(0)
+    depth, rows = 100, []
+    stores = np.empty((2, depth, 64, 256))
+    w1, w2 = np.empty((64, 256)), np.empty((64, 256))
+    for spread in (0.1, 0.3, 0.7, 1.5):
+        z = rng.standard_normal((64, 256)) * spread
+        calls = lambda: [kernels._tanh_into(z, stores[0, l], stores[1, l], w1, w2)  # noqa: E731
+                         for l in range(depth)]
+        us = {}
+        for name, native in (("np.tanh", True), ("one exp", False)):
+            with swapped(activations, "native_tanh", lambda native=native: native):
+                us[name] = best_of(calls, repeats) / depth * 1e6
+        rows.append({"spread": spread, **us})
+        print(f"  z ~ N(0, {spread:g}²): np.tanh {us['np.tanh']:6.1f}, one exp + series "
+              f"{us['one exp']:6.1f} ({us['np.tanh'] / us['one exp']:.2f}×)")
     return rows
 
 
@@ -471,7 +507,7 @@ def bench_expected_batchnorm(repeats: int = 21) -> list[dict]:
 
 def main() -> None:
     names = sys.argv[1:] or ["sampled", "new_weights", "uncached", "peak_rss", "slowest", "generators",
-                             "expected", "expected_batchnorm"]
+                             "tanh_kernel", "expected", "expected_batchnorm"]
     sections = [globals()[f"bench_{name}"] for name in names]
     for i, section in enumerate(sections):
         if i:

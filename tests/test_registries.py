@@ -37,8 +37,53 @@ def test_sigmoid_derivative_never_exceeds_a_quarter():
     assert ACTIVATIONS["sigmoid"].df(z).max() == pytest.approx(0.25, abs=1e-12)
 
 
-def test_tanh_is_within_three_ulp_of_the_correctly_rounded_one():
-    """The registry's tanh (one exponential, shared with sech²) against mpmath at 50 digits."""
+@pytest.fixture(params=[False, True], ids=["one_exp", "np_tanh"])
+def tanh_path(request, monkeypatch):
+    """Both ways the registry and the fused kernel take tanh, whichever this CPU would choose:
+    the one-exponential form with the series near zero, and np.tanh (AVX-512 CPUs)."""
+    from gradtui.engine import activations
+
+    monkeypatch.setattr(activations, "native_tanh", lambda: request.param)
+    return request.param
+
+
+@pytest.fixture
+def one_exp_tanh(monkeypatch):
+    from gradtui.engine import activations
+
+    monkeypatch.setattr(activations, "native_tanh", lambda: False)
+
+
+def test_native_tanh_is_chosen_where_numpy_runs_its_avx512_loop():
+    """np.tanh where NumPy dispatches float64 tanh to an AVX-512 target on this CPU, the
+    one-exponential form on any other (AVX2 CPUs: np.tanh was 1.3-3x slower there)."""
+    from gradtui.engine.activations import native_tanh
+
+    introspect = pytest.importorskip("numpy.lib.introspect")
+    info = introspect.opt_func_info(func_name="^tanh$", signature="^(float64|d)$")["tanh"]
+    (current,) = {v["current"] for v in info.values()}
+    assert native_tanh() == (current == "X86_V4" or current.startswith("AVX512"))
+
+
+def test_np_tanh_of_a_value_does_not_depend_on_its_neighbours():
+    """What lets the fused kernel use np.tanh on whole arrays and the registry on any slice: the
+    same value alone, at every offset and stride, and in the array (whichever loop this CPU runs)."""
+    rng = np.random.default_rng(3)
+    z = np.concatenate([rng.standard_normal(2000) * s for s in (0.05, 0.5, 3.0, 30.0)]
+                       + [np.array([0.0, -0.0, 5e-324, np.inf, -np.inf, np.nan, 19.06, 710.0])])
+    whole = np.tanh(z)
+    alone = np.array([np.tanh(np.array([x]))[0] for x in z])
+    np.testing.assert_array_equal(alone, whole)
+    for k in range(1, 9):
+        np.testing.assert_array_equal(np.tanh(z[k:]), whole[k:])
+        np.testing.assert_array_equal(np.tanh(z[::k]), whole[::k])
+        n = 64 * k + 3  # a whole number of vectors and a short tail
+        np.testing.assert_array_equal(np.tanh(z[k : k + n].reshape(1, -1)), whole[k : k + n][None])
+
+
+def test_tanh_is_within_three_ulp_of_the_correctly_rounded_one(tanh_path):
+    """The registry's tanh (one exponential, shared with sech², or np.tanh) against mpmath at 50
+    digits; within 1 ulp near zero either way."""
     mpmath = pytest.importorskip("mpmath")
     mpmath.mp.dps = 50
     rng = np.random.default_rng(7)
@@ -51,13 +96,15 @@ def test_tanh_is_within_three_ulp_of_the_correctly_rounded_one():
     assert ulps.max() <= 3.0, z[np.argmax(ulps)]
     near = np.abs(z) < 0.25  # the series there: within 1 ulp, as np.tanh
     assert ulps[near].max() <= 1.0, z[near][np.argmax(ulps[near])]
+    if tanh_path:  # np.tanh: within 1 ulp everywhere
+        assert ulps.max() <= 1.0, z[np.argmax(ulps)]
     assert np.signbit(ACTIVATIONS["tanh"].f(np.array([-0.0])))[0]
     assert np.isnan(ACTIVATIONS["tanh"].f(np.array([np.nan])))[0]
     assert float(ACTIVATIONS["tanh"].f(0.1)) == math.tanh(0.1)
     assert float(ACTIVATIONS["tanh"].f(3.0)) == pytest.approx(math.tanh(3.0), rel=1e-15)
 
 
-def test_tanh_series_near_zero_is_within_one_ulp_and_the_same_however_it_is_reached():
+def test_tanh_series_near_zero_is_within_one_ulp_and_the_same_however_it_is_reached(one_exp_tanh):
     """|z| < 1/4: the series (Horner in z²) against mpmath, down to subnormals; the fused kernel
     evaluates it over the whole array (most entries near zero) or over the gathered entries (few),
     and both give the registry's values bit for bit."""
@@ -89,7 +136,7 @@ def test_tanh_series_near_zero_is_within_one_ulp_and_the_same_however_it_is_reac
         assert all(by_value[a] == b or (a == 0.0) for a, b in zip(zz[near].tolist(), f[near].tolist()))
 
 
-def test_tanh_kernel_takes_the_series_block_by_block_and_allocates_nothing_of_the_arrays_size():
+def test_tanh_kernel_takes_the_series_block_by_block_and_allocates_nothing_of_the_arrays_size(tanh_path):
     """Across blocks of kernels.BLOCK entries that differ (most entries near zero, few, none, a
     short last block), contiguous or not, the fused tanh gives the registry's values bit for bit;
     and on contiguous arrays it allocates less than a tenth of one array (the memory budget counts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -100,11 +101,33 @@ def tanh_near_zero(z: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.copysign(out, z, out=out)  # tanh(-0) = -0 (the sum gives +0)
 
 
+@lru_cache(maxsize=None)
+def native_tanh() -> bool:
+    """True when np.tanh on float64 runs NumPy's AVX-512 loop on this CPU: within 1 ulp (tested)
+    and, at 16,384 entries, 2-3.5x faster as the fused kernel than the one-exponential form below.
+    Elsewhere (AVX2, other CPUs, NumPy without ``numpy.lib.introspect``) that form is as fast or
+    faster, so it stays. A value does not depend on its neighbours either way: the vector loop
+    treats a short tail as a masked vector, not by another formula (tested)."""
+    try:
+        from numpy.lib.introspect import opt_func_info
+    except ImportError:  # NumPy 1.x
+        return False
+    found = opt_func_info(func_name="^tanh$", signature="^(float64|d)$").get("tanh", {})
+    targets = [info.get("current", "") for info in found.values() if isinstance(info, dict)]
+    return bool(targets) and all(t == "X86_V4" or t.startswith("AVX512") for t in targets)
+
+
 @_quiet
 def _tanh(z: Array) -> Array:
+    if native_tanh():
+        return np.tanh(z)
+    return _tanh_one_exp(z)
+
+
+def _tanh_one_exp(z: Array) -> Array:
     # (1 − u)/(1 + u), u = e^{-2|z|}: within 3 ulp of tanh for |z| ≥ 1/4, the series nearer zero.
-    # One exponential, shared with f' in the fused kernel (np.tanh is a scalar loop on CPUs
-    # without AVX-512, ~3× exp's time), and this is what the fused kernel computes, bit for bit
+    # One exponential, shared with f' in the fused kernel (np.tanh without AVX-512 is ~3× exp's
+    # time), and this is what the fused kernel computes, bit for bit
     z = np.asarray(z, dtype=float)
     u = np.exp(-2.0 * np.abs(z))
     f = np.copysign((1.0 - u) / (1.0 + u), z)

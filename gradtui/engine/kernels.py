@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import activations
 from .activations import ACTIVATIONS, TANH_NEAR_U, Activation, tanh_near_zero
 from .special import ndtr, npdf
 
@@ -42,18 +43,23 @@ def _sigmoid_into(z, f, d, w1, w2) -> None:
 
 
 def _tanh_into(z, f, d, w1, w2) -> None:
-    # the registry's tanh (one exponential, shared with f') and its sech²
+    # the registry's tanh (np.tanh with AVX-512, else one exponential shared with f') and its sech²
+    native = activations.native_tanh()
+    if native:
+        np.tanh(z, out=f)
     u = np.abs(z, out=w1)
     np.multiply(u, -2.0, out=u)
     np.exp(u, out=u)  # u = e^{-2|z|}
     q = np.add(u, 1.0, out=w2)
-    np.subtract(1.0, u, out=f)
-    np.divide(f, q, out=f)  # tanh|z| = (1 - u)/(1 + u)
-    np.copysign(f, z, out=f)
+    if not native:
+        np.subtract(1.0, u, out=f)
+        np.divide(f, q, out=f)  # tanh|z| = (1 - u)/(1 + u)
+        np.copysign(f, z, out=f)
     np.multiply(q, q, out=q)
     np.multiply(u, 4.0, out=d)
     np.divide(d, q, out=d)  # sech² z = 4u/(1 + u)², exact in the tails where 1 - tanh² rounds to 0
-    _tanh_near_zero(z, f, u, w2)  # w2 is free from here, u once its mask is taken
+    if not native:
+        _tanh_near_zero(z, f, u, w2)  # w2 is free from here, u once its mask is taken
 
 
 def _tanh_near_zero(z, f, u, w) -> None:
