@@ -2,6 +2,7 @@
 drawn into buffers, stacks filled in the background, and stacks too big to hold streamed."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -292,3 +293,98 @@ def test_weight_gain_uses_the_norm_of_the_drawn_layer():
     net = S.network(config, hold_weights=False)
     expected = [net.scale * np.linalg.norm(net.base_weight(l)) / math.sqrt(20) for l in range(5)]
     np.testing.assert_array_equal(r.weight_gain, expected)
+
+
+def _streamed(monkeypatch, keep_layers: int, width: int) -> int:
+    """Make every pass stream, keeping ``keep_layers`` top layers; returns the room in bytes."""
+    room = (keep_layers + call_weights.STREAM_BUFFERS) * width * width * 8
+    monkeypatch.setattr(S, "CallWeights", lambda net, _: call_weights.CallWeights(net, room))
+    return room
+
+
+def test_the_backward_redraws_into_the_buffers_the_kept_layers_free(monkeypatch):
+    """Depth 12, two layers kept: the ten redraws of the backward cannot all fit the three spare
+    buffers in turn once the thread runs ahead, and the kept layers' buffers, read for the last
+    time, take redrawn layers; the numbers are the held network's."""
+    config = sampled(depth=12, width=32, batch=4, activation="tanh", seed=4)
+    held = S.backprop(S.network(config, hold_weights=True))
+    weights.release_stream_buffer()
+    into: list[tuple[int, int]] = []
+    real = call_weights.draw_part
+
+    def recording(seed, family, width, layer, out, start, stop):
+        into.append((layer, out.__array_interface__["data"][0]))
+        return real(seed, family, width, layer, out, start, stop)
+
+    monkeypatch.setattr(call_weights, "draw_part", recording)
+    _streamed(monkeypatch, 2, 32)
+    streamed = S.backprop(S.network(config, hold_weights=False))
+    _assert_same(held, streamed)
+    kept_at = {addr for layer, addr in into[:12] if layer >= 10}  # the forward's draws of 10, 11
+    assert len(kept_at) == 2
+    assert kept_at & {addr for _, addr in into[12:]}, into
+
+
+def test_a_streamed_pass_hands_its_buffer_to_the_next_of_the_same_shape(monkeypatch):
+    """The flat weight buffer is held after a streamed pass: the next pass of the same shape (here
+    another seed and weight scale) draws into it, and its numbers are those of a pass on fresh
+    memory; a network of another shape frees it before anything of its own is allocated."""
+    _streamed(monkeypatch, 2, 32)
+    first = sampled(depth=12, width=32, batch=4, activation="tanh", seed=4)
+    second = first.replace(seed=5, weight_scale=1.3)
+    weights.release_stream_buffer()
+    S.backprop(S.network(first, hold_weights=False))
+    held = weights._HELD[1]
+    assert weights.held_stream_bytes() == held.nbytes == (2 + call_weights.STREAM_BUFFERS) * 32 * 32 * 8
+    taken: list[np.ndarray] = []
+    real = call_weights.take_stream_buffer
+    monkeypatch.setattr(call_weights, "take_stream_buffer",
+                        lambda key, size: taken.append(real(key, size)) or taken[-1])
+    again = S.backprop(S.network(second, hold_weights=False))
+    assert taken[0] is held
+    weights.release_stream_buffer()
+    _assert_same(again, S.backprop(S.network(second, hold_weights=False)))  # fresh memory
+    assert taken[1] is not held
+    _assert_same(again, S.backprop(S.network(second, hold_weights=True)))
+    S.network(first.replace(width=24))  # another shape: the held buffer goes first
+    assert weights.held_stream_bytes() == 0
+
+
+def test_held_buffers_are_freed_after_their_hold(monkeypatch):
+    """The stream buffer and a workspace beyond the kept size are freed once their hold ends (here
+    shortened), so an idle engine keeps only the cached stacks and the small workspace."""
+    from gradtui.engine import workspace
+
+    monkeypatch.setattr(weights, "STREAM_HOLD_SECONDS", 0.05)
+    monkeypatch.setattr(workspace, "HOLD_SECONDS", 0.05)
+    monkeypatch.setattr(workspace, "WORKSPACE_KEEP_BYTES", 1024)  # this pass's counts as large
+    _streamed(monkeypatch, 2, 32)
+    workspace.clear_workspace()
+    S.backprop(S.network(sampled(depth=12, width=32, batch=4, activation="tanh"), hold_weights=False))
+    assert weights.held_stream_bytes() > 0 and workspace._WORKSPACE
+    for _ in range(400):  # waits for the timers, up to 4 s; no time is asserted
+        if not weights.held_stream_bytes() and not workspace._WORKSPACE:
+            break
+        time.sleep(0.01)
+    assert weights.held_stream_bytes() == 0
+    assert not workspace._WORKSPACE
+
+
+def test_a_large_workspace_serves_only_a_call_that_needs_most_of_it(monkeypatch):
+    """Up to the kept size any larger workspace is reused; beyond it only one at most 5/4 of the
+    need, since a held workspace counts against the next call's budget for weights."""
+    from gradtui.engine import workspace
+
+    monkeypatch.setattr(workspace, "WORKSPACE_KEEP_BYTES", 8 * 1000)
+    assert workspace._fits(1000, 10) and workspace._fits(1000, 1000)
+    assert workspace._fits(5000, 4000) and not workspace._fits(5000, 3999)
+    assert not workspace._fits(999, 1000)
+    big = sampled(depth=40, width=32, batch=8, activation="tanh")
+    small = big.replace(depth=4)
+    workspace.clear_workspace()
+    workspace.give_back_workspace(np.empty(workspace.workspace_size(big)))
+    assert workspace.workspace_bytes(big) == 8 * workspace.workspace_size(big)
+    assert workspace.workspace_bytes(small) == 8 * workspace.workspace_size(small)  # not the big one
+    S.network(small)  # frees the big one before drawing anything
+    assert not workspace._WORKSPACE
+    workspace.clear_workspace()

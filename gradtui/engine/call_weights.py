@@ -9,9 +9,11 @@ A held (cached) stack is read as it is. A stack too big to hold is streamed: a b
 draws each layer into one of three N×N buffers (no temporaries) ahead of the engine, so drawing
 overlaps the products, and the engine draws the remaining parts of a layer it would wait for; the
 last layers of the forward pass are kept, as many as ``room`` allows beside the buffers, and the
-backward pass uses them first and redraws only the rest. Every layer comes from its own
-generators (one a chunk of 2¹⁸ entries, see weights.draw_part), so streamed, kept and cached
-weights are bit-identical.
+backward pass uses them first and redraws only the rest, into the buffers the kept layers free as
+it passes them (so the redraws run ahead while the backward reads kept layers). Every layer comes
+from its own generators (one a chunk of 2¹⁸ entries, see weights.draw_part), so streamed, kept and
+cached weights are bit-identical. The buffers are one flat array, held after the pass for the next
+one of the same shape (weights.hold_stream_buffer): fresh memory is faulted in on first touch.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import threading
 
 import numpy as np
 
-from .weights import Network, draw_part, layer_base_weight, layer_parts
+from .weights import (
+    Network, draw_part, hold_stream_buffer, layer_base_weight, layer_parts, stream_key,
+    take_stream_buffer,
+)
 
 
 class CallWeights:
@@ -120,9 +125,15 @@ class _Stream:
         c = net.config
         n, depth = c.width, c.depth
         self.keep = keep
-        self._kept = np.empty((keep, n, n))
+        # one flat buffer: the kept layers, then the buffers drawn into; held after the pass for
+        # the next one of this shape (see weights.hold_stream_buffer)
+        self._key = stream_key(c)
+        spare = buffers if keep < depth else 0
+        self._buf = take_stream_buffer(self._key, (keep + spare) * n * n)
+        layers = self._buf.reshape(keep + spare, n, n)
+        self._kept = layers[:keep]
         self._first_kept = depth - keep
-        self._free = [np.empty((n, n)) for _ in range(buffers if keep < depth else 0)]
+        self._free = list(layers[keep:])
         self._parts = layer_parts(net.family, n, STREAM_PARTS)
         self._args = (c.seed, net.family, n)
         self._order = list(range(depth)) + list(range(self._first_kept - 1, -1, -1))
@@ -173,13 +184,14 @@ class _Stream:
                 self._cv.notify_all()
 
     def get(self, layer: int) -> tuple[np.ndarray, float]:
-        if self._lent is not None:  # the engine is done with the previous streamed layer
+        if self._lent is not None:  # the engine is done with the previous layer's buffer
             with self._cv:
                 self._free.append(self._lent)
                 self._cv.notify_all()
             self._lent = None
-        if layer in self._held:
-            w, norm = self._held.pop(layer)
+        if layer in self._held:  # a kept layer, read by the backward for the last time: its
+            w, norm = self._held.pop(layer)  # buffer then takes a redrawn one, drawn meanwhile
+            self._lent = w
             return w, norm
         pos = self._pos
         assert self._order[pos] == layer, (self._order[pos], layer)
@@ -226,3 +238,7 @@ class _Stream:
         with self._cv:
             self._stop = True
             self._cv.notify_all()
+        # the thread ends after the part it is drawing; only then is the buffer nobody's
+        self._thread.join()
+        if self._error is None:
+            hold_stream_buffer(self._key, self._buf)

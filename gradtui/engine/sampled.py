@@ -28,8 +28,11 @@ most 128 MiB. Weights are held only while workspace + stack ≤ 1 GiB; otherwise
 (:mod:`~gradtui.engine.call_weights`): three N×N buffers, plus as many of the top layers as fit in
 1 GiB − workspace − cache − the network's inputs, readout and biases, kept so the backward pass
 redraws only the rest. The backward signal and the weight-gradient Gram products use the
-workspace's scratch arrays (nothing of size B×N or B×B is allocated per layer). Idle, the engine holds at
-most 512 MiB of weights and a 128 MiB workspace.
+workspace's scratch arrays (nothing of size B×N or B×B is allocated per layer). Idle, the engine
+holds at most 512 MiB of weights and a 128 MiB workspace; for 10 s after a pass also a larger
+workspace and a streamed pass's weight buffers (together within the pass's 1 GiB), which the next
+pass of that shape reuses instead of faulting fresh memory in, and which a network of another
+shape or a training run frees before allocating its own.
 
 Speed: per layer two matmuls (h@Wᵀ, δ@W) plus two B×B Gram matrices for the weight-gradient norm
 (‖AᵀG‖² = Σ (AAᵀ)⊙(GGᵀ), B²N instead of BN²; the direct product when B > N) and a few passes

@@ -44,7 +44,7 @@ from .train_config import (  # noqa: F401 (train_bytes re-exported)
     ADAM_BETAS, ADAM_EPS, DEFAULT_LR, LR_RANGE, MAX_STEPS, OPTIMIZERS, TrainConfig, TrainResult,
     train_bytes,
 )
-from .weights import scaled_biases, scaled_inputs
+from .weights import release_held_buffers, scaled_biases, scaled_inputs
 
 #: hidden units of the teacher network
 TEACHER_HIDDEN = 16
@@ -259,6 +259,7 @@ def check_size(config: Config, tc: TrainConfig) -> None:
 def _train(config, tc, progress, cancel) -> TrainResult:
     L, K = config.depth, tc.steps
     check_size(config, tc)
+    release_held_buffers()  # a sampled pass's, kept for the next pass: this run allocates its own
     rngs = _streams(config.seed)
     check = _checker(cancel)
     try:

@@ -23,7 +23,9 @@ from .activations import ACTIVATIONS, Activation
 from .config import Config
 from .inits import INITS, base_draw
 from .norms import NORMALISATIONS
-from .workspace import workspace_bytes
+from .workspace import (
+    HOLD_SECONDS, release_large_workspace, release_unfit_workspace, workspace_bytes,
+)
 
 #: held base weight stacks: how many, and how many bytes together
 MAX_STACKS = 2
@@ -345,13 +347,88 @@ def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) ->
 
 
 def clear_weights() -> None:
-    """Drop the cached weights, inputs, readouts and biases."""
+    """Drop the cached weights, inputs, readouts and biases, and a held stream buffer."""
     with _CACHE_LOCK:
         for stack in _CACHE.values():
             stack.abandoned = True
         _CACHE.clear()
     for f in (_input, _readout, _bias_base, _bias_uniform):
         f.cache_clear()
+    release_stream_buffer()
+
+
+# -- the held stream buffer --------------------------------------------------------------------
+#: a streamed pass's weight buffer (its kept layers and the layers it draws into) is held this
+#: long after the pass, for the next pass of the same shape: fresh memory is faulted in page by
+#: page on first touch (here by the drawing threads), with the workspace's (held as long, see
+#: workspace.HOLD_SECONDS); at depth 2000 width 256 that cost up to ~0.9 s a pass of ~1.55 s
+STREAM_HOLD_SECONDS = HOLD_SECONDS
+_HELD_LOCK = threading.Lock()
+#: [key, buffer, expiry timer] of the held stream buffer, or empty
+_HELD: list = []
+
+
+def stream_key(config: Config) -> tuple:
+    """What fixes a streamed pass's buffer size: the shape, the kept arrays, the weight family."""
+    c = config
+    return (c.depth, c.width, c.batch, c.norm, c.activation == "linear", c.tied,
+            INITS[c.init].family)
+
+
+def take_stream_buffer(key: tuple, size: int) -> np.ndarray:
+    """A float64 buffer of ``size`` elements: the held one if it is ``key``'s of that size, else
+    a fresh one (the held one is freed first)."""
+    with _HELD_LOCK:
+        held = _HELD[:]
+        _HELD.clear()
+    buf = None
+    if held:
+        held[2].cancel()
+        if held[0] == key and held[1].size == size:
+            buf = held[1]
+    del held
+    return np.empty(size) if buf is None else buf
+
+
+def hold_stream_buffer(key: tuple, buf: np.ndarray) -> None:
+    """Keep ``buf`` for the next pass of ``key`` for :data:`STREAM_HOLD_SECONDS` (one at most)."""
+    timer = threading.Timer(STREAM_HOLD_SECONDS, _expire, (buf,))
+    timer.daemon = True
+    timer.name = "held-stream-buffer"
+    with _HELD_LOCK:
+        old = _HELD[:]
+        _HELD[:] = [key, buf, timer]
+    if old:
+        old[2].cancel()
+    timer.start()
+
+
+def _expire(buf: np.ndarray) -> None:
+    with _HELD_LOCK:
+        if _HELD and _HELD[1] is buf:
+            _HELD.clear()
+
+
+def release_stream_buffer(unless: tuple | None = None) -> None:
+    """Free the held stream buffer now, unless it is ``unless``'s."""
+    with _HELD_LOCK:
+        held = _HELD[:]
+        if not held or held[0] == unless:
+            return
+        _HELD.clear()
+    held[2].cancel()
+
+
+def release_held_buffers() -> None:
+    """Free now what sampled passes hold for the next one (the stream buffer, a workspace beyond
+    128 MiB): for work that allocates its own, such as training."""
+    release_stream_buffer()
+    release_large_workspace()
+
+
+def held_stream_bytes() -> int:
+    with _HELD_LOCK:
+        return _HELD[1].nbytes if _HELD else 0
 
 
 def cache_info() -> dict:
@@ -404,6 +481,9 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
     regenerates each layer's weights from its own generator whenever they are needed.
     """
     c = config
+    # before anything of this network is allocated: free what its pass would not reuse
+    release_stream_buffer(unless=stream_key(c))
+    release_unfit_workspace(c)
     init = INITS[c.init]
     family = init.family
     scale = math.sqrt(init.sigma_w2(c.width)) * c.weight_scale
@@ -436,7 +516,8 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
 
 
 __all__ = [
-    "MAX_STACKS", "Network", "TOTAL_BYTES", "WEIGHT_CACHE_BYTES", "cache_info", "clear_weights",
-    "draw_part", "layer_base_weight", "layer_parts", "network", "scaled_biases",
-    "scaled_inputs",
+    "MAX_STACKS", "Network", "STREAM_HOLD_SECONDS", "TOTAL_BYTES", "WEIGHT_CACHE_BYTES",
+    "cache_info", "clear_weights", "draw_part", "held_stream_bytes", "hold_stream_buffer",
+    "layer_base_weight", "layer_parts", "network", "release_held_buffers", "release_stream_buffer",
+    "scaled_biases", "scaled_inputs", "stream_key", "take_stream_buffer",
 ]

@@ -2,8 +2,9 @@
 
 Fresh memory costs a page fault per 4 KiB on first touch, as much as the arithmetic at small sizes;
 so one flat buffer is kept between calls (up to :data:`WORKSPACE_KEEP_BYTES`) and carved into the
-arrays :func:`gradtui.engine.sampled.backprop` holds. A concurrent call that finds it taken
-allocates its own.
+arrays :func:`gradtui.engine.sampled.backprop` holds. A larger one is held for
+:data:`HOLD_SECONDS` after its call, for a next call it fits (a held key at a setting whose pass
+holds ~1 GiB), then freed. A concurrent call that finds it taken allocates its own.
 """
 
 from __future__ import annotations
@@ -18,9 +19,20 @@ from .norms import NORMALISATIONS
 
 #: the activation workspace is kept for the next call (no page faults on reuse) up to this size
 WORKSPACE_KEEP_BYTES = 128 << 20
+#: a larger workspace (and a streamed pass's weight buffer, see weights.hold_stream_buffer) is
+#: held this long after its call; the next call reuses it only if it needs at least 4/5 of it
+HOLD_SECONDS = 10.0
 
 _WORKSPACE: list[np.ndarray] = []
+_TIMERS: list[threading.Timer] = []
 _WORKSPACE_LOCK = threading.Lock()
+
+
+def _fits(held: int, size: int) -> bool:
+    """A kept buffer of ``held`` elements serves a call needing ``size``: any larger one up to
+    :data:`WORKSPACE_KEEP_BYTES`, beyond it one at most 5/4 of the need (a big kept buffer
+    counts against the next call's memory budget: see workspace_bytes)."""
+    return size <= held and (8 * held <= WORKSPACE_KEEP_BYTES or 4 * held <= 5 * size)
 
 
 def activation_bytes(config: Config) -> int:
@@ -40,30 +52,68 @@ def workspace_size(config: Config) -> int:
 
 def workspace_bytes(config: Config) -> int:
     """Bytes of workspace a call holds: its own, or the larger kept one it reuses."""
+    size = workspace_size(config)
     with _WORKSPACE_LOCK:
-        kept = _WORKSPACE[0].nbytes if _WORKSPACE else 0
-    return max(8 * workspace_size(config), kept)
+        kept = _WORKSPACE[0].size if _WORKSPACE else 0
+    return 8 * (kept if _fits(kept, size) else size)
 
 
 def take_workspace(size: int) -> np.ndarray:
     with _WORKSPACE_LOCK:
         buf = _WORKSPACE.pop() if _WORKSPACE else None
-    if buf is None or buf.size < size:
+        _cancel_timer()
+    if buf is None or not _fits(buf.size, size):
         del buf  # free the old buffer before the new one is allocated
         buf = np.empty(size)
     return buf
 
 
 def give_back_workspace(buf: np.ndarray) -> None:
-    if buf.nbytes <= WORKSPACE_KEEP_BYTES:
-        with _WORKSPACE_LOCK:
-            if not _WORKSPACE:
-                _WORKSPACE.append(buf)
+    with _WORKSPACE_LOCK:
+        if _WORKSPACE:
+            return
+        _WORKSPACE.append(buf)
+        if buf.nbytes > WORKSPACE_KEEP_BYTES:
+            timer = threading.Timer(HOLD_SECONDS, _expire, (buf,))
+            timer.daemon = True
+            timer.name = "held-workspace"
+            _TIMERS.append(timer)
+            timer.start()
+
+
+def _cancel_timer() -> None:
+    while _TIMERS:
+        _TIMERS.pop().cancel()
+
+
+def _expire(buf: np.ndarray) -> None:
+    with _WORKSPACE_LOCK:
+        if _WORKSPACE and _WORKSPACE[0] is buf:
+            _WORKSPACE.clear()
+
+
+def release_unfit_workspace(config: Config) -> None:
+    """Free the kept workspace now unless ``config``'s call would reuse it (before anything of a
+    new network is allocated)."""
+    size = workspace_size(config)
+    with _WORKSPACE_LOCK:
+        if _WORKSPACE and not _fits(_WORKSPACE[0].size, size):
+            _WORKSPACE.clear()
+            _cancel_timer()
+
+
+def release_large_workspace() -> None:
+    """Free a held workspace beyond :data:`WORKSPACE_KEEP_BYTES` now (before other work allocates)."""
+    with _WORKSPACE_LOCK:
+        if _WORKSPACE and _WORKSPACE[0].nbytes > WORKSPACE_KEEP_BYTES:
+            _WORKSPACE.clear()
+            _cancel_timer()
 
 
 def clear_workspace() -> None:
     with _WORKSPACE_LOCK:
         _WORKSPACE.clear()
+        _cancel_timer()
 
 
 class Carver:
