@@ -34,14 +34,21 @@ UNCACHED_SHAPES = ((2000, 256, 64), (16, 4096, 64))
 LARGEST = (10, 4096, 1024)
 
 
-def best_of(fn, repeats: int = 7) -> float:
-    """Minimum wall time of ``fn()`` over ``repeats`` runs, in seconds."""
-    best = float("inf")
+def times_of(fn, repeats: int = 7, setup=None) -> list[float]:
+    """Wall times of ``fn()`` over ``repeats`` runs, in seconds (``setup()`` before each, untimed)."""
+    times = []
     for _ in range(repeats):
+        if setup is not None:
+            setup()
         t0 = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def best_of(fn, repeats: int = 7, setup=None) -> float:
+    """Minimum wall time of ``fn()`` over ``repeats`` runs, in seconds."""
+    return min(times_of(fn, repeats, setup))
 
 
 def bare_matmuls(weights, batch: int, seed: int = 1):
@@ -69,6 +76,30 @@ def bare_matmuls(weights, batch: int, seed: int = 1):
     return run
 
 
+def bare_grams(depth: int, width: int, batch: int, seed: int = 1):
+    """A closure doing, on one BLAS thread, what the weight-gradient norms add per layer to the
+    bare matmuls: the two B×B Gram products (hhᵀ, δδᵀ) into preallocated outputs, or the direct
+    product δᵀh where B > N (as ``lognorm.log10_outer_norm`` does)."""
+    from gradtui.engine.blas import single_thread
+
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((batch, width))
+    g = rng.standard_normal((batch, width))
+    side = min(batch, width)
+    p, q = np.empty((side, side)), np.empty((side, side))
+
+    def run() -> None:
+        with single_thread():
+            for _ in range(depth):
+                if batch <= width:
+                    np.matmul(h, h.T, out=p)
+                    np.matmul(g, g.T, out=q)
+                else:
+                    np.matmul(g.T, h, out=p)
+
+    return run
+
+
 def _keywords() -> set[str]:
     """The keywords this checkout's compute_sampled takes (weight_grads, precision)."""
     import inspect
@@ -90,10 +121,11 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
 
     Columns: the engine with every output (as --json), without the weight-gradient products (the
     TUI when the weight view is not shown) and, where offered, float32 products; torch autograd on
-    the same float64 network (one thread; skipped without torch); bare matmuls. Ratios use the full
-    engine unless named. For tanh also the same config at width 2, batch 1: what the engine's NumPy
-    and Python calls cost apart from the arithmetic: the part of its time that only fewer calls,
-    not faster arithmetic, can cut.
+    the same float64 network (one thread; skipped without torch); bare matmuls; the weight-gradient
+    Gram products alone (what ∇W adds in arithmetic: the full engine's floor is the two summed).
+    Ratios use the full engine unless named. For tanh also the same config at width 2, batch 1:
+    what the engine's NumPy and Python calls cost apart from the arithmetic: the part of its time
+    that only fewer calls, not faster arithmetic, can cut.
     """
     try:
         from torch_compare import max_log10_difference, torch_backprop
@@ -102,7 +134,8 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
     kw = _keywords()
     _header(f"sampled engine, cached weights, min of {repeats}")
     print(f"{'shape (L,N,B)':>16} {'act':>4} {'skip':>4} {'engine':>8} {'no ∇W':>8} {'f32':>8} "
-          f"{'torch':>8} {'matmul':>8} {'calls':>7} {'÷torch':>7} {'÷mm':>6} {'÷mm noW':>7} {'|Δlog|':>8}")
+          f"{'torch':>8} {'matmul':>8} {'Gram':>6} {'calls':>7} {'÷torch':>7} {'÷mm':>6} "
+          f"{'÷mm noW':>7} {'|Δlog|':>8}")
     rows = []
     for depth, width, batch in SAMPLED_SHAPES:
         for act, res in VARIANTS:
@@ -120,6 +153,7 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
                 t_f32 = best_of(lambda: sampled.compute_sampled(config, weight_grads=False,
                                                                 precision="float32"), repeats)
             t_mm = best_of(bare_matmuls([net.base_weight(l) for l in range(depth)], batch), repeats)
+            t_gram = best_of(bare_grams(depth, width, batch), repeats)
             t_calls = math.nan
             if act == "tanh":  # the same calls on arrays of two entries (tanh nets never die out)
                 tiny = config.replace(width=2, batch=1)
@@ -134,12 +168,13 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
                    "engine_s": t_e, "no_weight_grads_s": t_nw, "float32_s": t_f32, "torch_s": t_t,
                    "matmuls_s": t_mm, "vs_torch": t_e / t_t, "vs_matmuls": t_e / t_mm,
                    "no_weight_grads_vs_matmuls": t_nw / t_mm, "torch_vs_matmuls": t_t / t_mm,
-                   "calls_s": t_calls, "calls_floor": (t_mm + t_calls) / t_mm, "max_log10_diff": diff}
+                   "calls_s": t_calls, "calls_floor": (t_mm + t_calls) / t_mm, "grams_s": t_gram,
+                   "grams_floor": (t_mm + t_gram) / t_mm, "max_log10_diff": diff}
             rows.append(row)
             print(f"{str((depth, width, batch)):>16} {act:>4} {'res' if res else 'no':>4} "
                   f"{t_e * 1e3:8.2f} {t_nw * 1e3:8.2f} {t_f32 * 1e3:8.2f} {t_t * 1e3:8.2f} "
-                  f"{t_mm * 1e3:8.2f} {t_calls * 1e3:7.2f} {row['vs_torch']:7.2f} {row['vs_matmuls']:6.2f} "
-                  f"{row['no_weight_grads_vs_matmuls']:7.2f} {diff:8.1e}")
+                  f"{t_mm * 1e3:8.2f} {t_gram * 1e3:6.2f} {t_calls * 1e3:7.2f} {row['vs_torch']:7.2f} "
+                  f"{row['vs_matmuls']:6.2f} {row['no_weight_grads_vs_matmuls']:7.2f} {diff:8.1e}")
         sampled.clear_cache()
     for key, target, label in (("vs_torch", TORCH_TARGET, "engine ÷ torch autograd"),
                                ("vs_matmuls", MATMUL_TARGET, "engine ÷ bare matmuls"),
@@ -147,6 +182,9 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
                                 "engine without ∇W ÷ bare matmuls"),
                                ("torch_vs_matmuls", None,
                                 "beside them, torch autograd ÷ the same bare matmuls"),
+                               ("grams_floor", None,
+                                "the matmuls plus the weight-gradient Gram products alone "
+                                "÷ the matmuls"),
                                ("calls_floor", None,
                                 "and (bare matmuls + tanh's calls at width 2, batch 1) "
                                 "÷ bare matmuls")):
@@ -212,24 +250,34 @@ def _counting_draws():
         call_weights.draw_part = draw
 
 
-def bench_uncached(repeats: int = 2) -> list[dict]:
+def bench_uncached(repeats: int = 4) -> list[dict]:
     """Weight stacks too big for the cache ÷ the bare matmuls of the same shapes (one thread).
 
     Beside each, what no streaming could beat on this machine, measured in the same run: the same
     pass with one tied matrix (nothing drawn; the bare matmuls reuse one matrix as well), the
     normals the streamed pass draws (counted during the run) drawn on one core, and the time two
-    cores would take if they shared both perfectly: max(pass, (pass + draws) / 2)."""
-    from gradtui.engine.weights import layer_base_weight
+    cores would take if they shared both perfectly: max(pass, (pass + draws) / 2). And the pass on
+    fresh memory: with the buffers the previous pass holds for the next one freed before it."""
+    from gradtui.engine import weights
+
+    layer_base_weight = weights.layer_base_weight
+    release = getattr(weights, "release_held_buffers", None)
 
     _header(f"weight stack too big for the cache, min of {repeats}")
     rows = []
     for depth, width, batch in UNCACHED_SHAPES:
         config = Config(mode="sampled", depth=depth, width=width, batch=batch, activation="tanh")
         sampled.clear_cache()
+        sampled.compute_sampled(config)  # the process's first touch of this much memory
         with _counting_draws() as counter:
-            t_e = best_of(lambda: sampled.compute_sampled(config), repeats)
+            held = times_of(lambda: sampled.compute_sampled(config), repeats)
+        t_e = min(held)
         layers_drawn = counter[0] / repeats / (width * width)
         assert not sampled.network(config).held
+        fresh = [math.nan]
+        if release is not None:
+            fresh = times_of(lambda: sampled.compute_sampled(config), repeats, setup=release)
+        t_fresh = min(fresh)
         w = np.random.default_rng(0).standard_normal((width, width)) / math.sqrt(width)
         t_mm = best_of(bare_matmuls((w, depth), batch), repeats)
         tied = config.replace(tied=True)
@@ -242,10 +290,15 @@ def bench_uncached(repeats: int = 2) -> list[dict]:
         rows.append({"shape": (depth, width, batch), "engine_s": t_e, "matmuls_s": t_mm,
                      "ratio": t_e / t_mm, "layers_drawn": layers_drawn, "tied_s": t_tied,
                      "draws_s": t_draws, "normal_ns": t_layer / (width * width) * 1e9,
-                     "floor_s": floor, "floor_ratio": floor / t_mm})
+                     "floor_s": floor, "floor_ratio": floor / t_mm, "fresh_s": t_fresh,
+                     "median_s": statistics.median(held), "fresh_median_s": statistics.median(fresh)})
         print(f"  {str((depth, width, batch)):>16} engine {t_e:7.3f} s, bare matmuls {t_mm:7.3f} s: "
               f"{t_e / t_mm:5.2f}× (target ≤ {UNCACHED_TARGET:g}×): "
               f"{_verdict(t_e / t_mm, UNCACHED_TARGET)}")
+        r = rows[-1]
+        print(f"  {'':>16} median {r['median_s']:.3f} s; on fresh memory (the previous pass's held "
+              f"buffers freed first) {t_fresh:.3f} s ({t_fresh / t_mm:.2f}×), median "
+              f"{r['fresh_median_s']:.3f} s")
         print(f"  {'':>16} floor: the pass with one tied matrix {t_tied:.3f} s ({t_tied / t_mm:.2f}×), "
               f"its {layers_drawn:,.0f} layer draws on one core {t_draws:.3f} s "
               f"({rows[-1]['normal_ns']:.1f} ns a normal), both shared by two cores "

@@ -94,7 +94,7 @@ def measure(python: str, quick: bool) -> dict:
     print()
     r["new_weights"] = engine.bench_new_weights(reps)
     print()
-    r["uncached"] = engine.bench_uncached(1 if quick else 2)
+    r["uncached"] = engine.bench_uncached(2 if quick else 4)
     print()
     r["peak_rss"] = engine.bench_peak_rss()
     print()
@@ -158,6 +158,10 @@ def measured(r: dict) -> list[tuple[str, str]]:
     torch_mm = [x.get("torch_vs_matmuls", math.nan) for x in s]
     beside = (f"; PyTorch autograd ÷ the same bare matmuls {_range(torch_mm)}"
               if any(math.isfinite(v) for v in torch_mm) else "")
+    grams = [x.get("grams_floor", math.nan) for x in s]
+    if any(math.isfinite(v) for v in grams):
+        beside += (f"; the matmuls plus the weight-gradient Gram products alone ÷ the matmuls "
+                   f"{_range(grams)}")
     calls = [x.get("calls_floor", math.nan) for x in s]
     if any(math.isfinite(v) for v in calls):
         beside += (f"; the matmuls plus tanh's calls alone (the engine at width 2, batch 1) "
@@ -177,7 +181,11 @@ def measured(r: dict) -> list[tuple[str, str]]:
                 + ") and its "
                 + " / ".join(f"{x['layers_drawn']:,.0f}" for x in un) + " layer draws ("
                 + " / ".join(f"{x['normal_ns']:.1f}" for x in un) + " ns a normal): "
-                + " / ".join(f"{x['floor_ratio']:.2f}×" for x in un),
+                + " / ".join(f"{x['floor_ratio']:.2f}×" for x in un)
+                + ("; median of the runs " + " / ".join(f"{x['median_s']:.2f}" for x in un)
+                   + " s, on fresh memory (the buffers the previous pass holds freed first) "
+                   + " / ".join(f"{x['fresh_median_s']:.2f}" for x in un) + " s"
+                   if all(math.isfinite(x.get("fresh_median_s", math.nan)) for x in un) else ""),
                 _met(all(x["ratio"] <= engine.UNCACHED_TARGET for x in un))))
     from gradtui.engine.config import MEMORY_BUDGET
 
