@@ -1,8 +1,10 @@
 """The sampled engine's fast paths give the numbers of the plain ones: weight_grads=False, weights
 drawn into buffers, stacks filled in the background, and stacks too big to hold streamed."""
 
+import gc
 import math
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -362,12 +364,15 @@ def test_held_buffers_are_freed_after_their_hold(monkeypatch):
     workspace.clear_workspace()
     S.backprop(S.network(sampled(depth=12, width=32, batch=4, activation="tanh"), hold_weights=False))
     assert weights.held_stream_bytes() > 0 and workspace._WORKSPACE
+    held = [weakref.ref(weights._HELD[1]), weakref.ref(workspace._WORKSPACE[0])]
     for _ in range(400):  # waits for the timers, up to 4 s; no time is asserted
         if not weights.held_stream_bytes() and not workspace._WORKSPACE:
             break
         time.sleep(0.01)
     assert weights.held_stream_bytes() == 0
     assert not workspace._WORKSPACE
+    gc.collect()
+    assert [ref() for ref in held] == [None, None]  # freed, not only forgotten
 
 
 def test_a_large_workspace_serves_only_a_call_that_needs_most_of_it(monkeypatch):

@@ -90,6 +90,7 @@ def _expire(buf: np.ndarray) -> None:
     with _WORKSPACE_LOCK:
         if _WORKSPACE and _WORKSPACE[0] is buf:
             _WORKSPACE.clear()
+            _TIMERS.clear()  # the timer holds the buffer too, as its argument
 
 
 def release_unfit_workspace(config: Config) -> None:
