@@ -199,8 +199,33 @@ def bench_sampled(repeats: int = 5) -> list[dict]:
     return rows
 
 
+def _forward_share(config: Config, repeats: int) -> tuple[float, float]:
+    """(whole pass, its forward) in seconds, of the fastest of ``repeats`` cached passes: the
+    forward ends where the engine first asks ``cancel`` in the backward (it asks before every
+    layer of both passes)."""
+    runs = []
+    for _ in range(repeats):
+        marks: list[float] = []
+
+        def mark() -> bool:
+            marks.append(time.perf_counter())
+            return False
+
+        t0 = time.perf_counter()
+        sampled.compute_sampled(config, cancel=mark)
+        runs.append((time.perf_counter() - t0, marks[config.depth] - t0))
+    return min(runs)
+
+
 def bench_new_weights(repeats: int = 5) -> list[dict]:
-    """A change that needs new weights (here: the seed) ÷ a cached recompute of the same config."""
+    """A change that needs new weights (here: the seed) ÷ a cached recompute of the same config.
+
+    Beside it, the floor on two cores: the forward needs every layer's draw before it ends, the
+    backward none, so at best both cores share the draws and the forward, then the backward runs:
+    max(forward, (draws + forward) / 2) + backward, from the cached pass's two halves and the
+    layers drawn on one core, measured in the same run."""
+    from gradtui.engine import weights
+
     _header(f"new weights ÷ cached recompute, min of {repeats}")
     rows = []
     for depth, width, batch in SAMPLED_SHAPES:
@@ -214,6 +239,16 @@ def bench_new_weights(repeats: int = 5) -> list[dict]:
         t_new = best_of(fresh, repeats)
         sampled.compute_sampled(config)
         t_cached = best_of(lambda: sampled.compute_sampled(config), repeats)
+        t_pass, t_fwd = _forward_share(config, repeats)
+        stack = np.empty((depth, width, width))
+
+        def draws() -> None:
+            for layer in range(depth):
+                weights.layer_base_weight(config.seed + 1, "normal", width, layer, out=stack[layer])
+
+        t_draws = best_of(draws, 3)
+        del stack
+        floor = max(t_fwd, (t_draws + t_fwd) / 2) + (t_pass - t_fwd)
         deeper = config.replace(depth=depth + max(1, depth // 4))
         sampled.compute_sampled(config)
         t0 = time.perf_counter()
@@ -221,14 +256,20 @@ def bench_new_weights(repeats: int = 5) -> list[dict]:
         t_deeper = time.perf_counter() - t0
         t_deeper_cached = best_of(lambda: sampled.compute_sampled(deeper), repeats)
         rows.append({"shape": (depth, width, batch), "new_s": t_new, "cached_s": t_cached,
-                     "ratio": t_new / t_cached, "deeper_ratio": t_deeper / t_deeper_cached})
+                     "ratio": t_new / t_cached, "deeper_ratio": t_deeper / t_deeper_cached,
+                     "forward_s": t_fwd, "pass_s": t_pass, "draws_s": t_draws,
+                     "floor_ratio": floor / t_pass})
         print(f"  {str((depth, width, batch)):>16} new seed {t_new * 1e3:8.2f} ms, cached "
               f"{t_cached * 1e3:8.2f} ms: {t_new / t_cached:5.2f}× ; depth +25 %: "
               f"{t_deeper / t_deeper_cached:5.2f}× (target ≤ {NEW_WEIGHTS_TARGET:g}×)")
+        print(f"  {'':>16} floor: draws on one core {t_draws * 1e3:.2f} ms, cached forward "
+              f"{t_fwd * 1e3:.2f} of {t_pass * 1e3:.2f} ms: {floor * 1e3:.2f} ms, "
+              f"{floor / t_pass:.2f}×")
         sampled.clear_cache()
     med = statistics.median(r["ratio"] for r in rows)
     print(f"  new seed ÷ cached: median {med:.2f}× (target ≤ {NEW_WEIGHTS_TARGET:g}×): "
-          f"{_verdict(med, NEW_WEIGHTS_TARGET)}")
+          f"{_verdict(med, NEW_WEIGHTS_TARGET)}; the floors' median "
+          f"{statistics.median(r['floor_ratio'] for r in rows):.2f}×")
     return rows
 
 

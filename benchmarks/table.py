@@ -170,7 +170,10 @@ def measured(r: dict) -> list[tuple[str, str]]:
                 else "met without them, **missed** with them" if without_ok else "**missed**"))
     nw = r["new_weights"]
     worst = max(nw, key=lambda x: x["ratio"])
-    out.append((f"{_range([x['ratio'] for x in nw])} (the most {worst['shape']}); deeper: "
+    floors = [x.get("floor_ratio", math.nan) for x in nw]
+    beside = (f"; the floor, both cores sharing perfectly the draws and the forward, then the "
+              f"backward: {_range(floors)}" if all(math.isfinite(v) for v in floors) else "")
+    out.append((f"{_range([x['ratio'] for x in nw])} (the most {worst['shape']}){beside}; deeper: "
                 f"{_range([x['deeper_ratio'] for x in nw])}",
                 _met(statistics.median(x["ratio"] for x in nw) <= engine.NEW_WEIGHTS_TARGET)))
     un = r["uncached"]
