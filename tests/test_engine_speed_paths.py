@@ -3,6 +3,7 @@ drawn into buffers, stacks filled in the background, and stacks too big to hold 
 
 import gc
 import math
+import threading
 import time
 import weakref
 
@@ -397,3 +398,80 @@ def test_a_large_workspace_serves_only_a_call_that_needs_most_of_it(monkeypatch)
     S.network(small)  # frees the big one before drawing anything
     assert not workspace._WORKSPACE
     workspace.clear_workspace()
+
+
+def _fill(config: Config) -> None:
+    """Wait for the filler thread of ``config``'s cached stack (a test's prefetch)."""
+    stack = weights._CACHE[(config.seed, config.width, "normal")]
+    if stack.filler is not None:
+        stack.filler.join(timeout=30)
+
+
+def test_prefetched_weights_are_the_drawn_ones_and_the_next_pass_draws_nothing():
+    S.clear_cache()
+    shown = sampled(depth=12, width=32, batch=4, activation="tanh", seed=3)
+    S.compute_sampled(shown)
+    nxt = shown.replace(seed=4)
+    assert weights.prefetch_weights(nxt)
+    _fill(nxt)
+    drawn = weights.cache_info()["layers_drawn"]
+    ahead = S.compute_sampled(nxt)
+    info = weights.cache_info()
+    assert info["layers_drawn"] == drawn and set(info["stacks"]) == {(3, 32, "normal"), (4, 32, "normal")}
+    S.clear_cache()
+    fresh = S.compute_sampled(nxt)
+    for name in ("log10_factor", "log10_weight_grad", "weight_gain", "log10_act_std"):
+        np.testing.assert_array_equal(getattr(ahead, name), getattr(fresh, name), err_msg=name)
+
+
+def test_a_prefetch_never_evicts_the_weights_on_show(monkeypatch):
+    S.clear_cache()
+    shown = sampled(depth=12, width=32, batch=4, activation="tanh", seed=3)
+    S.compute_sampled(shown)
+    S.compute_sampled(shown.replace(seed=9))  # an older stack: it may go
+    S.compute_sampled(shown)  # the one on show, used last
+    one = 12 * 32 * 32 * 8
+    # room for the shown stack and one more, not two more
+    monkeypatch.setattr(weights, "WEIGHT_CACHE_BYTES", 2 * one)
+    assert weights.prefetch_weights(shown.replace(seed=4))
+    _fill(shown.replace(seed=4))
+    assert set(weights.cache_info()["stacks"]) == {(3, 32, "normal"), (4, 32, "normal")}
+    assert list(weights._CACHE)[-1] == (3, 32, "normal")  # still the one used last
+    assert not weights.prefetch_weights(shown.replace(seed=5, depth=13))  # would evict it
+    assert set(weights.cache_info()["stacks"]) == {(3, 32, "normal"), (4, 32, "normal")}
+    # a deeper network of the shown draws takes its layers over: room for the new depth only
+    assert weights.prefetch_weights(shown.replace(depth=14))
+    _fill(shown.replace(depth=14))
+    assert weights.cache_info()["stacks"][(3, 32, "normal")] == 14
+
+
+def test_what_is_not_prefetched():
+    S.clear_cache()
+    base = sampled(depth=6, width=16, batch=2, seed=2)
+    assert not weights.prefetch_weights(base.replace(mode="expected"))
+    assert not weights.prefetch_weights(base.replace(tied=True))
+    assert not weights.prefetch_weights(base.replace(init="zeros"))
+    assert not weights.prefetch_weights(base.replace(width=4096, depth=2000))  # beyond the cache
+    assert weights.cache_info()["stacks"] == {}
+
+
+def test_a_prefetch_does_not_wait_for_a_stack_being_drawn(monkeypatch):
+    """Extending a stack still being drawn would wait for it: the prefetch starts nothing."""
+    S.clear_cache()
+    gate = threading.Event()
+    real = weights._Stack.fill
+
+    def held_fill(self):
+        gate.wait(10)
+        real(self)
+
+    monkeypatch.setattr(weights._Stack, "fill", held_fill)
+    config = sampled(depth=6, width=16, batch=2, seed=2)
+    assert weights.prefetch_weights(config)
+    try:
+        # (one that waited would take the layers over once the gate opens, and say True)
+        assert not weights.prefetch_weights(config.replace(depth=8))
+    finally:
+        gate.set()
+    _fill(config)
+    assert weights.cache_info()["stacks"] == {(2, 16, "normal"): 6}

@@ -111,6 +111,39 @@ async def test_first_frame_shows_chart_verdict_and_command():
         assert CONTROLS[-1].label in panel and CONTROLS[0].label not in panel
 
 
+@pytest.mark.parametrize("key, direction, expect", [
+    ("seed", "right", lambda c: (c.seed + 1, c.width, "normal")),
+    ("seed", "left", lambda c: (c.seed - 1, c.width, "normal")),
+    ("width", "right", lambda c: (c.seed, 2 * c.width, "normal")),
+])
+async def test_sampled_mode_draws_the_next_steps_weights_ahead(key, direction, expect):
+    """Once a sampled frame is drawn, the weights of the selected control's next step (the way
+    last pressed) are drawn in the background: the press that needs them draws nothing."""
+    from gradtui.engine import sampled, weights
+
+    sampled.clear_cache()
+    app = GradApp(config=Config(mode="sampled", depth=8, width=32, batch=8, seed=5))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, key)
+        await pilot.press(direction)
+        await settle(pilot)
+        shown = app.config
+        assert shown != Config(mode="sampled", depth=8, width=32, batch=8, seed=5)
+        for _ in range(100):  # once the frame is drawn, the next step's weights are on their way
+            await pilot.pause()
+            stacks = weights.cache_info()["stacks"]
+            if expect(shown) in stacks:
+                break
+        assert expect(shown) in stacks and (shown.seed, shown.width, "normal") in stacks
+        ahead = weights._CACHE[expect(shown)]
+        await pilot.press(direction)
+        await settle(pilot)
+        assert (app.config.seed, app.config.width, "normal") == expect(shown)
+        assert weights._CACHE[expect(shown)] is ahead  # the press used the stack drawn ahead
+    sampled.clear_cache()
+
+
 @pytest.mark.parametrize("key", CONTROL_KEYS)
 async def test_every_control_changes_config_and_chart(key):
     # xavier_normal → xavier_uniform draws differently but has the same σ_w²; width changes the

@@ -7,6 +7,8 @@ whatever the depth), scaled by √σ_w²·weight_scale at use (the matmul output
 never is). The base stack of a (seed, width, family) is cached (at most two stacks, at most 512 MiB
 together, and only while stack + activations stay within 1 GiB); otherwise each layer's weights are
 redrawn from its own generator, so cached and regenerated networks give bit-identical results.
+A caller that expects a network next can have its stack drawn ahead in the background
+(:func:`prefetch_weights`: the TUI, for the next step of the control being stepped).
 """
 
 from __future__ import annotations
@@ -346,6 +348,39 @@ def _held_stack(seed: int, width: int, family: str, depth: int, allowed: int) ->
     return stack
 
 
+def prefetch_weights(config: Config) -> bool:
+    """Start drawing ``config``'s base stack in the background, for a caller that expects to
+    compute it next (the TUI: the next step of the control being stepped), if the cache can hold
+    it beside the stack used last, which it never evicts. Returns True when the stack is cached
+    now (drawn, or being drawn by its filler thread); False when nothing was started: not a held
+    network (sampled mode, normal, uniform or orthogonal, not tied), too big to hold beside the
+    last stack, or a shallower stack of the same draws still being drawn (taking it over would
+    wait for it). It never waits, and draws nothing itself."""
+    c = config
+    family = INITS[c.init].family
+    if c.mode != "sampled" or family == "zeros" or c.tied:
+        return False
+    key = (c.seed, c.width, family)
+    need = c.depth * c.width * c.width * 8
+    allowed = min(WEIGHT_CACHE_BYTES, TOTAL_BYTES - workspace_bytes(c))
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit.error is None and hit.depth >= c.depth:
+            return True  # left where it is in the LRU order: the stack used last stays last
+        if hit is not None and hit.filled < hit.depth:
+            return False
+        # the stack used last: kept beside the new one (unless the new one extends it)
+        last_key = next(reversed(_CACHE), None)
+        beside = _CACHE[last_key].nbytes if last_key not in (None, key) else 0
+        if need + beside > allowed:
+            return False
+    stack = _held_stack(c.seed, c.width, family, c.depth, allowed)
+    with _CACHE_LOCK:
+        if last_key not in (None, key) and last_key in _CACHE:
+            _CACHE.move_to_end(last_key)  # still the one used last
+    return stack is not None
+
+
 def clear_weights() -> None:
     """Drop the cached weights, inputs, readouts and biases, and a held stream buffer."""
     with _CACHE_LOCK:
@@ -518,6 +553,6 @@ def network(config: Config, hold_weights: bool | None = None) -> Network:
 __all__ = [
     "MAX_STACKS", "Network", "STREAM_HOLD_SECONDS", "TOTAL_BYTES", "WEIGHT_CACHE_BYTES",
     "cache_info", "clear_weights", "draw_part", "held_stream_bytes", "hold_stream_buffer",
-    "layer_base_weight", "layer_parts", "network", "release_held_buffers", "release_stream_buffer",
-    "scaled_biases", "scaled_inputs", "stream_key", "take_stream_buffer",
+    "layer_base_weight", "layer_parts", "network", "prefetch_weights", "release_held_buffers",
+    "release_stream_buffer", "scaled_biases", "scaled_inputs", "stream_key", "take_stream_buffer",
 ]

@@ -343,6 +343,8 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         self._update_chart_title()
         if self.result.config == self.config and self._inline(self.config):
             self.call_after_refresh(self._look_ahead, self.config)  # the next step's chart, ready
+        elif self.result.config == self.config and c.mode == "sampled" and not self.provisional:
+            self.call_after_refresh(self._draw_weights_ahead, self.config)  # its weights, drawn
         if not self._warming and not self.provisional:  # not beside a slow start's exact answer
             self._warming = True
             self.call_after_refresh(

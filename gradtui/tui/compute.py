@@ -220,6 +220,25 @@ class ComputeChart:
                                keep=self._remember)
         self.call_later(self._look_ahead, config, directions[1:])
 
+    def _draw_weights_ahead(self, config: Config) -> None:
+        """Once the exact frame of a sampled ``config`` is drawn: start drawing the weights of the
+        selected control's next step (the way last pressed) in the background, so that a press
+        which needs new weights (seed, width, init, a deeper network) finds them drawn instead
+        of drawing depth·width² normals first. The engine starts nothing that would not fit in
+        its weight cache beside the weights on show; a newer config or another screen ends it."""
+        from .controls import CONTROLS
+
+        if config != self.config or config.mode != "sampled" or len(self.screen_stack) > 1:
+            return
+        try:
+            step = CONTROLS[self.selected].step(config, getattr(self, "_last_direction", 1))
+        except ValueError:
+            return
+        if step != config and step.mode == "sampled":
+            from gradtui.engine.weights import prefetch_weights
+
+            prefetch_weights(step)
+
     def _prepare_ahead(self, config: Config, outcome: Outcome) -> None:
         """A look-ahead step computed in a thread: its chart, drawn into the chart's cache while
         ``config`` is still the one shown."""
