@@ -113,6 +113,10 @@ def measure(python: str, quick: bool) -> dict:
               f"{row['settled']:7.1f} ms, engine {row['engine']:7.1f} ms, {row['presses']} presses")
     r["breakdown"] = tui.breakdown(python, quick)
     tui.print_breakdown(r["breakdown"])
+    r["seed_presses"] = tui.seed_presses(python, quick)
+    for row in r["seed_presses"]:
+        print(f"  seed press {str(row['shape']):<18} drawn ahead {row['ahead_ms']:7.1f} ms, "
+              f"not {row['not_ms']:7.1f} ms")
     r["cold"] = tui.cold_starts([python], 3 if quick else 9, bare=True)
     for label, c in r["cold"].items():
         print(f"  cold start {label[-40:]:<42} first frame {c['first']:.3f} s, chart {c['chart']:.3f} s")
@@ -173,6 +177,13 @@ def measured(r: dict) -> list[tuple[str, str]]:
     floors = [x.get("floor_ratio", math.nan) for x in nw]
     beside = (f"; the floor, both cores sharing perfectly the draws and the forward, then the "
               f"backward: {_range(floors)}" if all(math.isfinite(v) for v in floors) else "")
+    seeds = r.get("seed_presses", [])
+    if seeds:
+        beside += ("; in the app, the seed selected, → presses 0.6 s apart, press → exact frame at "
+                   + " / ".join(str(x["shape"]) for x in seeds) + ": "
+                   + " / ".join(f"{x['ahead_ms']:.0f}" for x in seeds)
+                   + " ms with the next seed's weights drawn ahead while the frame is read, "
+                   + " / ".join(f"{x['not_ms']:.0f}" for x in seeds) + " ms without")
     out.append((f"{_range([x['ratio'] for x in nw])} (the most {worst['shape']}){beside}; deeper: "
                 f"{_range([x['deeper_ratio'] for x in nw])}",
                 _met(statistics.median(x["ratio"] for x in nw) <= engine.NEW_WEIGHTS_TARGET)))

@@ -211,6 +211,56 @@ async def press_breakdown(config, presses: int) -> dict:
             "widgets": widgets, "widgets_total": total}
 
 
+#: shapes of the seed-press row (depth, width, batch), and the pause between presses (a lecturer
+#: reading the bars), seconds
+SEED_SHAPES = ((200, 256, 64), (1000, 128, 16), (50, 512, 32))
+SEED_PAUSE_S = 0.6
+
+
+async def seed_press_latency(config, presses: int, ahead: bool) -> list[float]:
+    """Sampled mode, the seed selected: ms from a → press to its exact frame, a pause between
+    presses; ``ahead=False`` with the app's drawing of the next step's weights turned off."""
+    from textual import events
+
+    from gradtui.engine import sampled
+    from gradtui.tui.app import GradApp
+    from gradtui.tui.controls import CONTROL_KEYS
+
+    sampled.clear_cache()
+    app = GradApp(config=config)
+    if not ahead:
+        app._draw_weights_ahead = lambda *args: None  # type: ignore[method-assign]
+    latencies = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not app.settled:
+            await asyncio.sleep(POLL_S)
+        delta = CONTROL_KEYS.index("seed") - app.selected
+        await pilot.press(*(["down"] * delta if delta > 0 else ["up"] * -delta))
+        for _ in range(presses):
+            await asyncio.sleep(SEED_PAUSE_S)
+            target = app.config
+            start = time.perf_counter()
+            app.post_message(events.Key("right", None))
+            while app.config == target or not app.settled:
+                await asyncio.sleep(POLL_S)
+            latencies.append((time.perf_counter() - start) * 1e3)
+    return latencies
+
+
+def seed_presses(python: str = sys.executable, quick: bool = False) -> list[dict]:
+    """The seed-press row for each of :data:`SEED_SHAPES`: the median press → exact frame with
+    the next seed's weights drawn ahead and without, runs interleaved (each a fresh process)."""
+    rows = []
+    for depth, width, batch in SEED_SHAPES:
+        runs: dict[bool, list[float]] = {True: [], False: []}
+        for i in range(2 if quick else 4):
+            for ahead in ((True, False) if i % 2 == 0 else (False, True)):
+                runs[ahead] += measure(python, f"seed {depth} {width} {batch} {int(ahead)}", quick)
+        rows.append({"shape": (depth, width, batch), "ahead_ms": statistics.median(runs[True]),
+                     "not_ms": statistics.median(runs[False])})
+    return rows
+
+
 def print_breakdown(b: dict) -> None:
     print(f"\nwhere a press goes (weight stepped, look-ahead off; mean of {b['presses']} presses, "
           f"press -> frame median {b['first']:.1f} ms)")
@@ -228,6 +278,11 @@ def worker(label: str, quick: bool) -> None:
 
     if label == "breakdown":
         print(json.dumps(asyncio.run(press_breakdown(Config(depth=16), 5 if quick else 21))))
+        return
+    if label.startswith("seed "):
+        depth, width, batch, ahead = (int(v) for v in label.split()[1:])
+        config = Config(mode="sampled", depth=depth, width=width, batch=batch, activation="tanh")
+        print(json.dumps(asyncio.run(seed_press_latency(config, 3 if quick else 6, bool(ahead)))))
         return
     _, kw, presses, _, _ = next(row for row in ROWS if row[0] == label)
     if label.endswith("unforeseen"):
@@ -312,6 +367,10 @@ def main() -> None:
             print(f"{label:<24}{python[-33:]:<34}{r['presses']:>8}{r['first']:>8.1f}{r['worst']:>8.1f}"
                   f"{r['settled']:>9.1f}{r['engine']:>8.1f}  {verdict}")
     print_breakdown(breakdown(quick=quick))
+    print(f"\nsampled, seed selected: → press -> exact frame, {SEED_PAUSE_S:g} s between presses, "
+          f"median ms, the next seed's weights drawn ahead / not ({pythons[0][-33:]})")
+    for r in seed_presses(pythons[0], quick):
+        print(f"  {str(r['shape']):<18}{r['ahead_ms']:8.1f} / {r['not_ms']:8.1f} ms")
 
     runs = 3 if quick else 9
     cold = cold_starts(pythons, runs, bare=True)
