@@ -340,6 +340,7 @@ def cold_starts(pythons: list[str], runs: int, bare: bool = False) -> dict[str, 
     cold = interleaved_commands(commands, runs)
     return {p: {"runs": runs, "first": statistics.median(r[0] for r in cold[p]),
                 "chart": statistics.median(r[1] for r in cold[p]),
+                "keys": statistics.median(r[2] for r in cold[p]),
                 "fastest": min(r[1] for r in cold[p])} for p in commands}
 
 
@@ -378,7 +379,8 @@ def main() -> None:
           f"app importing NumPy and plotext")
     for python in cold:
         c = cold[python]
-        print(f"  {python[-40:]:<42} first frame {c['first']:.3f} s, chart drawn {c['chart']:.3f} s  "
+        print(f"  {python[-40:]:<42} first frame {c['first']:.3f} s, chart drawn {c['chart']:.3f} s, "
+              f"footer keys {c['keys']:.3f} s  "
               f"{'ok' if c['chart'] <= COLD_TARGET_S else 'MISSED'} (<= {COLD_TARGET_S} s with the chart)")
     print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
