@@ -610,3 +610,25 @@ def test_every_binding_has_an_id_and_a_description():
         if owner is not HelpScreen:  # every key of the app and of a view has its line in the help
             assert all(b.tooltip for b in owner.BINDINGS), owner.__name__
     assert len(ids) == len(set(ids))
+
+
+async def test_drawing_weights_ahead_that_fails_leaves_the_app_running(monkeypatch):
+    """The weights drawn ahead are an optimisation: if the engine cannot start them (here: no
+    thread), the app goes on, and the press computes its network as before."""
+    from gradtui.engine import sampled, weights
+
+    def no_thread(config):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(weights, "prefetch_weights", no_thread)
+    sampled.clear_cache()
+    app = GradApp(config=Config(mode="sampled", depth=8, width=32, batch=8, seed=5))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, "seed")
+        await pilot.press("right")
+        await settle(pilot)
+        await pilot.press("right")
+        await settle(pilot)
+        assert app.config.seed == 7 and app.result.config == app.config
+    sampled.clear_cache()

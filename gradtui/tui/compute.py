@@ -237,7 +237,10 @@ class ComputeChart:
         if step != config and step.mode == "sampled":
             from gradtui.engine.weights import prefetch_weights
 
-            prefetch_weights(step)
+            try:
+                prefetch_weights(step)
+            except Exception:  # noqa: BLE001  (e.g. no thread could start: an optimisation only)
+                pass
 
     def _prepare_ahead(self, config: Config, outcome: Outcome) -> None:
         """A look-ahead step computed in a thread: its chart, drawn into the chart's cache while
