@@ -188,8 +188,6 @@ class ComputeChart:
         first) and draw its chart into the chart's cache, so a held arrow key finds its next
         setting ready. Only settings computed inline (expected and chain mode, tables built);
         nothing is shown, and a newer config or another screen ends it."""
-        from .controls import CONTROLS
-
         if config != self.config or len(self.screen_stack) > 1 or self.result is None:
             return
         if directions is None:
@@ -197,11 +195,7 @@ class ComputeChart:
             directions = (last, -last)
         if not directions:
             return
-        control = CONTROLS[self.selected]
-        try:
-            step = control.step(config, directions[0]) if control.key != "mode" else config
-        except ValueError:
-            step = config
+        step = self._next_step(config, directions[0])
         if step != config and self._inline(step):
             result = self.runner.cache.get(step)
             if result is None:
@@ -220,20 +214,28 @@ class ComputeChart:
                                keep=self._remember)
         self.call_later(self._look_ahead, config, directions[1:])
 
+    def _next_step(self, config: Config, direction: int) -> Config:
+        """The selected control's next step from ``config`` (``config`` itself where the control
+        refuses it, and for the mode switch, which looks ahead at nothing)."""
+        from .controls import CONTROLS
+
+        control = CONTROLS[self.selected]
+        if control.key == "mode":
+            return config
+        try:
+            return control.step(config, direction)
+        except ValueError:
+            return config
+
     def _draw_weights_ahead(self, config: Config) -> None:
         """Once the exact frame of a sampled ``config`` is drawn: start drawing the weights of the
         selected control's next step (the way last pressed) in the background, so that a press
         which needs new weights (seed, width, init, a deeper network) finds them drawn instead
         of drawing depth·width² normals first. The engine starts nothing that would not fit in
         its weight cache beside the weights on show; a newer config or another screen ends it."""
-        from .controls import CONTROLS
-
         if config != self.config or config.mode != "sampled" or len(self.screen_stack) > 1:
             return
-        try:
-            step = CONTROLS[self.selected].step(config, getattr(self, "_last_direction", 1))
-        except ValueError:
-            return
+        step = self._next_step(config, getattr(self, "_last_direction", 1))
         if step != config and step.mode == "sampled":
             from gradtui.engine.weights import prefetch_weights
 
