@@ -267,6 +267,33 @@ BAD = [
 ]
 
 
+def test_a_memory_refusal_names_settings_that_pass_the_compute_budget_too(capsys):
+    """At depth 2000, batch 5 the largest width that fits in memory would take minutes: the one
+    line says so and names a depth and a width that pass both checks (each tried here), instead
+    of a width the next run refuses for time. Where that width is within the budget, nothing is
+    added."""
+    base = ["--mode", "sampled", "--depth", "2000", "--batch", "5"]
+    assert main(base + ["--width", "4096", "--print"]) == 2
+    line = capsys.readouterr().err.strip()
+    found = re.search(r"largest affordable width here is (\d+), which would take about .+ to "
+                      r"compute \(budget 10 s\): depth ≤ (\d+) or width ≤ (\d+) fits$", line)
+    assert found, line
+    width, depth, both = map(int, found.groups())
+    assert 2 <= both < width < 4096 and 1 <= depth < 2000
+    with pytest.raises(UsageError, match=f"{width} at depth 2000 .* to compute"):
+        parse_args(base + ["--width", str(width)])
+    assert parse_args(base + ["--width", str(both)])[0].width == both
+    with pytest.raises(UsageError, match="to compute"):
+        parse_args(base + ["--width", str(both + 1)])
+    shallower = ["--mode", "sampled", "--depth", str(depth), "--batch", "5", "--width", str(width)]
+    assert parse_args(shallower)[0].depth == depth
+    # batch 1024: the affordable width (32) is quick, so the line ends at it
+    assert main(["--mode", "sampled", "--depth", "2000", "--batch", "1024", "--width", "4096"]) == 2
+    line = capsys.readouterr().err.strip()
+    assert line.endswith("the largest affordable width here is 32"), line
+    assert parse_args(["--mode", "sampled", "--depth", "2000", "--batch", "1024", "--width", "32"])
+
+
 #: a sample of the table through the real program (the whole table runs in-process below)
 _SAMPLE = [["--activation", "rlu"], ["--weight-scale", "abc"], ["--depth", "0"], ["--print", "--json"],
            ["--frobnicate"], ["16"], ["--depth"], ["--mode", "sampled", "--depth", "5000"],

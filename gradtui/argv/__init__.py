@@ -20,7 +20,8 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Sequence
 
 from gradtui.engine.config import (
-    LIMITS, MODES, Config, ConfigError, canonical_name, check_budget, closest, float_text,
+    LIMITS, MODES, Config, ConfigError, affordable_width_cost, canonical_name, check_budget, closest,
+    float_text,
 )
 from gradtui.engine.presets import PRESET_ORDER, PRESETS
 
@@ -382,10 +383,14 @@ def _parse(argv: list[str]) -> tuple[Config, Options]:
         values["bias_std"] = None  # no bias asked for: the init's own (torch-linear's U(±1/√N))
     for field, text in given.items():
         check_number_text(field, text, values["mode"], typed)
+    spectrum = options.spectrum and options.output == "json"
     try:
         config = Config(**values)
-        check_budget(config, spectrum=options.spectrum and options.output == "json")
+        check_budget(config, spectrum=spectrum)
     except ConfigError as error:
+        if error.kind == "memory":  # the width it names must pass the compute budget too
+            error = ConfigError(error.field, error.reason
+                                + affordable_width_cost(values, spectrum=spectrum), error.kind)
         raise _config_error(error, values["mode"], typed) from None
     for flag, on in (("--theory", options.theory), ("--spectrum", options.spectrum)):
         if on and config.mode == "chain":

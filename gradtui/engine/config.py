@@ -397,6 +397,35 @@ def budget_refusal(config: Config, *, spectrum: bool = False,
     )
 
 
+def affordable_width_cost(values: dict[str, Any], *, spectrum: bool = False,
+                          budget: float | None = None) -> str:
+    """What a memory refusal adds for a caller that also applies the compute budget (the CLI):
+    ``", which would take about 14 min to compute (budget 10 s): depth ≤ 23 or width ≤ 396 fits"``
+    when the largest affordable width the refusal names is itself over the budget, so the one
+    line names a setting that passes both checks; "" when that width is within it (or there is
+    none). ``values``: the refused Config's arguments."""
+    from .cost import COMPUTE_BUDGET, duration_text
+
+    budget = COMPUTE_BUDGET if budget is None else budget
+    try:
+        refused = Config(**{**values, "width": MIN_WIDTH})
+    except ConfigError:
+        return ""
+    width = max_affordable_width(refused.depth, refused.batch, refused.tied,
+                                 activation_arrays(refused.activation, refused.norm), refused.norm)
+    if width < MIN_WIDTH:
+        return ""
+    at = refused.replace(width=width)
+    seconds = compute_seconds(at, spectrum=spectrum)
+    if seconds <= budget:
+        return ""
+    fits = fitting_text(lambda d, w: compute_seconds(at, spectrum=spectrum, depth=d, width=w),
+                        at.depth, width, budget)
+    what = " with the Jacobian spectrum" if spectrum else ""
+    return (f", which would take {duration_text(seconds)} to compute{what} (budget "
+            f"{float_text(budget)} s): {fits}")
+
+
 def check_budget(config: Config, *, spectrum: bool = False) -> None:
     """Raise :func:`budget_refusal`'s error, if any."""
     error = budget_refusal(config, spectrum=spectrum)
