@@ -166,10 +166,23 @@ async def _main_screen_question(monkeypatch):
         status = app.query_one("#status").render().plain
         assert "this will take about" in status and "enter to run" in status
         assert app.computes_started == started and app.result.config == small  # held
+        # the chart's border says it waits (nothing is computing), not "computing…"
+        from gradtui.tui.widgets import ChartView
+
+        assert app.query_one(ChartView).border_subtitle == "over budget: enter runs it"
+        said = []
+        running = budget.running
+        monkeypatch.setattr(budget, "running", lambda *a: said.append(running(*a)) or said[-1])
         await pilot.press("enter")  # answers the question instead of opening the presets
         await settle(pilot)
         assert not isinstance(app.screen, PresetsScreen)
         assert app.computes_started == started + 1 and app.result.config == big
+        # once answered, the question gives way to "computing", then to the time it took
+        assert said[0].startswith("computing, estimated about"), said
+        status = app.query_one("#status").render().plain
+        assert re.search(r"took \d+\.\d s to compute \(estimated about .+\)", status), status
+        assert "enter to run" not in status
+        assert "over budget" not in app.query_one(ChartView).border_subtitle
         # a held request is cancelled by any other change; enter is then the presets key again
         app.change_config(big.replace(depth=150))
         await pilot.pause(0.1)

@@ -17,8 +17,10 @@ from textual.reactive import var
 from textual.widgets import Footer
 
 from gradtui.engine import MODES, PRESET_ORDER, PRESETS, Config, Result
+from gradtui.engine.cost import duration_text
 
 from .bindings import MAIN_BINDINGS
+from .budget import confirmed_estimate
 from .commands import GradCommands
 from .compare_view import CompareActions
 from .compute import ComputeChart, Outcome, has_weight_grads
@@ -327,10 +329,13 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
 
         self.result, self.overlay = outcome.result, outcome.overlay
         c = self.result.config
-        if c.mode == "sampled" and outcome.seconds > SLOW_SECONDS and not self._message_is_error:
+        estimate = confirmed_estimate(self, c) if c == self.config else None
+        if (c.mode == "sampled" and (outcome.seconds > SLOW_SECONDS or estimate is not None)
+                and not self._message_is_error):
+            told = "" if estimate is None else f" (estimated {duration_text(estimate)})"
             self._say(
                 f"this network (depth {c.depth}, width {c.width}, batch {c.batch}) took "
-                f"{outcome.seconds:.1f} s to compute: lower depth or width for instant changes"
+                f"{outcome.seconds:.1f} s to compute{told}: lower depth or width for instant changes"
             )
         self.query_one(ChartView).show(self.result, self.overlay)
         self.query_one(Inspector).show(self.result)

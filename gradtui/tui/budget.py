@@ -18,9 +18,22 @@ from gradtui.engine.cost import COMPUTE_BUDGET, duration_text
 
 
 @dataclass
+class _Held:
+    """A request held for ``enter``: what it is, how to run it, its estimate and where to say so."""
+
+    key: Any
+    retry: Callable[[], None]
+    seconds: float
+    say: Callable[[str], None]
+    ascii: bool
+
+
+@dataclass
 class _Gate:
-    pending: tuple[Any, Callable[[], None]] | None = None
+    pending: _Held | None = None
     approved: Any = None
+    #: the estimate of the approved request (what its result is told against)
+    approved_seconds: float = 0.0
 
 
 def _gate(host: Any) -> _Gate:
@@ -36,6 +49,12 @@ def question(seconds: float, ascii: bool = False) -> str:
     return f"this will take {duration_text(seconds)} {dash} enter to run, any other change cancels"
 
 
+def running(seconds: float, ascii: bool = False) -> str:
+    """What replaces the question once ``enter`` has answered it."""
+    dash = "-" if ascii else "—"
+    return f"computing, estimated {duration_text(seconds)} {dash} any change cancels"
+
+
 def ask_first(host: Any, key: Any, seconds: float, retry: Callable[[], None],
               say: Callable[[str], None], ascii: bool = False, again_confirms: bool = False) -> bool:
     """True when the computation of ``key`` must wait: it is estimated over the budget and not yet
@@ -44,12 +63,13 @@ def ask_first(host: Any, key: Any, seconds: float, retry: Callable[[], None],
     ``again_confirms``: asking again for the very request that is held is the confirmation (the
     training screen, whose ``enter`` is "run" already)."""
     gate = _gate(host)
-    held = gate.pending is not None and gate.pending[0] == key
+    held = gate.pending is not None and gate.pending.key == key
     if seconds <= COMPUTE_BUDGET or gate.approved == key or (again_confirms and held):
         gate.pending = None
-        gate.approved = key if seconds > COMPUTE_BUDGET else gate.approved
+        if seconds > COMPUTE_BUDGET:
+            gate.approved, gate.approved_seconds = key, seconds
         return False
-    gate.pending = (key, retry)
+    gate.pending = _Held(key, retry, seconds, say, ascii)
     say(question(seconds, ascii))
     return True
 
@@ -59,14 +79,21 @@ def pending(host: Any) -> bool:
     return _gate(host).pending is not None
 
 
+def confirmed_estimate(host: Any, key: Any) -> float | None:
+    """The estimate ``key`` was run against after ``enter`` (None: it was within the budget)."""
+    gate = _gate(host)
+    return gate.approved_seconds if gate.approved is not None and gate.approved == key else None
+
+
 def confirm(host: Any) -> bool:
-    """Run the held request (``enter``); False when nothing was held."""
+    """Run the held request (``enter``), saying that it runs; False when nothing was held."""
     gate = _gate(host)
     if gate.pending is None:
         return False
-    key, retry = gate.pending
-    gate.pending, gate.approved = None, key
-    retry()
+    held = gate.pending
+    gate.pending, gate.approved, gate.approved_seconds = None, held.key, held.seconds
+    held.say(running(held.seconds, held.ascii))
+    held.retry()
     return True
 
 

@@ -127,6 +127,7 @@ class ComputeChart:
             cached = None
         seconds = 0.0 if cached is not None else compute_seconds(config)
         if ask_first(self, config, seconds, self._request, self._say, self.ascii):
+            self._update_chart_title()  # "over budget: enter runs it"
             return  # over the compute budget: held until enter (gradtui.tui.budget)
         if cached is not None and (config.mode == "expected" or overlay is not None):
             outcome = Outcome(job, cached, overlay)

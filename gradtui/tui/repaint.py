@@ -16,6 +16,7 @@ from rich.text import Text
 
 from gradtui.argv import command_line
 
+from .budget import pending
 from .status import chart_subtitle, chart_title, provisional_note, status_text
 from .widgets import ChartView, TextLine, Verdict, set_border
 
@@ -76,7 +77,8 @@ class Repaint:
         if self.provisional and self.result is not None:
             note = provisional_note(self.glyphs)
         set_border(chart, title=chart_title(self.config), subtitle=chart_subtitle(
-            self.view, self.clip, self.pinned is not None, self.computing, self.glyphs, note
+            self.view, self.clip, self.pinned is not None, self.computing, self.glyphs, note,
+            held=self.computing and pending(self),
         ))
         chart.set_class(self.computing, "-stale")
         self.query_one(Verdict).set_class(self.computing, "-stale")

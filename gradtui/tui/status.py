@@ -34,9 +34,12 @@ def chart_title(config: Config) -> str:
 
 
 def chart_subtitle(view: str, clip: float | None, pinned: bool, computing: bool, g: Glyphs,
-                   provisional: str | None = None) -> str:
+                   provisional: str | None = None, held: bool = False) -> str:
+    """``held``: the new setting waits for ``enter`` (over the compute budget): nothing runs yet."""
     if provisional is not None:
         return provisional
+    if held:
+        return "over budget: enter runs it"
     if computing:
         return "computing" + g.ellipsis
     notes = ["pinned shown (p unpins)"] if pinned else []
