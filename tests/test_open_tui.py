@@ -21,7 +21,7 @@ async def test_bars_inspector_verdict_and_keys():
         await pilot.pause()
         text = screen_text(app)
         assert "step 35 (8/8)" in text and "Sequential, 25 modules" in text
-        assert "module 1/25" in text and "Linear" in text and "grad_norm" in text  # the inspector
+        assert "module 1/25" in text and "Linear" in text and "‖grad‖" in text  # the inspector
         assert "VANISHING — layer 1 (0, Linear) gets 4.3e-8" in text
         assert "findings: layers 1–21: gradient vanishing" in text
         assert "░ vanishing" in text
@@ -58,6 +58,17 @@ def edited(tmp_path: Path, module: int, key: str, value: str) -> Path:
     p = tmp_path / "edited.jsonl"
     p.write_text(json.dumps(header) + "\n" + "".join(lines[1:]))
     return p
+
+
+async def test_ascii_inspector_labels_are_ascii():
+    """--ascii: the module inspector's norms read |grad| and |dW| (no ‖ or ∇), as the rest of the
+    screen keeps to ASCII."""
+    app = RecordedApp(read_probe(EXAMPLE), ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = app.query_one("#inspector").render().plain
+        assert "|grad|" in text and "|dW|" in text and "act std" in text
+        assert text.isascii(), text
 
 
 async def test_names_are_text_never_markup(tmp_path):

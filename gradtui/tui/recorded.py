@@ -39,9 +39,10 @@ def _num(x: float | None) -> str:
 class RecordedInspector(Widget):
     """The module under the cursor: name and kind (as text, never markup) and its numbers."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, ascii: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self.row: dict | None = None
+        self.ascii = ascii
 
     def show(self, row: dict | None, count: int) -> None:
         self.row = row
@@ -57,7 +58,9 @@ class RecordedInspector(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(r["name"] or "(root)", style="bold")
         text.append(f"\n{r['kind']}" + (f" (call {r['call']})" if r["call"] > 1 else ""))
-        text.append(f"\ngrad      {grad}\ngrad_norm {_num(r['grad_norm'])}\nweight ∇  {_num(r['weight_grad'])}"
+        # grad: ÷ the last module's, as the bars; then the absolute norms of the recorded tensors
+        norm, weight = ("|grad|   ", "|dW|     ") if self.ascii else ("‖grad‖   ", "‖∇W‖     ")
+        text.append(f"\ngrad      {grad}\n{norm} {_num(r['grad_norm'])}\n{weight} {_num(r['weight_grad'])}"
                     f"\nact std   {_num(r['act_std'])}")
         dead = "—" if r["dead_frac"] is None else f"{100 * r['dead_frac']:.0f} %"
         text.append(f"\ndead      {dead}")
@@ -109,7 +112,7 @@ class RecordedApp(MainScreen, App[None]):
             with Horizontal(id="body"):
                 with Vertical(id="side"):
                     yield TextLine("", id="run")
-                    yield RecordedInspector(id="inspector")
+                    yield RecordedInspector(ascii=self.ascii, id="inspector")
                 yield ChartView(ascii=self.ascii, color=not self.no_color, id="chart")
             yield Verdict(ascii=self.ascii, id="verdict")
             yield TextLine("", id="findings")
