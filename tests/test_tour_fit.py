@@ -137,3 +137,27 @@ def test_snapshot_tour_long_step_80x24(snap_compare):
     keys = ("space",) * 10
     app = GradApp(tour=load_tour())
     assert snap_compare(app, run_before=press_then_settle(*keys), terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("ascii", [False, True])
+async def test_the_progress_dots_are_whole_at_80x24_and_120x40(ascii):
+    """One dot a step, the current one marked, never cut short by the border (at 80×24 "tour 1/16"
+    and 16 dots are wider than the panel's title: Textual cut them with "…", hiding the current
+    dot from step 15 on; now "tour" gives way). At 120×40 "tour" stays; --ascii stays ASCII."""
+    steps = load_tour()
+    assert len(steps) == 16
+    on, off = ("#", ".") if ascii else ("●", "·")
+    for size, prefix in (((80, 24), ""), ((120, 40), "tour ")):
+        app = GradApp(tour=steps, ascii=ascii)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            for index in (0, 15):
+                while app.screen.index != index:
+                    await pilot.press("space")
+                    await settle(pilot)
+                panel, _ = _panel(app)
+                dots = "".join(on if i == index else off for i in range(16))
+                assert panel.border_title == f"{prefix}{index + 1}/16 {dots}", (size, panel.border_title)
+                top = screen_text(app).splitlines()[0]
+                assert f"{index + 1}/16 {dots} " in top and "…" not in top, top
+                assert top.isascii() or not ascii, top

@@ -21,6 +21,7 @@ from textual.widgets import Static
 from gradtui.engine import Config
 from gradtui.render.glyphs import glyphs
 from gradtui.tour import TourStep
+from gradtui.tui.widgets import set_border
 
 #: a decade guess stays within 1e-400 … 1e+400
 MAX_DECADE = 400
@@ -167,6 +168,25 @@ class TourScreen(ModalScreen[None]):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._update_subtitle)
+        self.call_after_refresh(self._update_title)
+
+    def _update_title(self) -> None:
+        """``tour 3/16 ··●·…`` with a dot per step (16 at most), whole or not at all: where the
+        panel is too narrow for them beside "tour", the dots stay and "tour" goes; narrower
+        still, only ``tour 3/16`` (never a row of dots cut short, which could hide the current one)."""
+        panel = self.query_one("#tour-panel")
+        n, at = len(self.steps), f"{self.index + 1}/{len(self.steps)}"
+        title = f"tour {at}"
+        if n <= 16:
+            on, off = ("#", ".") if self.ascii else ("●", "·")
+            dots = "".join(on if i == self.index else off for i in range(n))
+            # the border takes "╭─ " and " ─╮" around the title; before layout, assume room
+            room = panel.outer_size.width - 6 if panel.outer_size.width else len(title) + 1 + n
+            if len(title) + 1 + n <= room:
+                title = f"{title} {dots}"
+            elif len(at) + 1 + n <= room:
+                title = f"{at} {dots}"
+        set_border(panel, title=title)
 
     @property
     def export_tag(self) -> str:
@@ -190,13 +210,7 @@ class TourScreen(ModalScreen[None]):
     def _show(self) -> None:
         g = self.glyphs
         step, n = self.step, len(self.steps)
-        panel = self.query_one("#tour-panel")
-        dots = ("#", ".") if self.ascii else ("●", "·")
-        panel.border_title = f"tour {self.index + 1}/{n}"
-        if n <= 16:
-            panel.border_title += " " + "".join(
-                dots[0] if i == self.index else dots[1] for i in range(n)
-            )
+        self._update_title()
         asking = step.is_question and not self.answered
         title = clip(self._text(step.title), PANEL_TITLE, g.ellipsis)
         self.query_one("#tour-title", Static).update(Text(title))
