@@ -71,6 +71,35 @@ async def test_ascii_inspector_labels_are_ascii():
         assert text.isascii(), text
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_ascii_screens_are_ascii_in_every_view(size, tmp_path):
+    """--ascii --open: every row of every view is ASCII, as on the main screen: the chart's titles
+    and key hints, the verdict and findings (they say "—", "×", "1–21" and ‖Δθ‖ in Unicode), the
+    footer's arrow keys, the inspector, the shares screen (its scrollbar too), and a module name
+    that is not ASCII. The Unicode screen keeps its glyphs."""
+    path = edited(tmp_path, 0, "name", "encodeur·é")
+    app = RecordedApp(read_probe(path), ascii=True)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        seen = []
+        for keys in ((), ("v",), ("v",), ("v", "m"), ("m", "left", "right_square_bracket"), ("k",),
+                     ("d",), ("down", "down", "down", "end"), ("escape", "question_mark")):
+            for key in keys:
+                await pilot.press(key)
+            await pilot.pause()
+            text = screen_text(app)
+            bad = [line for line in text.splitlines() if not line.isascii()]
+            assert not bad, (keys, bad)
+            seen.append(text)
+        assert "< step" in seen[0] and "encodeur" in seen[0] and "layers 1-21" in seen[0]
+        assert "|dL/dweight| per module" in seen[1] + seen[2]
+    app = RecordedApp(read_probe(path))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "←→ step" in text and "layers 1–21" in text and "encodeur·é" in text
+
+
 async def test_names_are_text_never_markup(tmp_path):
     app = RecordedApp(read_probe(edited(tmp_path, 0, "name", "[bold red]enc[/]")))
     async with app.run_test(size=SIZE) as pilot:

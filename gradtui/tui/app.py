@@ -116,14 +116,6 @@ class GradApp(ViewActions, CompareActions, Repaint, ComputeChart, MainScreen, Co
         k = self.glyphs.keys
         return f"{k['up']}{k['down']} choose  {k['left']}{k['right']} change"
 
-    def get_key_display(self, binding: Binding) -> str:
-        if self.ascii:
-            names = {"↑": "up", "↓": "down", "←": "left", "→": "right"}
-            name = names.get(binding.key_display or "")
-            if name is not None:
-                return self.glyphs.keys[name]
-        return super().get_key_display(binding)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # keys of the main screen do nothing under another screen, but q quits, and ? opens the help
         # from the views (not over the help itself or the presets picker, which close first);

@@ -21,6 +21,7 @@ import threading
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
 
@@ -106,6 +107,15 @@ class MainScreen:
         from .theme import theme_of
 
         return {**super().get_css_variables(), **css_variables(theme_of(self))}  # type: ignore[misc]
+
+    def get_key_display(self, binding: Binding) -> str:
+        """The footer's arrow keys in the glyph set: ``<`` ``>`` … with --ascii."""
+        if self.ascii:
+            names = {"↑": "up", "↓": "down", "←": "left", "→": "right"}
+            name = names.get(binding.key_display or "")
+            if name is not None:
+                return self.glyphs.keys[name]
+        return super().get_key_display(binding)  # type: ignore[misc]
 
     def _mount_look(self) -> None:
         """The ASCII look's CSS class on the main screen; call from ``on_mount``."""

@@ -20,6 +20,7 @@ from textual.widgets import Footer
 
 from gradtui.probe import ProbeFileError, ProbeRun
 from gradtui.render.numbers import fmt_value, format_pow10
+from gradtui.render.text import asciify
 
 from .host import MainScreen, run_in_terminal
 from .recorded_model import Chart, chart_of, findings_text, simulate, verdict_words, weight_total_text
@@ -34,6 +35,21 @@ _VIEW_TITLE = {"grad": "gradient reaching each module", "forward": "activation s
 
 def _num(x: float | None) -> str:
     return "—" if x is None else fmt_value(x)
+
+
+def _ascii_text(text: Text) -> Text:
+    """``text`` in ASCII characters (--ascii), its styles kept (asciify may change the length of
+    a span's text, so each span is converted on its own)."""
+    out = Text(no_wrap=text.no_wrap, overflow=text.overflow)
+    plain, at = text.plain, 0
+    for span in sorted(text.spans, key=lambda s: s.start):
+        if span.start < at:  # overlapping spans: the rest as plain text
+            continue
+        out.append(asciify(plain[at:span.start]))
+        out.append(asciify(plain[span.start:span.end]), style=span.style)
+        at = span.end
+    out.append(asciify(plain[at:]))
+    return out
 
 
 class RecordedInspector(Widget):
@@ -68,7 +84,7 @@ class RecordedInspector(Widget):
             text.append(f"  sat {100 * r['saturated_frac']:.0f} %")
         if not r["called"]:
             text.append("\nnot called this step", style="dim")
-        return text
+        return _ascii_text(text) if self.ascii else text
 
 
 class RecordedApp(MainScreen, App[None]):
@@ -211,11 +227,11 @@ class RecordedApp(MainScreen, App[None]):
         status = self.query_one("#status", TextLine)
         if i is None:
             waiting = "waiting for the first recorded step" + self.glyphs.ellipsis
-            side.set_text(Text(os.path.basename(run.path) + "\n" + waiting))
+            side.set_text(Text(self._t(os.path.basename(run.path) + "\n" + waiting)))
             chart_view.border_title = waiting
             verdict.show("stable", waiting if self.follow else "no step recorded")
             findings.set_text(Text(""))
-            status.set_text(Text(self.message or "", style="bold"))
+            status.set_text(Text(self._t(self.message or ""), style="bold"))
             return
         step = run.steps[i]["step"]
         sim = self.simulated and self.view != "weight"
@@ -227,27 +243,33 @@ class RecordedApp(MainScreen, App[None]):
             self.chart = None
         h = run.header or {}
         loss = run.steps[i]["loss"]
-        side.set_text(Text(f"{os.path.basename(run.path)}\n{h.get('model', '?')}, {len(run.modules)} modules\n"
-                           f"step {step} ({i + 1}/{len(run.steps)})" + (" following" if self.follow else "")
-                           + f"\nloss {_num(loss)}", no_wrap=True, overflow="ellipsis"))
+        side.set_text(Text(self._t(
+            f"{os.path.basename(run.path)}\n{h.get('model', '?')}, {len(run.modules)} modules\n"
+            f"step {step} ({i + 1}/{len(run.steps)})" + (" following" if self.follow else "")
+            + f"\nloss {_num(loss)}"), no_wrap=True, overflow="ellipsis"))
         if self.chart is not None:
             chart_view.clip = self.clip if self.view == "weight" else None
             chart_view.view = self.view
             chart_view.show(self.chart.result, self.chart.overlay)
-            chart_view.border_title = _VIEW_TITLE[self.view] + (" + simulation" if sim else "")
-            chart_view.border_subtitle = "←→ step  v view  m simulate  [ ] module"
+            chart_view.border_title = self._t(_VIEW_TITLE[self.view] + (" + simulation" if sim else ""))
+            keys = self.glyphs.keys
+            chart_view.border_subtitle = f"{keys['left']}{keys['right']} step  v view  m simulate  [ ] module"
         regime, words = verdict_words(run, step)
-        verdict.show(regime, words)
-        findings.set_text(Text(findings_text(run, step)))
+        verdict.show(regime, self._t(words))
+        findings.set_text(Text(self._t(findings_text(run, step))))
         if self.message:
-            status.set_text(Text(self.message, style="bold"))
+            status.set_text(Text(self._t(self.message), style="bold"))
         elif self.view == "weight":
-            status.set_text(Text(weight_total_text(run, step, self.clip)))
+            status.set_text(Text(self._t(weight_total_text(run, step, self.clip))))
         elif self.chart is not None:
-            status.set_text(Text(self.chart.note, style="dim"))
+            status.set_text(Text(self._t(self.chart.note), style="dim"))
         if self.cursor is not None and self.chart is not None and self.cursor > len(self.chart.keep):
             self.cursor = 1
         self._inspect()
+
+    def _t(self, text: str) -> str:
+        """``text`` as this screen draws it: ASCII only with --ascii (the run's own names too)."""
+        return asciify(text) if self.ascii else text
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # under the distribution screen the run's keys wait (its own close first); q still quits

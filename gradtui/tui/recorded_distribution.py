@@ -29,6 +29,8 @@ class RecordedDistributionScreen(Screen[None]):
     RecordedDistributionScreen { layout: vertical; }
     RecordedDistributionScreen #recorded-note { height: auto; padding: 0 1; color: $text-muted; }
     RecordedDistributionScreen #recorded-shares { height: 1fr; }
+    /* --ascii: Textual's scrollbar is drawn with block glyphs; ↑↓ still scroll */
+    RecordedDistributionScreen.-ascii #recorded-shares { scrollbar-size-vertical: 0; }
     """
     BINDINGS = [
         Binding("escape,q,d", "close", "back", key_display="esc", id="recorded.distribution.close",
@@ -36,7 +38,7 @@ class RecordedDistributionScreen(Screen[None]):
     ]
 
     def __init__(self, rows: list[dict], step: int, cursor: int | None, *, ascii: bool = False) -> None:
-        super().__init__()
+        super().__init__(classes="-ascii" if ascii else None)
         self.rows, self.step, self.cursor, self.ascii = rows, step, cursor, ascii
 
     def compose(self) -> ComposeResult:
