@@ -71,6 +71,9 @@ def test_tour_text_reads_unambiguously_in_ascii(where, text):
     ("√(1+α²χ₁) ≥ 1", "sqrt(1+alpha^2*chi1) >= 1"),
     ("layer 3 · 0.5 decades", "layer 3 - 0.5 decades"),  # a separator, not a product
     ("∏ 0.2 × 0.9", "prod 0.2 x 0.9"),
+    # a Greek letter's name stays a word before another letter; before "_", a digit or ")" it joins
+    ("‖Δθ‖/‖θ‖ < 1e-06", "|Delta theta|/|theta| < 1e-06"),
+    ("μs, σ_w, (ξ)", "mu s, sigma_w, (xi)"),
 ])
 def test_maths_in_ascii(text, ascii):
     assert asciify(text) == ascii

@@ -48,14 +48,19 @@ def asciify(text: str) -> str:
     text = _SUPERSCRIPT.sub(_power, text)
     text = re.sub("(√?)([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])", _fraction, _PRODUCT_DOT.sub("*", text))
     out = []
-    for ch in text.translate(_FRAME_ASCII):
+    text = text.translate(_FRAME_ASCII)
+    for i, ch in enumerate(text):
         if ord(ch) < 128:
             out.append(ch)
         elif ch in _ASCII_TEXT:
             out.append(_ASCII_TEXT[ch])
         else:
             plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-            out.append(plain or _greek(ch) or "?")
+            greek = "" if plain else _greek(ch)
+            # a letter's name before another letter keeps a space: Δθ → "Delta theta", not "Deltatheta"
+            if greek and i + 1 < len(text) and text[i + 1].isalpha():
+                greek += " "
+            out.append(plain or greek or "?")
     return "".join(out)
 
 
