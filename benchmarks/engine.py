@@ -297,8 +297,12 @@ def bench_uncached(repeats: int = 4) -> list[dict]:
     Beside each, what no streaming could beat on this machine, measured in the same run: the same
     pass with one tied matrix (nothing drawn; the bare matmuls reuse one matrix as well), the
     normals the streamed pass draws (counted during the run) drawn on one core, and the time two
-    cores would take if they shared both perfectly: max(pass, (pass + draws) / 2). And the pass on
-    fresh memory: with the buffers the previous pass holds for the next one freed before it."""
+    cores would take if they shared both perfectly: max(pass, (pass + draws) / 2). Then the same
+    per pass: the forward cannot end before every layer is drawn, and the memory budget leaves
+    the redraws of the bottom layers to the backward (into the buffers the kept layers free), so
+    max(forward, (forward + L draws) / 2) + max(backward, (backward + redraws) / 2), from the tied
+    pass's two halves (timed at the engine's per-layer cancel checks). And the pass on fresh
+    memory: with the buffers the previous pass holds for the next one freed before it."""
     from gradtui.engine import weights
 
     layer_base_weight = weights.layer_base_weight
@@ -323,15 +327,21 @@ def bench_uncached(repeats: int = 4) -> list[dict]:
         t_mm = best_of(bare_matmuls((w, depth), batch), repeats)
         tied = config.replace(tied=True)
         sampled.compute_sampled(tied)  # draws and caches its one matrix
-        t_tied = best_of(lambda: sampled.compute_sampled(tied), repeats)
+        t_tied, t_tied_fwd = _forward_share(tied, repeats)
+        t_tied_bwd = t_tied - t_tied_fwd
         buf = np.empty((width, width))
         t_layer = best_of(lambda: layer_base_weight(config.seed, "normal", width, 1, out=buf), 3)
         t_draws = t_layer * layers_drawn
         floor = max(t_tied, (t_tied + t_draws) / 2)
+        t_redraws = t_layer * (layers_drawn - depth)
+        phase_floor = (max(t_tied_fwd, (t_tied_fwd + t_layer * depth) / 2)
+                       + max(t_tied_bwd, (t_tied_bwd + t_redraws) / 2))
         rows.append({"shape": (depth, width, batch), "engine_s": t_e, "matmuls_s": t_mm,
                      "ratio": t_e / t_mm, "layers_drawn": layers_drawn, "tied_s": t_tied,
                      "draws_s": t_draws, "normal_ns": t_layer / (width * width) * 1e9,
                      "floor_s": floor, "floor_ratio": floor / t_mm, "fresh_s": t_fresh,
+                     "tied_forward_s": t_tied_fwd, "phase_floor_s": phase_floor,
+                     "phase_floor_ratio": phase_floor / t_mm,
                      "median_s": statistics.median(held), "fresh_median_s": statistics.median(fresh)})
         print(f"  {str((depth, width, batch)):>16} engine {t_e:7.3f} s, bare matmuls {t_mm:7.3f} s: "
               f"{t_e / t_mm:5.2f}× (target ≤ {UNCACHED_TARGET:g}×): "
@@ -344,6 +354,10 @@ def bench_uncached(repeats: int = 4) -> list[dict]:
               f"its {layers_drawn:,.0f} layer draws on one core {t_draws:.3f} s "
               f"({rows[-1]['normal_ns']:.1f} ns a normal), both shared by two cores "
               f"{floor:.3f} s: {floor / t_mm:.2f}×")
+        print(f"  {'':>16} per pass: the forward ({t_tied_fwd:.3f} s) with its {depth:,} draws, then "
+              f"the backward ({t_tied_bwd:.3f} s) with the {layers_drawn - depth:,.0f} redraws, "
+              f"each shared by two cores: {phase_floor:.3f} s, {phase_floor / t_mm:.2f}×; the "
+              f"engine takes {t_e / phase_floor:.2f}× of it")
         sampled.clear_cache()
     return rows
 

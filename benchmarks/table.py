@@ -199,6 +199,9 @@ def measured(r: dict) -> list[tuple[str, str]]:
                 + " / ".join(f"{x['layers_drawn']:,.0f}" for x in un) + " layer draws ("
                 + " / ".join(f"{x['normal_ns']:.1f}" for x in un) + " ns a normal): "
                 + " / ".join(f"{x['floor_ratio']:.2f}×" for x in un)
+                + ("; per pass (the forward cannot end before its layers are drawn, the redraws "
+                   "wait for the backward): " + " / ".join(f"{x['phase_floor_ratio']:.2f}×" for x in un)
+                   if all("phase_floor_ratio" in x for x in un) else "")
                 + ("; median of the runs " + " / ".join(f"{x['median_s']:.2f}" for x in un)
                    + " s, on fresh memory (the buffers the previous pass holds freed first) "
                    + " / ".join(f"{x['fresh_median_s']:.2f}" for x in un) + " s"
