@@ -198,3 +198,65 @@ def test_main_screen_asks_before_an_over_budget_change(monkeypatch):
     import asyncio
 
     asyncio.run(_main_screen_question(monkeypatch))
+
+
+# -- the TUI's estimates follow the machine it runs on -------------------------------------------
+def test_pace_is_the_slowest_recent_run_against_its_estimate():
+    from gradtui.tui.budget import PACE_BOUNDS, PACE_MIN_SECONDS, PACE_RUNS, Pace
+
+    pace = Pace()
+    assert pace.factor == 1.0  # nothing measured yet: the model's own figures
+    pace.record(10.0, PACE_MIN_SECONDS / 2)  # too short to say anything
+    assert pace.factor == 1.0
+    pace.record(10.0, 2.0)
+    pace.record(10.0, 3.6)
+    pace.record(10.0, 2.5)
+    assert pace.factor == pytest.approx(0.36)  # the slowest of them
+    for _ in range(PACE_RUNS):  # it forgets the oldest runs
+        pace.record(10.0, 2.0)
+    assert pace.factor == pytest.approx(0.2)
+    pace.record(1.0, 100.0)
+    assert pace.factor == PACE_BOUNDS[1]
+    low = Pace()
+    low.record(1000.0, 1.0)
+    assert low.factor == PACE_BOUNDS[0]
+
+
+def test_a_quick_machine_is_not_asked_about_what_it_runs_within_the_budget(monkeypatch):
+    """The model says 2× the budget; this machine ran at 0.3× the model: no question."""
+    import asyncio
+
+    asyncio.run(_paced(monkeypatch, model_over_budget=2.0, ratio=0.3, asks=False))
+
+
+def test_a_slow_machine_is_asked_about_what_the_model_lets_through(monkeypatch):
+    """The model says 0.5× the budget; this machine ran at 3× the model: asked, with its time."""
+    import asyncio
+
+    asyncio.run(_paced(monkeypatch, model_over_budget=0.5, ratio=3.0, asks=True))
+
+
+async def _paced(monkeypatch, *, model_over_budget: float, ratio: float, asks: bool):
+    import gradtui.tui.budget as budget
+    from gradtui.tui.app import GradApp
+    from tui_helpers import settle
+
+    small = Config(mode="sampled", depth=20, width=64, batch=8)
+    big = small.replace(depth=200, width=256, batch=64)
+    model = compute_seconds(big)
+    monkeypatch.setattr(budget, "COMPUTE_BUDGET", model / model_over_budget)
+    app = GradApp(config=small)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        budget.pace(app).record(10.0, 10.0 * ratio)  # as a measured run would
+        started = app.computes_started
+        app.change_config(big)
+        await pilot.pause(0.1)
+        status = app.query_one("#status").render().plain
+        assert ("enter to run" in status) is asks, status
+        if asks:  # held, and the question names the paced estimate
+            assert app.computes_started == started
+            assert budget.question(model * ratio) in status
+        else:
+            await settle(pilot)
+            assert app.result.config == big and app.computes_started == started + 1

@@ -400,6 +400,10 @@ async def test_refused_change_keeps_config_and_explains(monkeypatch):
         assert app.config == start
         status = app.query_one("#status").render().plain
         assert "width" in status and "GiB" in status
+        # the whole refusal is on screen at 80×24, the width that fits included
+        await pilot.pause()
+        assert status.endswith("the largest affordable width here is 42"), status
+        assert "affordable width here is 42" in screen_text(app)
         await select(pilot, "depth")
         await pilot.press("left")  # a good change clears the message
         assert app.config != start and not app.query_one("#status").display

@@ -208,7 +208,7 @@ class Config:
                 raise ConfigError(
                     "width",
                     f"{self.width} at depth {self.depth} and batch {self.batch} needs "
-                    f"~{need / 2**30:.2f} GiB for the sampled network's activations and weights "
+                    f"~{need / 2**30:.2f} GiB for its activations and weights "
                     f"(limit 1 GiB); the largest affordable width here is {w}",
                     "memory",
                 )

@@ -11,10 +11,46 @@ which replaces the held one, so nothing is run that was not asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from gradtui.engine.cost import COMPUTE_BUDGET, duration_text
+
+#: the main chart's estimates follow this machine (:class:`Pace`): runs shorter than this are
+#: mostly fixed costs and say little about its speed
+PACE_MIN_SECONDS = 0.25
+#: the most recent runs it remembers; the slowest of them (against its estimate) sets the pace
+PACE_RUNS = 16
+#: the pace stays within these bounds of the model
+PACE_BOUNDS = (0.1, 4.0)
+
+
+class Pace:
+    """How this machine keeps to the cost model, learnt from the runs it has made.
+
+    The model's constants are the slowest of the machines they were fitted on, so a faster
+    machine was asked about settings that take a fraction of the budget ("about 12 s", then 2.5 s).
+    The chart's estimates are the model's times the measured ÷ estimated of the slowest of the
+    recent runs (≥ :data:`PACE_MIN_SECONDS`), 1 until a run has been measured. The slowest: the
+    ratio differs with the share of the weight draws (which overlap the products on a second core,
+    and which a run whose weights were cached does not make), 0.21–0.36 here from run to run, and
+    the pace should err toward asking. The CLI keeps the model's own figures, so a command is
+    refused or run the same on every machine."""
+
+    def __init__(self) -> None:
+        self._ratios: deque[float] = deque(maxlen=PACE_RUNS)
+
+    def record(self, estimated: float, measured: float) -> None:
+        if measured >= PACE_MIN_SECONDS and estimated > 0.0:
+            self._ratios.append(measured / estimated)
+
+    @property
+    def factor(self) -> float:
+        if not self._ratios:
+            return 1.0
+        low, high = PACE_BOUNDS
+        return min(high, max(low, max(self._ratios)))
 
 
 @dataclass
@@ -34,6 +70,7 @@ class _Gate:
     approved: Any = None
     #: the estimate of the approved request (what its result is told against)
     approved_seconds: float = 0.0
+    pace: Pace = field(default_factory=Pace)
 
 
 def _gate(host: Any) -> _Gate:
@@ -72,6 +109,11 @@ def ask_first(host: Any, key: Any, seconds: float, retry: Callable[[], None],
     gate.pending = _Held(key, retry, seconds, say, ascii)
     say(question(seconds, ascii))
     return True
+
+
+def pace(host: Any) -> Pace:
+    """The host's :class:`Pace` (one per host: the main chart's estimates)."""
+    return _gate(host).pace
 
 
 def pending(host: Any) -> bool:

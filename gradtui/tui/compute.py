@@ -15,7 +15,7 @@ from typing import Callable
 from gradtui.engine import Config, Result
 from gradtui.engine.config import compute_seconds
 from gradtui.engine.expected import tables_ready
-from gradtui.tui.budget import ask_first
+from gradtui.tui.budget import ask_first, pace
 
 #: expected-mode configs up to this depth are computed on the UI thread once their activation's
 #: tables are built (about a microsecond per layer); everything else goes to a worker thread
@@ -125,7 +125,8 @@ class ComputeChart:
         cached = cache.get(config)
         if cached is not None and weight_grads and not has_weight_grads(cached):
             cached = None
-        seconds = 0.0 if cached is not None else compute_seconds(config)
+        # the cost model's estimate at this machine's measured pace (budget.Pace)
+        seconds = 0.0 if cached is not None else compute_seconds(config) * pace(self).factor
         if ask_first(self, config, seconds, self._request, self._say, self.ascii):
             self._update_chart_title()  # "over budget: enter runs it"
             return  # over the compute budget: held until enter (gradtui.tui.budget)
@@ -150,6 +151,8 @@ class ComputeChart:
 
     def _show_exact(self, outcome: Outcome) -> None:
         self.provisional = False
+        if outcome.result is not None and outcome.job.config.mode == "sampled":
+            pace(self).record(compute_seconds(outcome.job.config), outcome.seconds)
         self._show(outcome)
 
     def _show_first_provisional(self, overlay: Result | None) -> None:
