@@ -260,3 +260,52 @@ async def _paced(monkeypatch, *, model_over_budget: float, ratio: float, asks: b
         else:
             await settle(pilot)
             assert app.result.config == big and app.computes_started == started + 1
+
+
+async def _views_keep_their_pace(monkeypatch):
+    import gradtui.tui.budget as budget
+    from gradtui.tui.app import GradApp
+    from gradtui.tui.theory_views import SPECTRUM_MAX_WIDTH, SpectrumScreen
+    from gradtui.tui.training_view import TrainingScreen
+    from tui_helpers import settle
+
+    monkeypatch.setattr(budget, "PACE_MIN_SECONDS", 0.0)  # every run counts, however quick
+    config = Config(mode="sampled", depth=16, width=64, batch=8, activation="tanh")
+    app = GradApp(config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("J")
+        await settle(pilot)
+        assert isinstance(app.screen, SpectrumScreen)
+        spectrum = budget.pace(app, "spectrum")
+        assert spectrum._ratios and spectrum.factor != 1.0  # its one run, against its estimate
+        # the spectrum's question is the model's estimate at that pace
+        screen, asked = app.screen, []
+        monkeypatch.setattr(budget, "COMPUTE_BUDGET", 0.0)
+        monkeypatch.setattr(budget, "ask_first", lambda *a, **k: asked.append(a[2]) or True)
+        key = screen._key(config.replace(depth=32))
+        budget.spectrum_over_budget(screen, key, SPECTRUM_MAX_WIDTH, lambda: None)
+        assert asked == [pytest.approx(budget.spectrum_seconds(key, SPECTRUM_MAX_WIDTH) * spectrum.factor)]
+        monkeypatch.undo()
+        monkeypatch.setattr(budget, "PACE_MIN_SECONDS", 0.0)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, TrainingScreen)
+        if not app.screen.running and app.screen.result is None:
+            app.screen.action_run()
+        for _ in range(1000):
+            await pilot.pause(0.01)
+            if not app.screen.running:
+                break
+        train = budget.pace(app, "train")
+        assert train._ratios and train.factor != 1.0
+        # the main chart's pace is its own
+        assert budget.pace(app) is budget.pace(app, "sampled") not in (spectrum, train)
+
+
+def test_the_spectrum_and_training_views_keep_their_own_pace(monkeypatch):
+    import asyncio
+
+    asyncio.run(_views_keep_their_pace(monkeypatch))

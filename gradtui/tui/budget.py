@@ -70,7 +70,6 @@ class _Gate:
     approved: Any = None
     #: the estimate of the approved request (what its result is told against)
     approved_seconds: float = 0.0
-    pace: Pace = field(default_factory=Pace)
 
 
 def _gate(host: Any) -> _Gate:
@@ -111,9 +110,22 @@ def ask_first(host: Any, key: Any, seconds: float, retry: Callable[[], None],
     return True
 
 
-def pace(host: Any) -> Pace:
-    """The host's :class:`Pace` (one per host: the main chart's estimates)."""
-    return _gate(host).pace
+def pace(app: Any, kind: str = "sampled") -> Pace:
+    """The app's :class:`Pace` for one cost model (``"sampled"``: the main chart's networks,
+    ``"spectrum"``, ``"train"``): kept by the app, so a view opened again remembers it."""
+    paces = app.__dict__.setdefault("_gradtui_paces", {})
+    return paces.setdefault(kind, Pace())
+
+
+def timed(app: Any, kind: str, estimate: float, work: Callable[[], Any]) -> Any:
+    """``work()``'s result, its time recorded against ``estimate`` (the unpaced model's) in the
+    app's pace for ``kind``; runs in the worker thread (a record is one deque append)."""
+    import time
+
+    start = time.perf_counter()
+    done = work()
+    pace(app, kind).record(estimate, time.perf_counter() - start)
+    return done
 
 
 def pending(host: Any) -> bool:
@@ -139,6 +151,14 @@ def confirm(host: Any) -> bool:
     return True
 
 
+def _app_of(screen: Any) -> Any:
+    """The app a screen belongs to (the paces are kept there), or the object itself."""
+    try:
+        return screen.app
+    except Exception:  # not mounted, or a stand-in without one
+        return screen
+
+
 def _say_on(screen: Any) -> Callable[[str], None]:
     def say(text: str) -> None:
         if hasattr(screen, "_say"):  # the training screen's own message line
@@ -154,27 +174,38 @@ def _say_on(screen: Any) -> Callable[[str], None]:
 
 def spectrum_over_budget(screen: Any, key: Any, max_width: int, retry: Callable[[], None]) -> bool:
     """The spectrum screen's check: its network ``key`` (sampled, width-capped) over budget?"""
+    seconds = spectrum_seconds(key, max_width) * pace(_app_of(screen), "spectrum").factor
+    return ask_first(screen, key, seconds, retry, _say_on(screen), getattr(screen, "ascii", False))
+
+
+def spectrum_seconds(key: Any, max_width: int) -> float:
+    """The cost model's time for the spectrum of network ``key`` (width capped), unpaced."""
     from gradtui.engine.cost import spectrum_estimate
     from gradtui.engine.inits import INITS
 
-    seconds = spectrum_estimate(key.depth, min(key.width, max_width),
-                                family=INITS[key.init].family).seconds
-    return ask_first(screen, key, seconds, retry, _say_on(screen), getattr(screen, "ascii", False))
+    return spectrum_estimate(key.depth, min(key.width, max_width),
+                             family=INITS[key.init].family).seconds
 
 
 def train_over_budget(screen: Any, config: Any, tc: Any, retry: Callable[[], None]) -> bool:
     """The training screen's check (its enter/r runs: asking twice confirms)."""
-    from gradtui.engine.cost import train_estimate
-    from gradtui.engine.inits import INITS
     from gradtui.engine.train import check_size
 
     try:
         check_size(config, tc)
     except ValueError:  # refused outright: the run says why (memory before time)
         return False
-    seconds = train_estimate(config.depth, config.width, tc.batch, tc.steps, optimizer=tc.optimizer,
-                             tied=tc.tied, family=INITS[config.init].family,
-                             activation=config.activation).seconds
+    seconds = train_seconds(config, tc) * pace(_app_of(screen), "train").factor
     say = _say_on(screen)
     return ask_first(screen, (config, tc), seconds, retry, say, getattr(screen, "ascii", False),
                      again_confirms=True)
+
+
+def train_seconds(config: Any, tc: Any) -> float:
+    """The cost model's time for a whole training run of ``tc`` on ``config``, unpaced."""
+    from gradtui.engine.cost import train_estimate
+    from gradtui.engine.inits import INITS
+
+    return train_estimate(config.depth, config.width, tc.batch, tc.steps, optimizer=tc.optimizer,
+                          tied=tc.tied, family=INITS[config.init].family,
+                          activation=config.activation).seconds

@@ -36,7 +36,7 @@ from gradtui.render.phase import phase_map_grid, phase_readout, render_phase_map
 from gradtui.render.spectrum import render_spectrum, spectrum_readout
 from gradtui.render.text import message_block
 
-from .budget import confirm, spectrum_over_budget
+from .budget import confirm, spectrum_over_budget, spectrum_seconds, timed
 from .host import ViewScreen
 from .controls import BIAS_STDS, WEIGHT_SCALES, step_grid, with_mode
 
@@ -360,9 +360,12 @@ class SpectrumScreen(_TheoryScreen):
             if spectrum_over_budget(self, key, SPECTRUM_MAX_WIDTH, self._request):
                 return
             self._wanted = key
-            config = self.config
+            config, estimate = self.config, spectrum_seconds(key, SPECTRUM_MAX_WIDTH)
+            app = self.app
             self.app.runner.submit(
-                "spectrum", lambda ticket: _spectrum_job(config, ticket.check), self._spectrum_done,
+                "spectrum",
+                lambda ticket: timed(app, "spectrum", estimate, lambda: _spectrum_job(config, ticket.check)),
+                self._spectrum_done,
                 keep=lambda done: self.app.runner.cache.put(("spectrum", self._key(done[0])), done),
                 failed=self._failed, owner=self,
             )

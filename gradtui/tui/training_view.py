@@ -34,7 +34,7 @@ from gradtui.render.training import (
     render_loss,
 )
 
-from .budget import pending, train_over_budget
+from .budget import pace, pending, train_over_budget, train_seconds
 from .host import ViewScreen
 from .runner import Ticket
 from .theme import theme_of, themed
@@ -246,8 +246,17 @@ class TrainingScreen(ViewScreen):
         self.query_one(LossChart).show(None, note)
         self.query_one(UpdateBars).show(None, note)
         self._update_status()
+        app, estimate = self.app, train_seconds(config, tc)
+
+        def job(ticket: Ticket) -> TrainResult:
+            start = time.perf_counter()
+            result = _train_job(ticket, config, tc)
+            if result.steps_taken == tc.steps:  # a whole run: what the estimate was for
+                pace(app, "train").record(estimate, time.perf_counter() - start)
+            return result
+
         self._ticket = self.app.runner.submit(
-            "train", lambda ticket: _train_job(ticket, config, tc), self._finished,
+            "train", job, self._finished,
             failed=self._failed, progress=self._progressed, owner=self,
         )
 
