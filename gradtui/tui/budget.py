@@ -12,13 +12,13 @@ which replaces the held one, so nothing is run that was not asked for.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from gradtui.engine.cost import COMPUTE_BUDGET, duration_text
 
-#: the main chart's estimates follow this machine (:class:`Pace`): runs shorter than this are
-#: mostly fixed costs and say little about its speed
+#: the TUI's estimates follow this machine (:class:`Pace`): runs shorter than this are mostly
+#: fixed costs and say little about its speed
 PACE_MIN_SECONDS = 0.25
 #: the most recent runs it remembers; the slowest of them (against its estimate) sets the pace
 PACE_RUNS = 16
@@ -31,8 +31,9 @@ class Pace:
 
     The model's constants are the slowest of the machines they were fitted on, so a faster
     machine was asked about settings that take a fraction of the budget ("about 12 s", then 2.5 s).
-    The chart's estimates are the model's times the measured ÷ estimated of the slowest of the
-    recent runs (≥ :data:`PACE_MIN_SECONDS`), 1 until a run has been measured. The slowest: the
+    The TUI's estimates (the chart's, the spectrum's, training's: one pace each) are the model's
+    times the measured ÷ estimated of the slowest of the recent runs (≥ :data:`PACE_MIN_SECONDS`),
+    1 until a run has been measured. The slowest: the
     ratio differs with the share of the weight draws (which overlap the products on a second core,
     and which a run whose weights were cached does not make), 0.21–0.36 here from run to run, and
     the pace should err toward asking. The CLI keeps the model's own figures, so a command is
@@ -117,14 +118,17 @@ def pace(app: Any, kind: str = "sampled") -> Pace:
     return paces.setdefault(kind, Pace())
 
 
-def timed(app: Any, kind: str, estimate: float, work: Callable[[], Any]) -> Any:
+def timed(app: Any, kind: str, estimate: float, work: Callable[[], Any],
+          counts: Callable[[Any], bool] | None = None) -> Any:
     """``work()``'s result, its time recorded against ``estimate`` (the unpaced model's) in the
-    app's pace for ``kind``; runs in the worker thread (a record is one deque append)."""
+    app's pace for ``kind`` unless ``counts(result)`` says the run was not the one estimated (a
+    stopped training run); runs in the worker thread (a record is one deque append)."""
     import time
 
     start = time.perf_counter()
     done = work()
-    pace(app, kind).record(estimate, time.perf_counter() - start)
+    if counts is None or counts(done):
+        pace(app, kind).record(estimate, time.perf_counter() - start)
     return done
 
 

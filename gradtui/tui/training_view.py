@@ -34,7 +34,7 @@ from gradtui.render.training import (
     render_loss,
 )
 
-from .budget import pace, pending, train_over_budget, train_seconds
+from .budget import pending, timed, train_over_budget, train_seconds
 from .host import ViewScreen
 from .runner import Ticket
 from .theme import theme_of, themed
@@ -248,12 +248,9 @@ class TrainingScreen(ViewScreen):
         self._update_status()
         app, estimate = self.app, train_seconds(config, tc)
 
-        def job(ticket: Ticket) -> TrainResult:
-            start = time.perf_counter()
-            result = _train_job(ticket, config, tc)
-            if result.steps_taken == tc.steps:  # a whole run: what the estimate was for
-                pace(app, "train").record(estimate, time.perf_counter() - start)
-            return result
+        def job(ticket: Ticket) -> TrainResult:  # a whole run is what the estimate was for
+            return timed(app, "train", estimate, lambda: _train_job(ticket, config, tc),
+                         counts=lambda result: result.steps_taken == tc.steps)
 
         self._ticket = self.app.runner.submit(
             "train", job, self._finished,
