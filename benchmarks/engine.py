@@ -7,6 +7,7 @@ several repeats (the least disturbed run) in the same process.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import math
 import os
@@ -275,20 +276,31 @@ def bench_new_weights(repeats: int = 5) -> list[dict]:
 
 @contextlib.contextmanager
 def _counting_draws():
-    """Counts the weight entries streamed passes draw meanwhile (``counter[0]``)."""
+    """Counts the weight entries streamed passes draw meanwhile (``counter[0]``), the draws of
+    each layer (``counter[1]``: layer → count) and the first kept layer of the last stream
+    (``counter[2]``)."""
     from gradtui.engine import call_weights
 
-    draw, counter = call_weights.draw_part, [0]
+    draw, counter = call_weights.draw_part, [0, collections.Counter(), None]
+    init = call_weights._Stream.__init__
 
     def counted(seed, family, width, layer, out, start, stop):
         counter[0] += stop - start
+        if start == 0:
+            counter[1][layer] += 1
         return draw(seed, family, width, layer, out, start, stop)
 
+    def noting(self, net, keep, *args):
+        init(self, net, keep, *args)
+        counter[2] = net.config.depth - keep
+
     call_weights.draw_part = counted
+    call_weights._Stream.__init__ = noting
     try:
         yield counter
     finally:
         call_weights.draw_part = draw
+        call_weights._Stream.__init__ = init
 
 
 def bench_uncached(repeats: int = 4) -> list[dict]:
@@ -318,6 +330,12 @@ def bench_uncached(repeats: int = 4) -> list[dict]:
             held = times_of(lambda: sampled.compute_sampled(config), repeats)
         t_e = min(held)
         layers_drawn = counter[0] / repeats / (width * width)
+        # a bottom layer is drawn in the backward and, unless the previous pass left it in the
+        # buffer, in the forward too; a kept (top) layer in the forward only
+        first_kept, per_layer = counter[2], counter[1]
+        back_draws = sum(min(n, repeats) for l, n in per_layer.items() if l < first_kept) / repeats
+        fwd_draws = (sum(n for l, n in per_layer.items() if l >= first_kept)
+                     + sum(max(0, n - repeats) for l, n in per_layer.items() if l < first_kept)) / repeats
         assert not sampled.network(config).held
         fresh = [math.nan]
         if release is not None:
@@ -333,14 +351,14 @@ def bench_uncached(repeats: int = 4) -> list[dict]:
         t_layer = best_of(lambda: layer_base_weight(config.seed, "normal", width, 1, out=buf), 3)
         t_draws = t_layer * layers_drawn
         floor = max(t_tied, (t_tied + t_draws) / 2)
-        t_redraws = t_layer * (layers_drawn - depth)
-        phase_floor = (max(t_tied_fwd, (t_tied_fwd + t_layer * depth) / 2)
-                       + max(t_tied_bwd, (t_tied_bwd + t_redraws) / 2))
+        phase_floor = (max(t_tied_fwd, (t_tied_fwd + t_layer * fwd_draws) / 2)
+                       + max(t_tied_bwd, (t_tied_bwd + t_layer * back_draws) / 2))
         rows.append({"shape": (depth, width, batch), "engine_s": t_e, "matmuls_s": t_mm,
                      "ratio": t_e / t_mm, "layers_drawn": layers_drawn, "tied_s": t_tied,
                      "draws_s": t_draws, "normal_ns": t_layer / (width * width) * 1e9,
                      "floor_s": floor, "floor_ratio": floor / t_mm, "fresh_s": t_fresh,
                      "tied_forward_s": t_tied_fwd, "phase_floor_s": phase_floor,
+                     "forward_draws": fwd_draws, "backward_draws": back_draws,
                      "phase_floor_ratio": phase_floor / t_mm,
                      "median_s": statistics.median(held), "fresh_median_s": statistics.median(fresh)})
         print(f"  {str((depth, width, batch)):>16} engine {t_e:7.3f} s, bare matmuls {t_mm:7.3f} s: "
@@ -354,8 +372,8 @@ def bench_uncached(repeats: int = 4) -> list[dict]:
               f"its {layers_drawn:,.0f} layer draws on one core {t_draws:.3f} s "
               f"({rows[-1]['normal_ns']:.1f} ns a normal), both shared by two cores "
               f"{floor:.3f} s: {floor / t_mm:.2f}×")
-        print(f"  {'':>16} per pass: the forward ({t_tied_fwd:.3f} s) with its {depth:,} draws, then "
-              f"the backward ({t_tied_bwd:.3f} s) with the {layers_drawn - depth:,.0f} redraws, "
+        print(f"  {'':>16} per pass: the forward ({t_tied_fwd:.3f} s) with its {fwd_draws:,.0f} draws, "
+              f"then the backward ({t_tied_bwd:.3f} s) with its {back_draws:,.0f}, "
               f"each shared by two cores: {phase_floor:.3f} s, {phase_floor / t_mm:.2f}×; the "
               f"engine takes {t_e / phase_floor:.2f}× of it")
         sampled.clear_cache()

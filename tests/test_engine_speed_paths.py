@@ -15,6 +15,7 @@ from gradtui.engine import call_weights, weights
 from gradtui.engine import sampled as S
 from gradtui.engine.inits import base_draw
 from test_sampled import assert_same_backprop as _assert_same
+from gradtui.engine.result import Stopped
 
 
 def sampled(**kw) -> Config:
@@ -243,6 +244,7 @@ def test_a_stack_too_big_to_hold_is_drawn_once_per_layer_where_kept(monkeypatch,
     src = call_weights.CallWeights(net, room)
     assert src.kept == keep_layers
     src.close()
+    weights.release_stream_buffer()  # a pass from scratch: nothing left by a previous one
     drawn.clear()
     monkeypatch.setattr(S, "CallWeights", lambda net, _: call_weights.CallWeights(net, room))
     streamed = S.backprop(net)
@@ -346,12 +348,12 @@ def test_a_streamed_pass_hands_its_buffer_to_the_next_of_the_same_shape(monkeypa
     taken: list[np.ndarray] = []
     real = call_weights.take_stream_buffer
     monkeypatch.setattr(call_weights, "take_stream_buffer",
-                        lambda key, size: taken.append(real(key, size)) or taken[-1])
+                        lambda *args: taken.append(real(*args)) or taken[-1])
     again = S.backprop(S.network(second, hold_weights=False))
-    assert taken[0] is held
+    assert taken[0][0] is held and taken[0][1] == {}  # another seed: its slots are of no use
     weights.release_stream_buffer()
     _assert_same(again, S.backprop(S.network(second, hold_weights=False)))  # fresh memory
-    assert taken[1] is not held
+    assert taken[1][0] is not held
     _assert_same(again, S.backprop(S.network(second, hold_weights=True)))
     S.network(first.replace(width=24))  # another shape: the held buffer goes first
     assert weights.held_stream_bytes() == 0
@@ -475,3 +477,96 @@ def test_a_prefetch_does_not_wait_for_a_stack_being_drawn(monkeypatch):
         gate.set()
     _fill(config)
     assert weights.cache_info()["stacks"] == {(2, 16, "normal"): 6}
+
+
+def _drawn_counts(monkeypatch) -> dict[int, int]:
+    """How many times each layer is drawn from here on (its first part counted)."""
+    counts: dict[int, int] = {}
+    real = call_weights.draw_part
+
+    def counting(seed, family, width, layer, out, start, stop):
+        if start == 0:
+            counts[layer] = counts.get(layer, 0) + 1
+        return real(seed, family, width, layer, out, start, stop)
+
+    monkeypatch.setattr(call_weights, "draw_part", counting)
+    return counts
+
+
+@pytest.mark.parametrize("keep_layers", [0, 4, 12])
+def test_the_next_pass_of_the_same_weights_reads_the_layers_the_last_one_left(monkeypatch,
+                                                                           keep_layers):
+    """Depth 12: a pass leaves the layers it drew last in the held buffer's K + 3 slots (the kept
+    ones and the spare ones: a slot just read is drawn into last); the next pass of the same
+    weights (another activation, weight scale and bias) reads them in its forward instead of
+    drawing them, and its numbers are the held network's. Four kept: 0–6 are read, 7 is drawn in
+    both passes, the top four once; none kept: 0–2 are read; all twelve kept: nothing is drawn.
+    The counts with the engine drawing alone (the thread's head start changes which layers are
+    last); the numbers with the thread too."""
+    first = sampled(depth=12, width=32, batch=4, activation="tanh", seed=6)
+    second = first.replace(activation="relu", init="he_normal", weight_scale=1.2, bias_std=0.2)
+    _streamed(monkeypatch, keep_layers, 32)
+    weights.release_stream_buffer()
+    held = S.backprop(S.network(second, hold_weights=True))
+    S.backprop(S.network(first.replace(seed=7), hold_weights=False))  # seed 7's layers left
+    _assert_same(S.backprop(S.network(first, hold_weights=False)),  # not read for seed 6
+                 S.backprop(S.network(first, hold_weights=True)))
+    _assert_same(held, S.backprop(S.network(second, hold_weights=False)))  # the thread drawing
+    weights.release_stream_buffer()
+    monkeypatch.setattr(call_weights._Stream, "_fill", lambda self: None)
+    counts = _drawn_counts(monkeypatch)
+    S.backprop(S.network(first, hold_weights=False))
+    kept = range(12 - keep_layers, 12)
+    assert counts == {l: 1 if l in kept else 2 for l in range(12)}  # from scratch
+    bottom = 12 - keep_layers
+    left = min(bottom, keep_layers + (call_weights.STREAM_BUFFERS if bottom else 0))
+    expected = {} if not bottom else {l: 1 if l < left or l in kept else 2 for l in range(12)}
+    for _ in range(2):
+        counts.clear()
+        _assert_same(held, S.backprop(S.network(second, hold_weights=False)))
+        assert counts == expected, counts
+
+
+@pytest.mark.parametrize("stop_at", [3, 9, 14, 20])
+def test_a_pass_stopped_anywhere_leaves_only_whole_layers_for_the_next(monkeypatch, stop_at):
+    """A pass stopped in its forward (3, 9) or its backward (14, 20 of 24 checks) holds the
+    buffer with the layers then whole in it, in whatever slots: the next pass reads those, draws
+    the rest (giving up a left layer's spare slot where every one is taken), never waits for
+    ever, and its numbers are the held network's."""
+    config = sampled(depth=12, width=32, batch=4, activation="tanh", seed=8)
+    held = S.backprop(S.network(config, hold_weights=True))
+    _streamed(monkeypatch, 4, 32)
+    weights.release_stream_buffer()
+    S.backprop(S.network(config, hold_weights=False))  # a whole pass first, then a stopped one
+    asked = [0]
+
+    def stop() -> bool:
+        asked[0] += 1
+        return asked[0] > stop_at
+
+    with pytest.raises(Stopped):
+        S.backprop(S.network(config.replace(weight_scale=0.9), hold_weights=False), cancel=stop)
+    _assert_same(held, S.backprop(S.network(config, hold_weights=False)))
+    _assert_same(held, S.backprop(S.network(config, hold_weights=False)))
+
+
+def test_left_layers_in_every_spare_slot_give_one_up_for_a_layer_to_draw(monkeypatch):
+    """The held buffer's three spare slots hold layers 5, 6, 7, none of 0–4: the forward needs a
+    slot for layer 0 before it reaches them, so the one needed last (7) is given up, and the
+    numbers are still the held network's (the engine alone draws: the thread is left out)."""
+    config = sampled(depth=12, width=32, batch=4, activation="tanh", seed=3)
+    held = S.backprop(S.network(config, hold_weights=True))
+    _streamed(monkeypatch, 4, 32)
+    weights.release_stream_buffer()
+    S.backprop(S.network(config, hold_weights=False))
+    key, buf, timer, (ident, slots) = weights._HELD
+    slots = {slot: v for slot, v in slots.items() if slot < 4}  # the kept slots' layers
+    flat = buf.reshape(7, 32, 32)
+    for slot, layer in ((4, 5), (5, 6), (6, 7)):
+        weights.layer_base_weight(config.seed, "normal", 32, layer, out=flat[slot])
+        slots[slot] = (layer, float(np.linalg.norm(flat[slot])))
+    weights._HELD[3] = (ident, slots)
+    monkeypatch.setattr(call_weights._Stream, "_fill", lambda self: None)
+    counts = _drawn_counts(monkeypatch)
+    _assert_same(held, S.backprop(S.network(config, hold_weights=False)))
+    assert counts.get(7, 0) == 2 and counts.get(5, 0) == 1  # 7 given up and redrawn, 5 read

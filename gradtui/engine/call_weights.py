@@ -13,12 +13,19 @@ backward pass uses them first and redraws only the rest, into the buffers the ke
 it passes them (so the redraws run ahead while the backward reads kept layers). Every layer comes
 from its own generators (one a chunk of 2¹⁸ entries, see weights.draw_part), so streamed, kept and
 cached weights are bit-identical. The buffers are one flat array, held after the pass for the next
-one of the same shape (weights.hold_stream_buffer): fresh memory is faulted in on first touch.
+one of the same shape (weights.hold_stream_buffer): fresh memory is faulted in on first touch. It
+is held with what its slots then hold: the layers drawn last, mostly the bottom ones the backward
+redrew (a freed slot is drawn into after every slot freed before it, so they are distinct). A next
+pass of the same weights (same seed, width and family: another activation, bias, weight scale or
+input) reads those in its forward instead of drawing them again; at depth 2000, width 256 its
+forward then draws the 1,011 kept layers instead of all 2,000 (about 2,000 draws a pass instead
+of 2,989).
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 
 import numpy as np
 
@@ -80,16 +87,22 @@ STREAM_PARTS = 16
 
 
 class _Layer:
-    """One streamed layer being drawn: its parts are claimed by whoever is free (the drawing
-    thread, or the engine waiting for it); the one who draws the last part takes the norm."""
+    """One streamed layer being drawn into buffer ``slot``: its parts are claimed by whoever is
+    free (the drawing thread, or the engine waiting for it); the one who draws the last part takes
+    the norm. ``norm`` given: the layer is already there (left by the previous pass), nothing to
+    draw."""
 
-    def __init__(self, layer: int, buf: np.ndarray, parts: list[tuple[int, int]]) -> None:
-        self.layer, self.buf, self.parts = layer, buf, parts
-        self.norm = 0.0
+    def __init__(self, layer: int, slot: int, buf: np.ndarray, parts: list[tuple[int, int]],
+                 norm: float | None = None) -> None:
+        self.layer, self.slot, self.buf = layer, slot, buf
+        self.parts = [] if norm is not None else parts
+        self.norm = 0.0 if norm is None else norm
         self.error: BaseException | None = None
         self.ready = threading.Event()
+        if norm is not None:
+            self.ready.set()
         self._next = 0
-        self._left = len(parts)
+        self._left = len(self.parts)
         self._lock = threading.Lock()
 
     def work(self, seed: int, family: str, n: int) -> None:
@@ -119,7 +132,14 @@ class _Stream:
     thread into :data:`STREAM_BUFFERS` buffers. The engine, when the layer it needs is not ready,
     draws the rest of its parts, or else the next undrawn layer, itself, so a pass whose draws
     cost more than its products keeps both cores drawing. Every part is whole chunks of its
-    layer, each from its own generator: the numbers are the same whoever draws them."""
+    layer, each from its own generator: the numbers are the same whoever draws them.
+
+    Buffer slots 0..K-1 are the kept layers' (slot i: layer L-K+i), the rest the spare ones.
+    The buffer is held after the pass with what its slots then hold (weights.hold_stream_buffer):
+    mostly the bottom layers the backward redrew last, which a next pass of the same weights
+    (another batch, bias or activation) reads in its forward instead of drawing them again, so
+    its forward draws only the top K layers, each into its kept slot once the bottom layer held
+    there is read."""
 
     def __init__(self, net: Network, keep: int, buffers: int = STREAM_BUFFERS) -> None:
         c = net.config
@@ -128,22 +148,37 @@ class _Stream:
         # one flat buffer: the kept layers, then the buffers drawn into; held after the pass for
         # the next one of this shape (see weights.hold_stream_buffer)
         self._key = stream_key(c)
+        self._ident = (c.seed, net.family, n)
         spare = buffers if keep < depth else 0
-        self._buf = take_stream_buffer(self._key, (keep + spare) * n * n)
-        layers = self._buf.reshape(keep + spare, n, n)
-        self._kept = layers[:keep]
-        self._first_kept = depth - keep
-        self._free = list(layers[keep:])
+        self._buf, left = take_stream_buffer(self._key, (keep + spare) * n * n, self._ident)
+        self._slots = self._buf.reshape(keep + spare, n, n)
+        self._first_kept = first = depth - keep
         self._parts = layer_parts(net.family, n, STREAM_PARTS)
         self._args = (c.seed, net.family, n)
-        self._order = list(range(depth)) + list(range(self._first_kept - 1, -1, -1))
+        self._order = list(range(depth)) + list(range(first - 1, -1, -1))
         self._forward = depth
+        #: layers the previous pass left in the slots, for this forward: layer → (slot, norm);
+        #: a top layer only in its own kept slot (where this pass keeps it)
+        self._left: dict[int, tuple[int, float]] = {}
+        #: what each slot holds at the end, unless a job is claimed for it (see close)
+        self._contents: dict[int, tuple[int, float]] = {}
+        for slot, (layer, norm) in left.items():
+            if 0 <= slot < keep + spare and 0 <= layer < depth:
+                self._contents[slot] = (layer, norm)
+                if layer < first or slot == layer - first:
+                    self._left[layer] = (slot, norm)
+        #: slots whose left layer this forward has not read yet (not to be drawn into)
+        self._occupied = {slot for slot, _ in self._left.values()}
+        #: free slots, the longest free first: a slot just read is drawn into last, so a pass ends
+        #: with as many distinct layers in its slots as they hold (the last ones drawn)
+        self._free = deque(i for i in range(keep, keep + spare) if i not in self._occupied)
+        self._slot_job: dict[int, _Layer] = {}
         #: the next position of the order nobody has claimed, and the claimed ones not yet served
         self._next = 0
         self._jobs: dict[int, _Layer] = {}
         self._cv = threading.Condition()
-        self._held: dict[int, tuple] = {}  # kept layers, served to the backward
-        self._lent: np.ndarray | None = None  # the buffer the engine is reading
+        self._held: dict[int, tuple[int, float]] = {}  # kept layers, served to the backward
+        self._lent: int | None = None  # the slot the engine is reading
         self._pos = 0  # the engine's position in the order
         self._stop = False
         self._error: BaseException | None = None
@@ -153,24 +188,45 @@ class _Stream:
 
     def _claim(self, block: bool) -> _Layer | None:
         """The next position's layer, now the caller's to draw (None when all are claimed, when
-        stopped, or, without ``block``, when no buffer is free)."""
+        stopped, or, without ``block``, when no buffer is free). Positions whose layer the
+        previous pass left in a slot are registered as drawn on the way."""
         with self._cv:
             while True:
                 pos = self._next
                 if self._stop or pos >= len(self._order):
                     return None
                 layer = self._order[pos]
-                if pos < self._forward and layer >= self._first_kept:
-                    buf = self._kept[layer - self._first_kept]
+                forward = pos < self._forward
+                if forward and layer in self._left:  # there already: nothing to draw
+                    slot, norm = self._left.pop(layer)
+                    self._next += 1
+                    self._jobs[pos] = _Layer(layer, slot, self._slots[slot], self._parts, norm)
+                    self._cv.notify_all()
+                    continue
+                if forward and layer >= self._first_kept:
+                    slot = layer - self._first_kept
+                    if slot not in self._occupied:
+                        break
+                elif self._free:
+                    slot = self._free.popleft()
                     break
-                if self._free:
-                    buf = self._free.pop()
-                    break
+                else:
+                    # no spare slot is free: one will be when the engine has read a left layer
+                    # already served from it, else (every spare slot holding a left layer not
+                    # reached yet, say after a stopped pass) give up the one needed last
+                    later = {at: other for other, (at, _) in self._left.items() if at >= self.keep}
+                    if not any(at >= self.keep and at not in later for at in self._occupied):
+                        if later:
+                            slot = max(later, key=later.__getitem__)
+                            del self._left[later[slot]]
+                            self._occupied.discard(slot)
+                            break
                 if not block:
                     return None
                 self._cv.wait()
             self._next += 1
-            job = self._jobs[pos] = _Layer(layer, buf, self._parts)
+            job = self._jobs[pos] = _Layer(layer, slot, self._slots[slot], self._parts)
+            self._slot_job[slot] = job
             self._cv.notify_all()
             return job
 
@@ -183,28 +239,40 @@ class _Stream:
                 self._error = exc
                 self._cv.notify_all()
 
+    def _release(self, slot: int) -> None:
+        """The engine is done with ``slot``: a left layer's slot may now be drawn into (a kept
+        slot by its own top layer only), any other goes back to the free ones."""
+        with self._cv:
+            if slot in self._occupied:
+                self._occupied.discard(slot)
+                if slot >= self.keep:
+                    self._free.append(slot)
+            else:
+                self._free.append(slot)
+            self._cv.notify_all()
+
     def get(self, layer: int) -> tuple[np.ndarray, float]:
         if self._lent is not None:  # the engine is done with the previous layer's buffer
-            with self._cv:
-                self._free.append(self._lent)
-                self._cv.notify_all()
+            self._release(self._lent)
             self._lent = None
         if layer in self._held:  # a kept layer, read by the backward for the last time: its
-            w, norm = self._held.pop(layer)  # buffer then takes a redrawn one, drawn meanwhile
-            self._lent = w
-            return w, norm
+            slot, norm = self._held.pop(layer)  # buffer then takes a redrawn one, drawn meanwhile
+            self._lent = slot
+            return self._slots[slot], norm
         pos = self._pos
         assert self._order[pos] == layer, (self._order[pos], layer)
         self._pos += 1
         job = self._job(pos)
         if job.error is not None:
             raise job.error
-        w = job.buf
         if layer >= self._first_kept:
-            self._held[layer] = (w, job.norm)  # served again to the backward without a redraw
+            self._held[layer] = (job.slot, job.norm)  # served again to the backward without a redraw
+            if job.slot in self._occupied:  # left there by the previous pass: now a kept layer
+                with self._cv:
+                    self._occupied.discard(job.slot)
         else:
-            self._lent = w
-        return w, job.norm
+            self._lent = job.slot
+        return job.buf, job.norm
 
     def _job(self, pos: int) -> _Layer:
         """Position ``pos``'s layer, drawn, drawing meanwhile what nobody has started."""
@@ -241,4 +309,10 @@ class _Stream:
         # the thread ends after the part it is drawing; only then is the buffer nobody's
         self._thread.join()
         if self._error is None:
-            hold_stream_buffer(self._key, self._buf)
+            contents = dict(self._contents)
+            for slot, job in self._slot_job.items():  # the last layer drawn into each slot
+                if job.ready.is_set() and job.error is None:
+                    contents[slot] = (job.layer, job.norm)
+                else:
+                    contents.pop(slot, None)
+            hold_stream_buffer(self._key, self._buf, (self._ident, contents))

@@ -410,29 +410,38 @@ def stream_key(config: Config) -> tuple:
             INITS[c.init].family)
 
 
-def take_stream_buffer(key: tuple, size: int) -> np.ndarray:
+def take_stream_buffer(key: tuple, size: int, ident: tuple | None = None
+                       ) -> tuple[np.ndarray, dict[int, tuple[int, float]]]:
     """A float64 buffer of ``size`` elements: the held one if it is ``key``'s of that size, else
-    a fresh one (the held one is freed first)."""
+    a fresh one (the held one is freed first); and what the held one's slots hold, {slot: (layer,
+    norm)}, when it was left by a pass of the same weights ``ident`` = (seed, family, width),
+    else {}."""
     with _HELD_LOCK:
         held = _HELD[:]
         _HELD.clear()
-    buf = None
+    buf, contents = None, {}
     if held:
         held[2].cancel()
         if held[0] == key and held[1].size == size:
             buf = held[1]
+            left_by, slots = held[3]
+            if ident is not None and left_by == ident:
+                contents = slots
     del held
-    return np.empty(size) if buf is None else buf
+    return (np.empty(size) if buf is None else buf), contents
 
 
-def hold_stream_buffer(key: tuple, buf: np.ndarray) -> None:
-    """Keep ``buf`` for the next pass of ``key`` for :data:`STREAM_HOLD_SECONDS` (one at most)."""
+def hold_stream_buffer(key: tuple, buf: np.ndarray,
+                       contents: tuple[tuple, dict[int, tuple[int, float]]] = ((), {})) -> None:
+    """Keep ``buf`` for the next pass of ``key`` for :data:`STREAM_HOLD_SECONDS` (one at most),
+    with ``contents`` = (the weights' (seed, family, width), {slot: (layer, norm)}): which base
+    layers its N×N slots hold, for a next pass of the same weights to read instead of drawing."""
     timer = threading.Timer(STREAM_HOLD_SECONDS, _expire, (buf,))
     timer.daemon = True
     timer.name = "held-stream-buffer"
     with _HELD_LOCK:
         old = _HELD[:]
-        _HELD[:] = [key, buf, timer]
+        _HELD[:] = [key, buf, timer, contents]
     if old:
         old[2].cancel()
     timer.start()
