@@ -136,10 +136,10 @@ class _Stream:
 
     Buffer slots 0..K-1 are the kept layers' (slot i: layer L-K+i), the rest the spare ones.
     The buffer is held after the pass with what its slots then hold (weights.hold_stream_buffer):
-    mostly the bottom layers the backward redrew last, which a next pass of the same weights
-    (another batch, bias or activation) reads in its forward instead of drawing them again, so
-    its forward draws only the top K layers, each into its kept slot once the bottom layer held
-    there is read."""
+    mostly the bottom layers the backward redrew last, which a next pass of the same weights and
+    shape (another bias, activation, weight scale or input) reads in its forward instead of
+    drawing them again, so its forward draws only the top K layers, each into its kept slot once
+    the bottom layer held there is read."""
 
     def __init__(self, net: Network, keep: int, buffers: int = STREAM_BUFFERS) -> None:
         c = net.config
