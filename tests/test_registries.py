@@ -116,7 +116,7 @@ def test_tanh_series_near_zero_is_within_one_ulp_and_the_same_however_it_is_reac
     rng = np.random.default_rng(11)
     z = np.concatenate([rng.uniform(-0.25, 0.25, 4000), np.geomspace(5e-324, 0.2499999, 600),
                         -np.geomspace(1e-300, 0.2499999, 300), [0.0, -0.0]])
-    got = tanh_near_zero(z, np.empty_like(z), np.empty_like(z))
+    got = tanh_near_zero(z, np.empty_like(z), np.empty_like(z), np.empty_like(z))
     exact = np.array([float(mpmath.tanh(mpmath.mpf(float(x)))) for x in z])
     ulps = np.abs(got - exact) / np.spacing(np.maximum(np.abs(exact), 5e-324))
     assert ulps.max() <= 1.0, z[np.argmax(ulps)]
@@ -136,11 +136,12 @@ def test_tanh_series_near_zero_is_within_one_ulp_and_the_same_however_it_is_reac
         assert all(by_value[a] == b or (a == 0.0) for a, b in zip(zz[near].tolist(), f[near].tolist()))
 
 
-def test_tanh_kernel_takes_the_series_block_by_block_and_allocates_nothing_of_the_arrays_size(tanh_path):
-    """Across blocks of kernels.BLOCK entries that differ (most entries near zero, few, none, a
-    short last block), contiguous or not, the fused tanh gives the registry's values bit for bit;
-    and on contiguous arrays it allocates less than a tenth of one array (the memory budget counts
-    only the workspace: a whole-array mask and gather used to cost one array more)."""
+def test_tanh_kernel_goes_block_by_block_and_allocates_nothing_of_the_arrays_size(tanh_path):
+    """Across blocks of kernels.BLOCK entries that differ (most entries near zero, few, half,
+    none, all, a short last block), contiguous or not, the fused tanh gives the registry's values
+    bit for bit; and on contiguous arrays what it allocates (a block's mask and the gathered
+    entries' indices) is bounded by the block, not the array: under a tenth of an array of 16
+    blocks (the memory budget counts only the workspace)."""
     import tracemalloc
 
     from gradtui.engine.kernels import BLOCK, f_and_df_into
@@ -148,24 +149,47 @@ def test_tanh_kernel_takes_the_series_block_by_block_and_allocates_nothing_of_th
     rng = np.random.default_rng(5)
     far = lambda n: rng.uniform(0.3, 30.0, n) * rng.choice([-1, 1], n)  # noqa: E731
     near = lambda n: rng.uniform(-0.25, 0.25, n)  # noqa: E731
-    blocks = [rng.permutation(np.concatenate([near(BLOCK - 900), far(900)])),
-              rng.permutation(np.concatenate([near(700), far(BLOCK - 700)])),
-              far(BLOCK), rng.permutation(np.concatenate([near(300), far(204)]))]
-    z = np.concatenate(blocks).reshape(8, -1)
+    mixed = lambda n_near, n_far: rng.permutation(np.concatenate([near(n_near), far(n_far)]))  # noqa: E731
+    blocks = [mixed(BLOCK - 900, 900), mixed(700, BLOCK - 700), far(BLOCK), near(BLOCK),
+              mixed(BLOCK // 2, BLOCK // 2), mixed(BLOCK // 2 + 1, BLOCK // 2 - 1),
+              mixed(300, 204)]
+    z = np.concatenate(blocks).reshape(2, -1)
     tanh = ACTIVATIONS["tanh"]
     for zz in (z, np.asfortranarray(z), z[:, ::2]):
         f, d, w1, w2 = (np.empty_like(zz) for _ in range(4))
         f_and_df_into(tanh, zz, f, d, w1, w2)
         np.testing.assert_array_equal(f, tanh.f(zz))
         np.testing.assert_array_equal(d, tanh.df(zz))
-    f, d, w1, w2 = (np.empty_like(z) for _ in range(4))
+    big = np.concatenate(blocks[:-1] * 3)[: 16 * BLOCK]
+    big = np.concatenate([big, rng.permutation(big[: 16 * BLOCK - big.size])]).reshape(16, -1)
+    f, d, w1, w2 = (np.empty_like(big) for _ in range(4))
     tracemalloc.start()
     try:
-        f_and_df_into(tanh, z, f, d, w1, w2)
+        f_and_df_into(tanh, big, f, d, w1, w2)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < z.nbytes / 10, peak
+    assert peak < big.nbytes / 10, peak
+    np.testing.assert_array_equal(f, tanh.f(big))
+    np.testing.assert_array_equal(d, tanh.df(big))
+
+
+def test_sech2_is_within_three_ulp_of_the_correctly_rounded_one(tanh_path):
+    """tanh's derivative against mpmath at 50 digits: 1 − tanh² within 1 ulp near zero (|z| <
+    1/4), 4u/(1 + u)² within 3 ulp elsewhere, down to the far tail where 1 − tanh² would be 0."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    rng = np.random.default_rng(8)
+    z = np.concatenate([rng.standard_normal(2000) * s for s in (0.05, 0.2, 1.0, 8.0)]
+                       + [np.array([0.0, -0.0, 5e-324, 0.25, -0.25, 0.2499999999, 19.0, 40.0,
+                                    300.0, 354.0])])
+    d = ACTIVATIONS["tanh"].df(z)
+    exact = np.array([float(mpmath.sech(mpmath.mpf(float(x))) ** 2) for x in z])
+    ulps = np.abs(d - exact) / np.spacing(np.maximum(np.abs(exact), 5e-324))
+    assert ulps.max() <= 3.0, z[np.argmax(ulps)]
+    near = np.abs(z) < 0.25
+    assert ulps[near].max() <= 1.0, z[near][np.argmax(ulps[near])]
+    assert ACTIVATIONS["tanh"].df(np.array([0.0]))[0] == 1.0
 
 
 @pytest.mark.parametrize("name", sorted(INITS))

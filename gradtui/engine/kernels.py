@@ -11,7 +11,8 @@ from functools import lru_cache
 import numpy as np
 
 from . import activations
-from .activations import ACTIVATIONS, TANH_NEAR_U, Activation, tanh_near_zero
+from .activations import (ACTIVATIONS, TANH_NEAR_ZERO, Activation, sech2_near_zero, tanh_far,
+                          tanh_near_zero)
 from .special import ndtr, npdf
 
 
@@ -24,7 +25,7 @@ def max_derivative(name: str) -> float:
 
 #: elements per block for kernels that make temporaries
 BLOCK = 1 << 15
-#: above this share of entries near zero, tanh's kernel takes the series of the whole array
+#: above this share of entries near zero, tanh's kernel takes the near-zero forms of the whole array
 NEAR_WHOLE = 0.5
 
 
@@ -43,59 +44,90 @@ def _sigmoid_into(z, f, d, w1, w2) -> None:
 
 
 def _tanh_into(z, f, d, w1, w2) -> None:
-    # the registry's tanh (np.tanh with AVX-512, else one exponential shared with f') and its sech²
-    native = activations.native_tanh()
-    if native:
-        np.tanh(z, out=f)
-    u = np.abs(z, out=w1)
-    np.multiply(u, -2.0, out=u)
-    np.exp(u, out=u)  # u = e^{-2|z|}
-    q = np.add(u, 1.0, out=w2)
-    if not native:
-        np.subtract(1.0, u, out=f)
-        np.divide(f, q, out=f)  # tanh|z| = (1 - u)/(1 + u)
-        np.copysign(f, z, out=f)
-    np.multiply(q, q, out=q)
-    np.multiply(u, 4.0, out=d)
-    np.divide(d, q, out=d)  # sech² z = 4u/(1 + u)², exact in the tails where 1 - tanh² rounds to 0
-    if not native:
-        _tanh_near_zero(z, f, u, w2)  # w2 is free from here, u once its mask is taken
-
-
-def _tanh_near_zero(z, f, u, w) -> None:
-    """f ← the series tanh where u = e^{-2|z|} > TANH_NEAR_U (|z| < 1/4), with u and w as scratch
-    of z's shape. Contiguous arrays larger than :data:`BLOCK` entries go block by block, so
-    nothing of z's size is allocated (the memory budget counts the workspace only)."""
-    if z.size <= BLOCK or not (z.flags.c_contiguous and f.flags.c_contiguous
-                               and u.flags.c_contiguous and w.flags.c_contiguous):
-        _series_where(z, f, np.greater(u, TANH_NEAR_U), u, w)
+    # the registry's tanh (np.tanh with AVX-512, else one exponential shared with f' and the
+    # rational form near zero) and its sech²; contiguous arrays go block by block, so what is
+    # allocated (a mask and the gathered entries' indices) stays below a block's size
+    if z.size <= BLOCK or not (z.flags.c_contiguous and f.flags.c_contiguous and d.flags.c_contiguous
+                               and w1.flags.c_contiguous and w2.flags.c_contiguous):
+        _tanh_block(z, f, d, w1, w2)
         return
-    zf, ff, uf, wf = (a.reshape(-1) for a in (z, f, u, w))
-    mask = np.empty(BLOCK, dtype=bool)
+    zf, ff, df_, w1f, w2f = (a.reshape(-1) for a in (z, f, d, w1, w2))
     for i in range(0, zf.size, BLOCK):
         j = slice(i, i + BLOCK)
-        ub = uf[j]
-        near = np.greater(ub, TANH_NEAR_U, out=mask[: ub.size])
-        _series_where(zf[j], ff[j], near, wf[j], ub)  # ub is free once its mask is taken
+        _tanh_block(zf[j], ff[j], df_[j], w1f[j], w2f[j])
 
 
-def _series_where(z, f, near, x, out) -> None:
-    """f ← the series tanh where ``near``, with x and out as scratch of z's shape: of the whole
-    array and a masked copy where most entries are near zero (the narrowing forward signal of a
-    deep plain tanh net: no gather and scatter), of the gathered entries where few are. The same
-    values either way (see ``tanh_near_zero``: only multiplications and additions, entry by entry)."""
+def _tanh_block(z, f, d, w1, w2) -> None:
+    """f, d ← tanh z, sech² z. Near zero (|z| < 1/4) tanh is the rational form and sech² is
+    1 − tanh²; elsewhere both come from one exponential. Where most entries are near zero (the
+    narrowing forward signal of a deep plain tanh net) the near-zero forms take the whole array
+    and the others only the gathered entries away from zero, so no exponential is taken where
+    none is needed; where few are, the other way round. The same values either way: every form
+    is entry by entry."""
+    native = activations.native_tanh()
+    flat = z.flags.c_contiguous and f.flags.c_contiguous and d.flags.c_contiguous
+    near = np.less(np.abs(z, out=w1), TANH_NEAR_ZERO)
     count = np.count_nonzero(near)
-    if not count:
-        return
+    if native:
+        np.tanh(z, out=f)
     if count > NEAR_WHOLE * near.size:
-        np.copyto(f, tanh_near_zero(z, x, out), where=near)
+        if not native:
+            tanh_near_zero(z, w1, w2, f)
+        sech2_near_zero(f, d)
+        if count < near.size:
+            _far_where(z, f, d, np.logical_not(near, out=near), near.size - count, native, flat,
+                       w1, w2)
         return
-    xs, outs = x.reshape(-1)[:count], out.reshape(-1)[:count]  # scratch: a copy is as good
-    if z.flags.c_contiguous and f.flags.c_contiguous:  # integer indices: ~5× boolean indexing
-        at = np.flatnonzero(near)
-        f.reshape(-1)[at] = tanh_near_zero(z.reshape(-1)[at], xs, outs)
+    tanh_far(z, w1, w2, None if native else f, d)
+    if count:
+        _near_where(z, f, d, near, count, native, flat, w1, w2)
+
+
+def _gathered(z, mask, count, flat, x):
+    """(the entries of z where ``mask``, their flat indices or None) with the entries in
+    ``x[:count]`` (x: scratch of z's shape); indices where the arrays are contiguous (``flat``:
+    ~5× boolean indexing)."""
+    xs = _scratch(x, count, 0)
+    if flat:
+        at = np.flatnonzero(mask)
+        return np.take(z.reshape(-1), at, out=xs), at
+    xs[...] = z[mask]
+    return xs, None
+
+
+def _put(a, mask, at, values) -> None:
+    if at is None:
+        a[mask] = values
     else:
-        f[near] = tanh_near_zero(z[near], xs, outs)
+        a.reshape(-1)[at] = values
+
+
+def _scratch(w, count: int, k: int):
+    """The k-th run of ``count`` entries of the scratch array w (count ≤ half of w)."""
+    if w.flags.c_contiguous:
+        return w.reshape(-1)[k * count:(k + 1) * count]
+    return np.empty(count)
+
+
+def _far_where(z, f, d, far, count, native, flat, w1, w2) -> None:
+    zs, at = _gathered(z, far, count, flat, w1)
+    u, q = _scratch(w2, count, 0), _scratch(w2, count, 1)
+    fs = None if native else _scratch(w1, count, 1)
+    tanh_far(zs, u, q, fs, u)
+    if fs is not None:
+        _put(f, far, at, fs)
+    _put(d, far, at, u)
+
+
+def _near_where(z, f, d, near, count, native, flat, w1, w2) -> None:
+    if native:
+        fs, at = _gathered(f, near, count, flat, w2)
+    else:
+        zs, at = _gathered(z, near, count, flat, w1)
+        fs = tanh_near_zero(zs, _scratch(w1, count, 1), _scratch(w2, count, 1),
+                            _scratch(w2, count, 0))
+        _put(f, near, at, fs)
+    _put(d, near, at, sech2_near_zero(fs, _scratch(w1, count, 1)))
 
 
 def _relu_into(z, f, d, w1, w2) -> None:
