@@ -113,13 +113,15 @@ def trajectory(config: Config) -> Trajectory:
     norm, seen = not nm.identity, nm.log_seen_scalar
     depth = config.depth
     log_q = [0.0] * depth
-    f_v, f_var, f_ratio = t.log_v.scalar, t.log_var.scalar, t.mean_ratio.scalar
+    f_v, f_var, f_ratio = (t.log_v.scalar_function(), t.log_var.scalar_function(),
+                          t.mean_ratio.scalar_function())
 
     if not config.residual:
         lp = lp0  # ln E[h_0²]
         previous = math.nan
+        biased = lsb2 != -math.inf  # else ln(σ_w²·p + 0) is the sum of the logs, as _logaddexp gives
         for i in range(depth):
-            lq = _logaddexp(lsw2 + lp, lsb2)
+            lq = _logaddexp(lsw2 + lp, lsb2) if biased else lsw2 + lp
             if lq == previous:  # q_{l+1} is a function of q_l alone: from here on it stays put
                 log_q[i:] = [lq] * (depth - i)
                 break

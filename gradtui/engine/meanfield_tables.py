@@ -69,6 +69,7 @@ class HermiteTable:
         object.__setattr__(self, "_ds", (self.dy * h).tolist())
         object.__setattr__(self, "_ab", list(zip(a.tolist(), b.tolist())))
         object.__setattr__(self, "_beyond", None if self.upper is None else self.upper.scalar_function())
+        object.__setattr__(self, "_scalar", self._make_scalar())
 
     @property
     def n(self) -> int:
@@ -98,32 +99,46 @@ class HermiteTable:
         return np.where(np.isneginf(u_in), self.y_zero, inner)
 
     def scalar(self, u: float) -> float:
-        """The same value for one Python float, without NumPy call overhead (the hot path)."""
-        if u == NEG_INF:
-            return self.y_zero
-        if u < _U_FLOOR:
-            u = _U_FLOOR
-        t = (u - self.u0) / self.h
+        """The same value for one Python float, without NumPy call overhead."""
+        return self._scalar(u)  # type: ignore[attr-defined]
+
+    def scalar_function(self):
+        """The float → float function :meth:`scalar` calls: the hot path of the mean-field
+        recursions (one call less, and the table's fields read once, as the closure's)."""
+        return self._scalar  # type: ignore[attr-defined]
+
+    def _make_scalar(self):
+        y_zero, u0, h, linear = self.y_zero, self.u0, self.h, self.linear_tails
+        ys, ds, ab, beyond = self._ys, self._ds, self._ab, self._beyond  # type: ignore[attr-defined]
         n1 = self.n - 1
-        ys, ds = self._ys, self._ds  # type: ignore[attr-defined]
-        if t < 0.0:
-            return ys[0] + ds[0] * t if self.linear_tails else ys[0]
-        if t > n1:
-            if self._beyond is not None:  # type: ignore[attr-defined]
-                return self._beyond(u)  # type: ignore[attr-defined]
-            return ys[n1] + ds[n1] * (t - n1) if self.linear_tails else ys[n1]
-        i = int(t)
-        if i == n1:
-            i -= 1
-        s = t - i
-        s2 = s * s
-        s3 = s2 * s
-        a, b = self._ab[i]  # type: ignore[attr-defined]
-        w = s - s2
-        return (
-            (2 * s3 - 3 * s2 + 1) * ys[i] + (s3 - 2 * s2 + s) * ds[i]
-            + (3 * s2 - 2 * s3) * ys[i + 1] + (s3 - s2) * ds[i + 1]
-        ) + w * w * (a + b * s)
+        neg_inf, floor = NEG_INF, _U_FLOOR
+
+        def scalar(u: float) -> float:
+            if u == neg_inf:
+                return y_zero
+            if u < floor:
+                u = floor
+            t = (u - u0) / h
+            if t < 0.0:
+                return ys[0] + ds[0] * t if linear else ys[0]
+            if t > n1:
+                if beyond is not None:
+                    return beyond(u)
+                return ys[n1] + ds[n1] * (t - n1) if linear else ys[n1]
+            i = int(t)
+            if i == n1:
+                i -= 1
+            s = t - i
+            s2 = s * s
+            s3 = s2 * s
+            a, b = ab[i]
+            w = s - s2
+            return (
+                (2 * s3 - 3 * s2 + 1) * ys[i] + (s3 - 2 * s2 + s) * ds[i]
+                + (3 * s2 - 2 * s3) * ys[i + 1] + (s3 - s2) * ds[i + 1]
+            ) + w * w * (a + b * s)
+
+        return scalar
 
 
 @dataclass(frozen=True)

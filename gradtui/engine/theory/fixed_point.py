@@ -177,7 +177,7 @@ def _fixed_point_scalar(activation: str, sigma_w2: float, sigma_b2: float,
     nm = NORMALISATIONS[norm]
     lsw2 = math.log(sigma_w2) if sigma_w2 > 0 else -math.inf
     lsb2 = math.log(sigma_b2) if sigma_b2 > 0 else -math.inf
-    log_v, seen = t.log_v.scalar, nm.log_seen_scalar
+    log_v, seen = t.log_v.scalar_function(), nm.log_seen_scalar
 
     def g(u: float) -> float:
         return logaddexp(lsw2 + log_v(seen(u)), lsb2) - u
