@@ -175,8 +175,9 @@ def test_tanh_kernel_goes_block_by_block_and_allocates_nothing_of_the_arrays_siz
 
 
 def test_sech2_is_within_three_ulp_of_the_correctly_rounded_one(tanh_path):
-    """tanh's derivative against mpmath at 50 digits: 1 − tanh² within 1 ulp near zero (|z| <
-    1/4), 4u/(1 + u)² within 3 ulp elsewhere, down to the far tail where 1 − tanh² would be 0."""
+    """tanh's derivative against mpmath at 50 digits: 4u/(1 + u)² within 3 ulp, down to the far
+    tail where 1 − tanh² would be 0; on the one-exponential path 1 − tanh² near zero (|z| < 1/4),
+    within 1 ulp there (4u/(1 + u)², np.tanh's companion, within 2)."""
     mpmath = pytest.importorskip("mpmath")
     mpmath.mp.dps = 50
     rng = np.random.default_rng(8)
@@ -188,7 +189,7 @@ def test_sech2_is_within_three_ulp_of_the_correctly_rounded_one(tanh_path):
     ulps = np.abs(d - exact) / np.spacing(np.maximum(np.abs(exact), 5e-324))
     assert ulps.max() <= 3.0, z[np.argmax(ulps)]
     near = np.abs(z) < 0.25
-    assert ulps[near].max() <= 1.0, z[near][np.argmax(ulps[near])]
+    assert ulps[near].max() <= (2.0 if tanh_path else 1.0), z[near][np.argmax(ulps[near])]
     assert ACTIVATIONS["tanh"].df(np.array([0.0]))[0] == 1.0
 
 

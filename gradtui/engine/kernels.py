@@ -45,8 +45,9 @@ def _sigmoid_into(z, f, d, w1, w2) -> None:
 
 def _tanh_into(z, f, d, w1, w2) -> None:
     # the registry's tanh (np.tanh with AVX-512, else one exponential shared with f' and the
-    # rational form near zero) and its sech²; contiguous arrays go block by block, so what is
-    # allocated (a mask and the gathered entries' indices) stays below a block's size
+    # rational form near zero) and its sech²; contiguous arrays go block by block, so what the
+    # one-exponential form allocates (a mask and the gathered entries' indices) stays below a
+    # block's size
     if z.size <= BLOCK or not (z.flags.c_contiguous and f.flags.c_contiguous and d.flags.c_contiguous
                                and w1.flags.c_contiguous and w2.flags.c_contiguous):
         _tanh_block(z, f, d, w1, w2)
@@ -58,29 +59,29 @@ def _tanh_into(z, f, d, w1, w2) -> None:
 
 
 def _tanh_block(z, f, d, w1, w2) -> None:
-    """f, d ← tanh z, sech² z. Near zero (|z| < 1/4) tanh is the rational form and sech² is
-    1 − tanh²; elsewhere both come from one exponential. Where most entries are near zero (the
-    narrowing forward signal of a deep plain tanh net) the near-zero forms take the whole array
-    and the others only the gathered entries away from zero, so no exponential is taken where
-    none is needed; where few are, the other way round. The same values either way: every form
-    is entry by entry."""
-    native = activations.native_tanh()
+    """f, d ← tanh z, sech² z. With np.tanh (AVX-512): sech² from one exponential everywhere,
+    which such a CPU takes in a fraction of a pass. Otherwise, near zero (|z| < 1/4) tanh is the
+    rational form and sech² is 1 − tanh²; elsewhere both come from one exponential. Where most
+    entries are near zero (the narrowing forward signal of a deep plain tanh net) the near-zero
+    forms take the whole array and the others only the gathered entries away from zero, so no
+    exponential is taken where none is needed; where few are, the other way round. The same
+    values either way: every form is entry by entry."""
+    if activations.native_tanh():
+        np.tanh(z, out=f)
+        tanh_far(z, w1, w2, None, d)
+        return
     flat = z.flags.c_contiguous and f.flags.c_contiguous and d.flags.c_contiguous
     near = np.less(np.abs(z, out=w1), TANH_NEAR_ZERO)
     count = np.count_nonzero(near)
-    if native:
-        np.tanh(z, out=f)
     if count > NEAR_WHOLE * near.size:
-        if not native:
-            tanh_near_zero(z, w1, w2, f)
+        tanh_near_zero(z, w1, w2, f)
         sech2_near_zero(f, d)
         if count < near.size:
-            _far_where(z, f, d, np.logical_not(near, out=near), near.size - count, native, flat,
-                       w1, w2)
+            _far_where(z, f, d, np.logical_not(near, out=near), near.size - count, flat, w1, w2)
         return
-    tanh_far(z, w1, w2, None if native else f, d)
+    tanh_far(z, w1, w2, f, d)
     if count:
-        _near_where(z, f, d, near, count, native, flat, w1, w2)
+        _near_where(z, f, d, near, count, flat, w1, w2)
 
 
 def _gathered(z, mask, count, flat, x):
@@ -109,24 +110,18 @@ def _scratch(w, count: int, k: int):
     return np.empty(count)
 
 
-def _far_where(z, f, d, far, count, native, flat, w1, w2) -> None:
+def _far_where(z, f, d, far, count, flat, w1, w2) -> None:
     zs, at = _gathered(z, far, count, flat, w1)
-    u, q = _scratch(w2, count, 0), _scratch(w2, count, 1)
-    fs = None if native else _scratch(w1, count, 1)
+    u, q, fs = _scratch(w2, count, 0), _scratch(w2, count, 1), _scratch(w1, count, 1)
     tanh_far(zs, u, q, fs, u)
-    if fs is not None:
-        _put(f, far, at, fs)
+    _put(f, far, at, fs)
     _put(d, far, at, u)
 
 
-def _near_where(z, f, d, near, count, native, flat, w1, w2) -> None:
-    if native:
-        fs, at = _gathered(f, near, count, flat, w2)
-    else:
-        zs, at = _gathered(z, near, count, flat, w1)
-        fs = tanh_near_zero(zs, _scratch(w1, count, 1), _scratch(w2, count, 1),
-                            _scratch(w2, count, 0))
-        _put(f, near, at, fs)
+def _near_where(z, f, d, near, count, flat, w1, w2) -> None:
+    zs, at = _gathered(z, near, count, flat, w1)
+    fs = tanh_near_zero(zs, _scratch(w1, count, 1), _scratch(w2, count, 1), _scratch(w2, count, 0))
+    _put(f, near, at, fs)
     _put(d, near, at, sech2_near_zero(fs, _scratch(w1, count, 1)))
 
 
