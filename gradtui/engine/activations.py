@@ -74,26 +74,32 @@ def _dsigmoid(z: Array) -> Array:
 #: below |z| = 1/4, tanh's 1 − e^{-2|z|} cancels (relative error up to ε/(2|z|)): a rational form
 #: there, and sech² = 1 − tanh² (no cancellation: tanh² < 1/16)
 TANH_NEAR_ZERO = 0.25
+#: |z| < 1/4 exactly where z² (rounded) < 1/16: the one-exponential path tells near from far by
+#: z², which its near-zero form needs anyway
+TANH_NEAR_X = TANH_NEAR_ZERO * TANH_NEAR_ZERO
 #: tanh z = z − z·x·N(x)/D(x), x = z²: the [7/6] Padé approximant of tanh (Lambert's continued
-#: fraction, z(135135 + 17325x + 378x² + x³)/(135135 + 62370x + 3150x² + 28x³)) less z; for
-#: |z| ≤ 1/4 it is within 1.4·10⁻²⁰ of tanh, relative (mpmath), far below the rounding
-TANH_NUM = (45045.0, 2772.0, 27.0)
-TANH_DEN = (135135.0, 62370.0, 3150.0, 28.0)
+#: fraction, z(135135 + 17325x + 378x² + x³)/(135135 + 62370x + 3150x² + 28x³)) less z, N and D
+#: divided by 28 so that D starts with x³; for |z| ≤ 1/4 it is within 1.4·10⁻²⁰ of tanh, relative
+#: (mpmath), far below the rounding
+TANH_NUM = (45045.0 / 28, 2772.0 / 28, 27.0 / 28)
+TANH_DEN = (135135.0 / 28, 62370.0 / 28, 3150.0 / 28)
 
 
-def tanh_near_zero(z: np.ndarray, x: np.ndarray, q: np.ndarray, out: np.ndarray) -> np.ndarray:
+def tanh_near_zero(z: np.ndarray, x: np.ndarray, q: np.ndarray, out: np.ndarray,
+                   squared: bool = False) -> np.ndarray:
     """tanh of the float64 array ``z`` (|z| ≤ 1/4) into ``out`` by the rational form above, with
-    ``x`` and ``q`` as scratch (all z's shape; ``out`` may not be ``z``). Within 1 ulp of the
-    correctly rounded value (tested against mpmath), like np.tanh, and the same on every CPU: it
-    is only multiplications, additions and one division, so a value does not depend on which
-    entries are evaluated with it. 17 passes over the array (the Taylor series to z²¹ took 24)."""
-    np.multiply(z, z, out=x)
+    ``x`` and ``q`` as scratch (all z's shape; ``out`` may not be ``z``; ``squared``: x holds z²
+    already). Within 1 ulp of the correctly rounded value (tested against mpmath), like np.tanh,
+    and the same on every CPU: it is only multiplications, additions and one division, so a value
+    does not depend on which entries are evaluated with it. 15 passes over the array, 14 given z²
+    (the Taylor series to z²¹ took 24)."""
+    if not squared:
+        np.multiply(z, z, out=x)
     np.multiply(x, TANH_NUM[2], out=out)
     np.add(out, TANH_NUM[1], out=out)
     np.multiply(out, x, out=out)
     np.add(out, TANH_NUM[0], out=out)
-    np.multiply(x, TANH_DEN[3], out=q)
-    np.add(q, TANH_DEN[2], out=q)
+    np.add(x, TANH_DEN[2], out=q)
     np.multiply(q, x, out=q)
     np.add(q, TANH_DEN[1], out=q)
     np.multiply(q, x, out=q)
@@ -162,7 +168,7 @@ def _tanh_one_exp(z: Array) -> Array:
     flat = z.reshape(-1)
     f = np.empty_like(flat)
     tanh_far(flat, np.empty_like(flat), np.empty_like(flat), f, np.empty_like(flat))
-    near = np.abs(flat) < TANH_NEAR_ZERO
+    near = flat * flat < TANH_NEAR_X
     zn = flat[near]
     f[near] = tanh_near_zero(zn, np.empty_like(zn), np.empty_like(zn), np.empty_like(zn))
     return f.reshape(z.shape) if z.ndim else f[0]
@@ -178,7 +184,7 @@ def _dtanh(z: Array) -> Array:
     d = np.empty_like(flat)
     tanh_far(flat, d, np.empty_like(flat), None, d)
     if not native_tanh():
-        near = np.abs(flat) < TANH_NEAR_ZERO
+        near = flat * flat < TANH_NEAR_X
         fn = _tanh_one_exp(flat[near])
         d[near] = sech2_near_zero(fn, np.empty_like(fn))
     return d.reshape(z.shape) if z.ndim else d[0]

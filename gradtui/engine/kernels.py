@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import activations
-from .activations import (ACTIVATIONS, TANH_NEAR_ZERO, Activation, sech2_near_zero, tanh_far,
+from .activations import (ACTIVATIONS, TANH_NEAR_X, Activation, sech2_near_zero, tanh_far,
                           tanh_near_zero)
 from .special import ndtr, npdf
 
@@ -71,10 +71,10 @@ def _tanh_block(z, f, d, w1, w2) -> None:
         tanh_far(z, w1, w2, None, d)
         return
     flat = z.flags.c_contiguous and f.flags.c_contiguous and d.flags.c_contiguous
-    near = np.less(np.abs(z, out=w1), TANH_NEAR_ZERO)
+    near = np.less(np.multiply(z, z, out=w1), TANH_NEAR_X)  # |z| < 1/4
     count = np.count_nonzero(near)
     if count > NEAR_WHOLE * near.size:
-        tanh_near_zero(z, w1, w2, f)
+        tanh_near_zero(z, w1, w2, f, squared=True)
         sech2_near_zero(f, d)
         if count < near.size:
             _far_where(z, f, d, np.logical_not(near, out=near), near.size - count, flat, w1, w2)
