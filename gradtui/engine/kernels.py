@@ -48,9 +48,10 @@ def _tanh_into(z, f, d, w1, w2) -> None:
     # rational form near zero) and its sech²; contiguous arrays go block by block, so what the
     # one-exponential form allocates (a mask and the gathered entries' indices) stays below a
     # block's size
-    if z.size <= BLOCK or not (z.flags.c_contiguous and f.flags.c_contiguous and d.flags.c_contiguous
-                               and w1.flags.c_contiguous and w2.flags.c_contiguous):
-        _tanh_block(z, f, d, w1, w2)
+    if activations.native_tanh() or z.size <= BLOCK or not (
+            z.flags.c_contiguous and f.flags.c_contiguous and d.flags.c_contiguous
+            and w1.flags.c_contiguous and w2.flags.c_contiguous):
+        _tanh_block(z, f, d, w1, w2)  # np.tanh's way allocates nothing: no blocks needed
         return
     zf, ff, df_, w1f, w2f = (a.reshape(-1) for a in (z, f, d, w1, w2))
     for i in range(0, zf.size, BLOCK):
