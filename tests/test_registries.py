@@ -174,6 +174,26 @@ def test_tanh_kernel_goes_block_by_block_and_allocates_nothing_of_the_arrays_siz
     np.testing.assert_array_equal(d, tanh.df(big))
 
 
+def test_z_squared_below_a_sixteenth_is_exactly_abs_z_below_a_quarter():
+    """The one-exponential path tells near from far by z² < 1/16 (the square its rational form
+    needs anyway): the same entries as |z| < 1/4, at every float just below and above 1/4 and
+    elsewhere (z² rounds monotonically, and never up to 1/16 from below 1/4)."""
+    from gradtui.engine.activations import TANH_NEAR_X, TANH_NEAR_ZERO
+
+    below = [TANH_NEAR_ZERO]
+    for _ in range(2000):
+        below.append(math.nextafter(below[-1], 0.0))
+    above = [TANH_NEAR_ZERO]
+    for _ in range(200):
+        above.append(math.nextafter(above[-1], 1.0))
+    rng = np.random.default_rng(4)
+    z = np.concatenate([below, above, rng.uniform(-1.0, 1.0, 100_000),
+                        [0.0, -0.0, 5e-324, 1e-200, 1e200, np.inf, -np.inf, np.nan]])
+    z = np.concatenate([z, -z])
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(z * z < TANH_NEAR_X, np.abs(z) < TANH_NEAR_ZERO)
+
+
 def test_sech2_is_within_three_ulp_of_the_correctly_rounded_one(tanh_path):
     """tanh's derivative against mpmath at 50 digits: 4u/(1 + u)² within 3 ulp, down to the far
     tail where 1 − tanh² would be 0; on the one-exponential path 1 − tanh² near zero (|z| < 1/4),
